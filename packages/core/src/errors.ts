@@ -1,0 +1,122 @@
+/**
+ * Typed errors: the library throws these, and only the CLI maps them to exit
+ * codes and messages. Every error says what went wrong, where, and how to fix it.
+ */
+
+/** Exit codes of DESIGN.md section 4. */
+export const EXIT = { ok: 0, blocked: 1, usage: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface ErrorDetails {
+  /** Where: a file (with line/column), a JSON path, a ref, a claim holder. */
+  where?: string;
+  /** How to fix it, one or two sentences. */
+  hint?: string;
+}
+
+export abstract class AgentSyncError extends Error {
+  abstract readonly exitCode: ExitCode;
+  readonly where?: string;
+  readonly hint?: string;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.where = details.where;
+    this.hint = details.hint;
+  }
+}
+
+/** Bad input: arguments, values, unknown commands (exit 2). */
+export class UsageError extends AgentSyncError {
+  readonly exitCode = EXIT.usage;
+}
+
+/** The environment is not usable: not a git repository, git missing, remote unreachable (exit 2). */
+export class EnvironmentError extends AgentSyncError {
+  readonly exitCode = EXIT.usage;
+}
+
+/** One problem found in `.agentsync.json`. */
+export interface ConfigIssue {
+  /** JSON path such as `health.commands[0].run`, or `(root)`. */
+  path: string;
+  /** 1-based line and column, when known. */
+  line?: number;
+  column?: number;
+  message: string;
+  hint?: string;
+}
+
+/** `.agentsync.json` is unreadable or invalid; lists every problem found at once (exit 2). */
+export class ConfigError extends AgentSyncError {
+  readonly exitCode = EXIT.usage;
+  readonly file: string;
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(file: string, issues: readonly ConfigIssue[]) {
+    const lines = issues.map((issue) => {
+      const at = issue.line ? `${file}:${issue.line}:${issue.column ?? 1}` : file;
+      const fix = issue.hint ? ` (${issue.hint})` : '';
+      return `  ${at}  ${issue.path}: ${issue.message}${fix}`;
+    });
+    super(`Invalid configuration in ${file}:\n${lines.join('\n')}`, {
+      where: file,
+      hint: `Fix the ${issues.length === 1 ? 'entry' : 'entries'} above; the JSON Schema in @agentsync/core/schema.json lists every key.`,
+    });
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** AgentTracker.md has a malformed managed region; nothing was written (exit 2). */
+export class TrackerError extends AgentSyncError {
+  readonly exitCode = EXIT.usage;
+  readonly file: string;
+  readonly line?: number;
+
+  constructor(file: string, line: number | undefined, message: string, hint?: string) {
+    super(`${line ? `${file}:${line}` : file}: ${message}`, { where: line ? `${file}:${line}` : file, hint });
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** A policy said no: a claim conflict, a gate, red health (exit 1). */
+export class BlockedError extends AgentSyncError {
+  readonly exitCode = EXIT.blocked;
+}
+
+/** A claim another agent holds, as reported to the one refused. */
+export interface ClaimConflict {
+  /** The glob or path that was asked for. */
+  requested: string;
+  holder: string;
+  /** The glob the holder claimed. */
+  glob: string;
+  /** ISO timestamp at which the holder's lease runs out. */
+  expiresAt: string;
+  session?: string;
+  goal?: string;
+}
+
+/** A claim was refused because another agent holds an overlapping one (exit 1). */
+export class ClaimConflictError extends BlockedError {
+  readonly conflicts: readonly ClaimConflict[];
+
+  constructor(conflicts: readonly ClaimConflict[]) {
+    const lines = conflicts.map(
+      (c) =>
+        `  ${c.requested} is claimed by ${c.holder} (${c.glob}, expires ${c.expiresAt}${c.goal ? `, goal: ${c.goal}` : ''})`,
+    );
+    super(`Claim refused:\n${lines.join('\n')}`, {
+      where: conflicts.map((c) => c.holder).join(', '),
+      hint: 'Ask the holder to release it, wait for the lease to expire, or claim something narrower; `agentsync status` lists every claim.',
+    });
+    this.conflicts = conflicts;
+  }
+}
+
+export function isAgentSyncError(error: unknown): error is AgentSyncError {
+  return error instanceof AgentSyncError;
+}

@@ -1,0 +1,109 @@
+/**
+ * The one place AgentSync runs git. Arguments always go as an array (paths are
+ * data, never shell) and callers that read paths ask git for NUL-separated output.
+ */
+import { execFile } from 'node:child_process';
+import { EnvironmentError } from './errors';
+
+export interface GitOptions {
+  cwd: string;
+  /** Written to git's stdin. */
+  input?: string | Buffer;
+  /** Extra environment, merged over process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Milliseconds before git is killed; network calls always pass one. */
+  timeout?: number;
+}
+
+/** A git command that exited non-zero. */
+export class GitError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    readonly timedOut = false,
+  ) {
+    super(`git ${args.join(' ')} ${timedOut ? 'timed out' : `exited ${exitCode}`}: ${stderr.trim()}`);
+    this.name = 'GitError';
+  }
+}
+
+/** Runs git and resolves with its stdout; rejects with GitError on a non-zero exit. */
+export function git(args: readonly string[], options: GitOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args as string[],
+      {
+        cwd: options.cwd,
+        env: options.env ? { ...process.env, ...options.env } : process.env,
+        maxBuffer: 1024 * 1024 * 256,
+        timeout: options.timeout ?? 0,
+        killSignal: 'SIGKILL',
+        encoding: 'utf8',
+      },
+      (error, stdout, stderr) => {
+        if (!error) return resolve(stdout);
+        const code = typeof error.code === 'number' ? error.code : null;
+        if (error.code === 'ENOENT') {
+          return reject(new EnvironmentError('git was not found on PATH.', { hint: 'Install git 2.31 or newer.' }));
+        }
+        reject(new GitError(args, code, stderr || error.message, Boolean(error.killed && options.timeout)));
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** Like {@link git}, but resolves with undefined instead of rejecting when git exits non-zero. */
+export async function tryGit(args: readonly string[], options: GitOptions): Promise<string | undefined> {
+  try {
+    return await git(args, options);
+  } catch (error) {
+    if (error instanceof GitError) return undefined;
+    throw error;
+  }
+}
+
+/** Splits NUL-separated git output, dropping the empty tail. */
+export function splitNul(output: string): string[] {
+  const parts = output.split('\0');
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/** Where a repository lives on disk. */
+export interface Repo {
+  /** The working tree's top directory (of this worktree). */
+  root: string;
+  /** This worktree's git dir. */
+  gitDir: string;
+  /** The git dir shared by every worktree of the clone: refs/agentsync lives here. */
+  commonDir: string;
+}
+
+/** Finds the repository around `cwd`; exit 2 with a clear message when there is none. */
+export async function openRepo(cwd: string): Promise<Repo> {
+  let out: string;
+  try {
+    out = await git(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'], {
+      cwd,
+    });
+  } catch (error) {
+    if (error instanceof GitError) {
+      throw new EnvironmentError(`Not a git repository: ${cwd}`, {
+        where: cwd,
+        hint: 'Run agentsync inside a git working tree (or `git init` one first).',
+      });
+    }
+    throw error;
+  }
+  const [root, gitDir, commonDir] = out.split('\n');
+  if (!root || !gitDir || !commonDir) {
+    throw new EnvironmentError(`Not inside a git working tree: ${cwd}`, {
+      where: cwd,
+      hint: 'AgentSync needs a working tree; a bare repository can only serve as a coordination remote.',
+    });
+  }
+  return { root, gitDir, commonDir };
+}
