@@ -1,0 +1,30 @@
+export {
+  REGION_NAMES,
+  addEntry,
+  claims,
+  createTrackerText,
+  entries,
+  newEntryId,
+  parseTracker,
+  removeEntry,
+  renderTracker,
+  sessions,
+  setClaims,
+  setSessions,
+  upsertEntry,
+} from './model';
+export type {
+  ClaimRow,
+  EntryKind,
+  EntryOf,
+  HandoffEntry,
+  NextEntry,
+  NoteEntry,
+  Region,
+  RegionName,
+  SessionRow,
+  TrackerDoc,
+  TrackerEntry,
+} from './model';
+export { TRACKER_FILE, TRACKER_LOCK, readTracker, updateTracker } from './file';
+export type { UpdateTrackerOptions } from './file';
