@@ -1,0 +1,51 @@
+/**
+ * The shape of a command module and the argument parsing they share.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '@agentsync/core/errors';
+import type { Io } from './io';
+
+type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+
+export interface Command<O extends OptionSpecs = OptionSpecs> {
+  /** The whole `--help` text: usage line, what it does, each option. */
+  help: string;
+  options: O;
+  run(args: { values: ParsedValues<O & typeof commonOptions>; positionals: string[]; io: Io }): Promise<number>;
+}
+
+type ValueOf<S> = S extends { type: 'boolean'; multiple: true }
+  ? boolean[]
+  : S extends { type: 'boolean' }
+    ? boolean
+    : S extends { multiple: true }
+      ? string[]
+      : string;
+export type ParsedValues<O extends OptionSpecs> = { [K in keyof O]?: ValueOf<O[K]> };
+
+/** Options every command takes. */
+export const commonOptions = {
+  agent: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function defineCommand<O extends OptionSpecs>(command: Command<O>): Command<O> {
+  return command;
+}
+
+/** Parses argv for `command`; unknown options and missing values are usage errors (exit 2). */
+export function parseCommandArgs(name: string, command: Command, argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { ...commonOptions, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`agentsync ${name}: ${(error as Error).message}`, {
+      hint: `Run \`agentsync ${name} --help\` for its options.`,
+    });
+  }
+}

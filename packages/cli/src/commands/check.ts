@@ -1,0 +1,41 @@
+import { check } from '@agentsync/core/claims';
+import { findAgent, openContext, repoPath } from '@agentsync/core/context';
+import { UsageError } from '@agentsync/core/errors';
+import { stagedPaths } from '@agentsync/core/changes';
+import { defineCommand } from '../command';
+import { colors, printJson, untilText } from '../io';
+
+export default defineCommand({
+  help: `Usage: agentsync check [PATH…] [--staged] [--agent ID] [--json]
+
+Tells whether these paths would be blocked for the current agent: exit 0 when
+all are free, 1 when another agent's live exclusive claim covers any of them.
+Paths are relative to the current directory; --staged checks the staged
+change (renames count twice: both the old and the new path).
+
+Options:
+  --staged    check the paths in the index's staged change
+  --agent ID  act as this agent (without one, every claim counts)
+  --json      print the blocked paths as JSON
+`,
+  options: { staged: { type: 'boolean' } },
+  async run({ values, positionals, io }) {
+    const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
+    const paths = positionals.map((p) => repoPath(ctx, p));
+    if (values.staged) paths.push(...(await stagedPaths(ctx.repo)).flatMap((change) => change.paths));
+    if (paths.length === 0) {
+      throw new UsageError('agentsync check needs paths or --staged.', { hint: 'Example: agentsync check src/api/users.ts' });
+    }
+    const agent = await findAgent(ctx);
+    const blocked = await check(ctx, agent, paths);
+    if (values.json) {
+      printJson(io, { ok: blocked.length === 0, agent: agent ?? null, checked: paths.length, blocked });
+    } else {
+      const c = colors(io);
+      for (const { path, claim } of blocked) {
+        io.out(`${c.red('blocked')} ${path}: claimed by ${claim.holder} (${claim.glob}, expires ${untilText(claim.expiresAt, ctx.now())}${claim.goal ? `, goal: ${claim.goal}` : ''})`);
+      }
+    }
+    return blocked.length === 0 ? 0 : 1;
+  },
+});

@@ -1,0 +1,55 @@
+import { openContext, requireAgent } from '@agentsync/core/context';
+import { UsageError } from '@agentsync/core/errors';
+import { endSession } from '@agentsync/core/sessions';
+import { defineCommand } from '../command';
+import { colors, printJson } from '../io';
+
+export default defineCommand({
+  help: `Usage: agentsync end --summary TEXT [--next TEXT]… [--blocker TEXT]… [--failed TEXT]… [--tokens N] [--agent ID] [--json]
+
+Ends the current agent's session: releases its claims and writes the handoff
+entry into AgentTracker.md (summary, next work, blockers, failed approaches,
+tokens used against the tier's budget), then prints the suggested next work.
+
+Options:
+  --summary TEXT  what was done (required)
+  --next TEXT     suggested next work for whoever comes next (repeatable)
+  --blocker TEXT  what blocks progress (repeatable)
+  --failed TEXT   an approach that did not work, so nobody retries it (repeatable)
+  --tokens N      tokens used in the session
+  --agent ID      act as this agent
+  --json          print the handoff as JSON
+`,
+  options: {
+    summary: { type: 'string' },
+    next: { type: 'string', multiple: true },
+    blocker: { type: 'string', multiple: true },
+    failed: { type: 'string', multiple: true },
+    tokens: { type: 'string' },
+  },
+  async run({ values, io }) {
+    if (!values.summary) throw new UsageError('agentsync end needs --summary.', { hint: 'Example: agentsync end --summary "rate limits done" --next "add docs"' });
+    const tokens = values.tokens === undefined ? undefined : Number(values.tokens);
+    if (tokens !== undefined && !(Number.isInteger(tokens) && tokens >= 0)) {
+      throw new UsageError(`Invalid --tokens ${JSON.stringify(values.tokens)}.`, { hint: 'Give the tokens used as a whole number, such as --tokens 6400.' });
+    }
+    const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
+    const agent = await requireAgent(ctx);
+    const handoff = await endSession(ctx, agent, {
+      summary: values.summary,
+      next: values.next,
+      blockers: values.blocker,
+      failed: values.failed,
+      tokens,
+    });
+    if (values.json) {
+      printJson(io, { ok: true, agent, ...handoff });
+      return 0;
+    }
+    const c = colors(io);
+    io.out(`${agent} ended ${handoff.session.id}; released ${handoff.released.length} claim(s); handoff written to AgentTracker.md.`);
+    io.out(c.bold(`Suggested next work (${handoff.nextWork.length})`));
+    for (const next of handoff.nextWork) io.out(`  - ${next.text} (from ${next.agent})`);
+    return 0;
+  },
+});

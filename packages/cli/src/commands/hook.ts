@@ -1,0 +1,102 @@
+import { pathToFileURL } from 'node:url';
+import { UsageError } from '@agentsync/core/errors';
+import { openRepo, type Repo } from '@agentsync/core/git';
+import type { HookName, HookOutcome } from '@agentsync/core/hooks';
+import { defineCommand } from '../command';
+import { colors, type Io } from '../io';
+import { reportError } from '../report-error';
+
+const HOOK_NAMES: readonly HookName[] = ['pre-commit', 'commit-msg', 'pre-push'];
+
+export default defineCommand({
+  help: `Usage: agentsync hook pre-commit|commit-msg|pre-push [git's hook arguments]
+
+The git hook entry points, called from .husky/*. Exit 0 lets git go on, 1 blocks.
+  pre-commit  blocks staged paths claimed by another agent, oversized hot-file
+              edits, risk-gated paths, and commits outside a required session;
+              then runs lint-staged when hooks.lintStaged is set
+  commit-msg  adds Agent:, Agent-Session:, Agent-Tier: trailers; requires
+              Approved-by: where a gate asks for approval
+  pre-push    re-checks every pushed commit, catching --no-verify commits
+
+Quiet when nothing is wrong; silent in repositories without .agentsync.json.
+AGENTSYNC_SKIP=1 skips with a warning and an audit record (reason from
+AGENTSYNC_SKIP_REASON); HUSKY=0 skips like husky does. An internal error
+blocks (fail closed) unless hooks.failOpen is true.
+`,
+  options: {},
+  async run({ positionals, io }) {
+    const [name, ...args] = positionals;
+    if (!HOOK_NAMES.includes(name as HookName)) {
+      throw new UsageError(`Unknown hook ${JSON.stringify(name ?? '')}.`, { hint: 'Use agentsync hook pre-commit, commit-msg or pre-push.' });
+    }
+    const hook = name as HookName;
+    const repo = await openRepo(io.cwd);
+    let outcome: HookOutcome;
+    try {
+      outcome = await runHook(hook, repo, io, args);
+    } catch (error) {
+      reportError(error, io, false, 1);
+      io.err(`agentsync ${hook}: blocked because the check could not run (fail closed; set hooks.failOpen to let commits through).`);
+      return 1;
+    }
+    return report(hook, outcome, io) ? 1 : await afterChecks(hook, outcome, repo, io);
+  },
+});
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function runHook(hook: HookName, repo: Repo, io: Io, args: string[]): Promise<HookOutcome> {
+  const hooks = require('@agentsync/core/hooks') as typeof import('@agentsync/core/hooks');
+  try {
+    if (hook === 'pre-commit') return await hooks.preCommit(repo, io.env);
+    if (hook === 'commit-msg') {
+      if (!args[0]) throw new UsageError('commit-msg needs the message file git passes.', { hint: 'The hook line is: agentsync hook commit-msg "$1"' });
+      return await hooks.commitMsg(repo, io.env, args[0]);
+    }
+    return await hooks.prePush(repo, io.env, await readStdin());
+  } catch (error) {
+    // hooks.failOpen needs a readable config: a broken config always fails closed.
+    const { loadConfigCached } = require('@agentsync/core/config/cached') as typeof import('@agentsync/core/config/cached');
+    const config = await loadConfigCached(repo.root, `${repo.commonDir}/agentsync`).catch(() => undefined);
+    if (!config?.config.hooks.failOpen) throw error;
+    io.err(`agentsync ${hook}: internal error, letting git go on (hooks.failOpen): ${(error as Error).message}`);
+    return { findings: [] };
+  }
+}
+
+/** Prints the findings; returns whether any blocks. */
+function report(hook: HookName, outcome: HookOutcome, io: Io): boolean {
+  const c = colors(io);
+  if (outcome.skipped === 'AGENTSYNC_SKIP') {
+    io.err(`${c.yellow('agentsync:')} ${hook} checks skipped (AGENTSYNC_SKIP=1); recorded in refs/agentsync/audit.`);
+  }
+  const blocks = outcome.findings.filter((f) => f.level === 'block');
+  for (const finding of outcome.findings) {
+    const label = finding.level === 'block' ? c.red(`blocked (${finding.rule})`) : c.yellow(`warning (${finding.rule})`);
+    io.err(`agentsync ${hook}: ${label} ${finding.message}\n  ${finding.hint}`);
+  }
+  if (blocks.length > 0) {
+    io.err(`agentsync ${hook}: ${blocks.length} problem(s) block this ${hook === 'pre-push' ? 'push' : 'commit'}. In an emergency: AGENTSYNC_SKIP=1 AGENTSYNC_SKIP_REASON="…" (audited).`);
+  }
+  return blocks.length > 0;
+}
+
+/** After AgentSync's own checks pass: lint-staged in this process, where the config asks for it. */
+async function afterChecks(hook: HookName, outcome: HookOutcome, repo: Repo, io: Io): Promise<number> {
+  if (hook !== 'pre-commit' || !outcome.config?.hooks.lintStaged || outcome.skipped) return 0;
+  let entry: string;
+  try {
+    entry = require.resolve('lint-staged', { paths: [repo.root] });
+  } catch {
+    io.err('agentsync pre-commit: hooks.lintStaged is set but lint-staged is not installed. Install it (npm install --save-dev lint-staged) or set hooks.lintStaged to false.');
+    return 1;
+  }
+  const lintStaged = (await import(pathToFileURL(entry).href)).default as (options: { cwd: string }) => Promise<boolean>;
+  return (await lintStaged({ cwd: repo.root })) ? 0 : 1;
+}

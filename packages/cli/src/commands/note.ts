@@ -1,0 +1,27 @@
+import { openContext, requireAgent } from '@agentsync/core/context';
+import { UsageError } from '@agentsync/core/errors';
+import { addNote } from '@agentsync/core/sessions';
+import { defineCommand } from '../command';
+import { printJson } from '../io';
+
+export default defineCommand({
+  help: `Usage: agentsync note TEXT [--agent ID] [--json]
+
+Writes partial work into AgentTracker.md at once, with or without a session,
+so the next agent knows what is half done. A live session's leases are renewed.
+
+Options:
+  --agent ID  act as this agent
+  --json      print the note's id as JSON
+`,
+  options: {},
+  async run({ values, positionals, io }) {
+    const text = positionals.join(' ');
+    if (!text.trim()) throw new UsageError('agentsync note needs the note text.', { hint: 'Example: agentsync note "parser done, tests for errors left"' });
+    const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
+    const agent = await requireAgent(ctx);
+    const note = await addNote(ctx, agent, text);
+    if (values.json) printJson(io, { ok: true, agent, ...note });
+    return 0;
+  },
+});

@@ -1,0 +1,66 @@
+import { openContext, requireAgent } from '@agentsync/core/context';
+import { UsageError } from '@agentsync/core/errors';
+import { budgetText, startSession, type Assessment } from '@agentsync/core/sessions';
+import { defineCommand } from '../command';
+import { colors, printJson, untilText, type Io } from '../io';
+
+export default defineCommand({
+  help: `Usage: agentsync start --goal TEXT --tier N [--claim GLOB]… [--fixing-baseline] [--pull] [--agent ID] [--json]
+
+Pre-work assessment, then a session: prints the active sessions, live claims
+and suggested next work, fetches the branch's upstream and says how far
+behind it is, and records the session with its claims (all or nothing: a
+claim held by another agent refuses the start with exit 1).
+
+Options:
+  --goal TEXT         what this session will do (required)
+  --tier N            1 Simple, 2 Medium, 3 Complex, 4 Expert (required): sets the
+                      token budget, the recommended model and the risk allowed
+  --claim GLOB        claim these paths for the session (repeatable)
+  --fixing-baseline   the session's job is to repair a red baseline
+  --pull              fast-forward the branch to its upstream first
+  --agent ID          act as this agent
+  --json              print the assessment as JSON
+`,
+  options: {
+    goal: { type: 'string' },
+    tier: { type: 'string' },
+    claim: { type: 'string', multiple: true },
+    'fixing-baseline': { type: 'boolean' },
+    pull: { type: 'boolean' },
+  },
+  async run({ values, io }) {
+    if (!values.goal) throw new UsageError('agentsync start needs --goal.', { hint: 'Example: agentsync start --goal "add rate limits" --tier 2' });
+    if (!values.tier) throw new UsageError('agentsync start needs --tier 1, 2, 3 or 4.', { hint: 'Pick the tier by complexity: 1 Simple … 4 Expert.' });
+    const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
+    const agent = await requireAgent(ctx);
+    const assessment = await startSession(ctx, agent, {
+      goal: values.goal,
+      tier: Number(values.tier),
+      claims: values.claim,
+      fixingBaseline: values['fixing-baseline'],
+      pull: values.pull,
+    });
+    if (values.json) printJson(io, { ok: true, agent, ...assessment });
+    else printAssessment(io, assessment, ctx.now());
+    return 0;
+  },
+});
+
+function printAssessment(io: Io, a: Assessment, now: Date): void {
+  const c = colors(io);
+  for (const warning of a.warnings) io.err(`${c.yellow('warning:')} ${warning}`);
+  io.out(`${c.bold('Session')} ${a.session.id} for ${a.session.agent}: ${a.session.goal}`);
+  io.out(`  tier ${a.tier.level} ${a.tier.name}: budget ${budgetText(a.tier)} tokens, recommended model ${a.tier.model}, risk up to ${a.tier.maxRisk}`);
+  if (a.upstream) {
+    const behind = a.upstream.behind ? c.yellow(`${a.upstream.behind} behind`) : 'up to date';
+    io.out(`  branch ${a.session.branch ?? '(detached)'}: ${behind} ${a.upstream.upstream}${a.upstream.pulled ? ' (pulled)' : ''}`);
+  }
+  for (const claim of a.claims) io.out(`  claims ${claim.glob} (expires ${untilText(claim.expiresAt, now)})`);
+  io.out(c.bold(`Other sessions (${a.others.sessions.length})`));
+  for (const s of a.others.sessions) io.out(`  ${s.agent}: ${s.goal} (tier ${s.tier}, ${s.branch ?? 'detached'})`);
+  io.out(c.bold(`Claims held by others (${a.others.claims.length})`));
+  for (const claim of a.others.claims) io.out(`  ${claim.holder}: ${claim.glob} (${claim.mode}, expires ${untilText(claim.expiresAt, now)})`);
+  io.out(c.bold(`Suggested next work (${a.nextWork.length})`));
+  for (const next of a.nextWork) io.out(`  - ${next.text} (from ${next.agent})`);
+}

@@ -1,0 +1,39 @@
+import { status } from '@agentsync/core/claims';
+import { openContext } from '@agentsync/core/context';
+import { readNextWork } from '@agentsync/core/sessions';
+import { defineCommand } from '../command';
+import { colors, printJson, untilText } from '../io';
+
+export default defineCommand({
+  help: `Usage: agentsync status [--json]
+
+Lists the live sessions (agent, goal, tier, branch), the live claims (holder,
+glob, mode, expiry) and the tracker's suggested next work.
+
+Options:
+  --json  print everything as JSON
+`,
+  options: {},
+  async run({ values, io }) {
+    const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
+    const state = await status(ctx);
+    const nextWork = await readNextWork(ctx);
+    if (values.json) {
+      printJson(io, { sessions: state.sessions, claims: state.claims, nextWork });
+      return 0;
+    }
+    const c = colors(io);
+    const now = ctx.now();
+    io.out(c.bold(`Sessions (${state.sessions.length})`));
+    for (const s of state.sessions) {
+      io.out(`  ${s.agent}  ${s.id}  tier ${s.tier}  ${s.branch ?? '(detached)'}  ${s.goal}${s.fixingBaseline ? '  [fixing baseline]' : ''}`);
+    }
+    io.out(c.bold(`Claims (${state.claims.length})`));
+    for (const claim of state.claims) {
+      io.out(`  ${claim.holder}  ${claim.glob}  ${claim.mode}  expires ${untilText(claim.expiresAt, now)}`);
+    }
+    io.out(c.bold(`Suggested next work (${nextWork.length})`));
+    for (const next of nextWork) io.out(`  - ${next.text} (${next.agent})`);
+    return 0;
+  },
+});

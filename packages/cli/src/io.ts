@@ -1,0 +1,45 @@
+/**
+ * Where a command writes, and how: plain text or JSON, colored or not.
+ * Commands never touch process.stdout directly, so tests can run them in-process.
+ */
+import { createColors } from 'picocolors';
+
+export interface Io {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stdout is a terminal (progress lines, colors). */
+  isTTY: boolean;
+}
+
+export function processIo(): Io {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+/** Colors that respect NO_COLOR and FORCE_COLOR, and stay off when not on a terminal. */
+export function colors(io: Io) {
+  const { NO_COLOR, FORCE_COLOR } = io.env;
+  const enabled = NO_COLOR !== undefined && NO_COLOR !== '' ? false : FORCE_COLOR !== undefined ? FORCE_COLOR !== '0' : io.isTTY;
+  return createColors(enabled);
+}
+
+export function printJson(io: Io, data: unknown): void {
+  io.out(JSON.stringify(data, null, 2));
+}
+
+/** A duration until `iso` for humans: "in 1h 59m", "expired". */
+export function untilText(iso: string, now: Date): string {
+  const ms = Date.parse(iso) - now.getTime();
+  if (ms <= 0) return 'expired';
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'in <1m';
+  const h = Math.floor(minutes / 60);
+  return `in ${h ? `${h}h ` : ''}${minutes % 60}m`;
+}

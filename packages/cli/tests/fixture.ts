@@ -1,0 +1,124 @@
+/**
+ * Real repositories in temp dirs and the built CLI run as a process: what the
+ * end-to-end tests stand on.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
+
+export const CLI = resolve(__dirname, '../bin/agentsync.js');
+
+/** The environment with every variable that could leak an identity or git setting removed. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(AGENTSYNC|CLAUDE|CODEX|GEMINI|COPILOT|GIT_|HUSKY|NO_COLOR|FORCE_COLOR)/.test(key)) continue;
+    env[key] = value;
+  }
+  return {
+    ...env,
+    HOME: homeDir,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'Test',
+    GIT_AUTHOR_EMAIL: 'test@example.com',
+    GIT_COMMITTER_NAME: 'Test',
+    GIT_COMMITTER_EMAIL: 'test@example.com',
+    ...extra,
+  };
+}
+
+const roots: string[] = [];
+const homeDir = makeTemp('home');
+
+function makeTemp(prefix: string): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), `agentsync-${prefix}-`)));
+  roots.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of roots.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+}
+
+/** Runs a program to completion, never throwing on a non-zero exit. */
+export function runProgram(file: string, args: string[], options: RunOptions): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { cwd: options.cwd, env: cleanEnv(options.env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs the built agentsync CLI. */
+export function agentsync(args: string[], options: RunOptions): Promise<RunResult> {
+  return runProgram(process.execPath, [CLI, ...args], options);
+}
+
+/** Runs git and returns stdout; throws with stderr on failure. */
+export function git(cwd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile('git', args, { cwd, env: cleanEnv(env), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`git ${args.join(' ')}: ${stderr || error.message}`)) : resolvePromise(stdout),
+    );
+  });
+}
+
+export interface TestRepo {
+  dir: string;
+  git(args: string[], env?: NodeJS.ProcessEnv): Promise<string>;
+  run(args: string[], options?: Partial<RunOptions>): Promise<RunResult>;
+  write(path: string, content: string): void;
+}
+
+export function repoAt(dir: string): TestRepo {
+  return {
+    dir,
+    git: (args, env) => git(dir, args, env),
+    run: (args, options = {}) => agentsync(args, { cwd: dir, ...options }),
+    write(path, content) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    },
+  };
+}
+
+/** A fresh repository on branch main, with `.agentsync.json` (`{}` unless given) and one commit unless `empty`. */
+export async function makeRepo(options: { config?: object | null; empty?: boolean } = {}): Promise<TestRepo> {
+  const repo = repoAt(makeTemp('repo'));
+  await repo.git(['init', '-q', '-b', 'main']);
+  if (options.config !== null) repo.write('.agentsync.json', `${JSON.stringify(options.config ?? {}, null, 2)}\n`);
+  if (!options.empty) {
+    repo.write('README.md', '# test\n');
+    await repo.git(['add', '-A']);
+    await repo.git(['commit', '-q', '-m', 'initial']);
+  }
+  return repo;
+}
+
+/** A bare repository to serve as a remote. */
+export async function makeBareRemote(): Promise<string> {
+  const dir = makeTemp('remote');
+  await git(dir, ['init', '-q', '--bare', '-b', 'main']);
+  return dir;
+}
+
+export { makeTemp };

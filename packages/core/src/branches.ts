@@ -1,0 +1,17 @@
+/** Branch naming: `branches.pattern` such as `{agent}/{feature}`. */
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether `branch` fits `pattern` for `agent` (`{agent}` is the agent id, `{feature}` any non-empty rest). */
+export function branchMatches(pattern: string, agent: string, branch: string): boolean {
+  const source = pattern
+    .split(/(\{agent\}|\{feature\})/)
+    .map((part) => (part === '{agent}' ? escapeRegExp(agent) : part === '{feature}' ? '.+' : escapeRegExp(part)))
+    .join('');
+  return new RegExp(`^${source}$`).test(branch);
+}
+
+/** An example branch name for `agent` under `pattern`, for hints. */
+export function exampleBranch(pattern: string, agent: string): string {
+  return pattern.replace('{agent}', agent).replace('{feature}', 'my-feature');
+}

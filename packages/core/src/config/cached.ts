@@ -1,0 +1,72 @@
+/**
+ * The git hooks' way to the config. Validation loads zod and costs ~30 ms, so the normalized
+ * config is cached under the file's hash and, while the file is unchanged, zod is never loaded.
+ * Only types and zod-free modules may be imported statically here.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CONFIG_FILE, CONFIG_SCHEMA_VERSION } from './constants';
+import type { AgentSyncConfig } from './schema';
+
+/** A new AgentSync release may normalize differently, so its version is part of the key too. */
+const { version } = require('@agentsync/core/package.json') as { version: string };
+const CACHE_KEY_PREFIX = `agentsync ${version} schema ${CONFIG_SCHEMA_VERSION}\0`;
+
+/** The cache file's name inside the cache directory. */
+export const CONFIG_CACHE_FILE = 'config-cache.json';
+
+/** Like loadConfig, but answers from `<cacheDir>/config-cache.json` while the file's bytes are unchanged. Throws ConfigError. */
+export async function loadConfigCached(
+  root: string,
+  cacheDir: string,
+): Promise<{ config: AgentSyncConfig; exists: boolean }> {
+  const file = join(root, CONFIG_FILE);
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return loadUncached(root);
+  }
+  const exists = bytes !== undefined;
+  const hash = createHash('sha1')
+    .update(CACHE_KEY_PREFIX)
+    .update(bytes ? 'file\0' : 'absent')
+    .update(bytes ?? '')
+    .digest('hex');
+  const cacheFile = join(cacheDir, CONFIG_CACHE_FILE);
+  const cached = await readCache(cacheFile, hash);
+  if (cached) return { config: cached, exists };
+
+  const { validateConfig } = await import('./load.js');
+  const config = validateConfig(bytes ? bytes.toString('utf8') : '{}', file);
+  await writeCache(cacheDir, cacheFile, JSON.stringify({ hash, config }));
+  return { config, exists };
+}
+
+/** For files that exist but cannot be read: loadConfig turns that into the right ConfigError. */
+async function loadUncached(root: string) {
+  const { config, exists } = await (await import('./load.js')).loadConfig(root);
+  return { config, exists };
+}
+
+async function readCache(cacheFile: string, hash: string): Promise<AgentSyncConfig | undefined> {
+  try {
+    const entry = JSON.parse(await readFile(cacheFile, 'utf8')) as { hash?: unknown; config?: AgentSyncConfig };
+    return entry.hash === hash ? entry.config : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Temp file and rename, so a concurrent hook reads the old entry or the new one, never half of one. A failed write only costs speed. */
+async function writeCache(cacheDir: string, cacheFile: string, content: string): Promise<void> {
+  const temp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    await writeFile(temp, content);
+    await rename(temp, cacheFile);
+  } catch {
+    await rm(temp, { force: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,39 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildJsonSchema, JSON_SCHEMA_ID } from './json-schema';
+
+const SCHEMA_FILE = join(__dirname, '..', '..', 'schema', 'agentsync.schema.json');
+
+describe('buildJsonSchema', () => {
+  const schema = buildJsonSchema();
+
+  it('matches the committed schema file (UPDATE_SCHEMA=1 npx vitest run src/config rewrites it)', () => {
+    const expected = `${JSON.stringify(schema, null, 2)}\n`;
+    if (process.env.UPDATE_SCHEMA === '1') writeFileSync(SCHEMA_FILE, expected);
+    expect(readFileSync(SCHEMA_FILE, 'utf8'), 'schema/agentsync.schema.json is stale: run UPDATE_SCHEMA=1 npx vitest run src/config').toBe(
+      expected,
+    );
+  });
+
+  it('describes the file as written: strict, nothing required, $schema allowed', () => {
+    expect(schema).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: JSON_SCHEMA_ID,
+      type: 'object',
+      additionalProperties: false,
+      properties: { $schema: { type: 'string' } },
+    });
+    expect(schema).not.toHaveProperty('required');
+  });
+
+  it('shows hot files in both forms and tiers as partial overrides', () => {
+    const properties = schema.properties as Record<string, Record<string, unknown>>;
+    expect(properties.hotFiles.items).toMatchObject({
+      anyOf: [{ type: 'string' }, { type: 'object', required: ['path'], additionalProperties: false }],
+    });
+    expect(properties.tiers).toMatchObject({ additionalProperties: false, default: {} });
+    expect(Object.keys(properties.tiers.properties as object)).toEqual(['1', '2', '3', '4']);
+    expect(properties.tiers.properties).not.toHaveProperty(['1', 'required']);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Everything an operation needs to know about where it runs: the repository,
+ * its configuration, who is acting and what time it is.
+ */
+import { join, relative, resolve, sep } from 'node:path';
+import type { AgentSyncConfig } from './config/schema';
+import { UsageError } from './errors';
+import { openRepo, type Repo } from './git';
+import { resolveAgentIn } from './identity';
+import { parseDuration } from './config/duration';
+import { loadConfig } from './config/load';
+
+export interface Context {
+  repo: Repo;
+  config: AgentSyncConfig;
+  /** Whether the repository has a `.agentsync.json` at all. */
+  configured: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** `--agent` from the command line, if given. */
+  agentFlag?: string;
+  now: () => Date;
+}
+
+export interface ContextOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  agentFlag?: string;
+  now?: () => Date;
+}
+
+/** Opens the repository around `cwd` and loads and validates its configuration. */
+export async function openContext(options: ContextOptions): Promise<Context> {
+  const repo = await openRepo(options.cwd);
+  const { config, exists } = await loadConfig(repo.root);
+  return { ...options, repo, config, configured: exists, now: options.now ?? (() => new Date()) };
+}
+
+/** The acting agent, or undefined for a person with no identity set. */
+export async function findAgent(ctx: Context): Promise<string | undefined> {
+  return (await resolveAgentIn(ctx.repo.root, ctx.env, ctx.agentFlag))?.agent;
+}
+
+/** The acting agent; a clear exit-2 error naming the four ways to set one when there is none. */
+export async function requireAgent(ctx: Context): Promise<string> {
+  const agent = await findAgent(ctx);
+  if (agent) return agent;
+  throw new UsageError('No agent identity: this command acts for an agent.', {
+    hint:
+      'Set one with --agent ID, AGENTSYNC_AGENT=ID, `git config agentsync.agent ID`, or work on a branch named ID/feature ' +
+      '(Claude Code, Codex, Gemini CLI and Copilot are detected automatically).',
+  });
+}
+
+/** The claim lease length from `claims.ttl`, or from an explicit `--ttl`. */
+export function claimTtlMs(ctx: Context, override?: string): number {
+  if (override === undefined) return parseDuration(ctx.config.claims.ttl);
+  try {
+    return parseDuration(override);
+  } catch (error) {
+    throw new UsageError(`Invalid --ttl ${JSON.stringify(override)}: ${(error as Error).message}`, {
+      hint: 'Give a duration such as 30m, 2h or 1d.',
+    });
+  }
+}
+
+/** Turns a path given on the command line (relative to cwd) into a repo-relative POSIX path. */
+export function repoPath(ctx: Context, path: string): string {
+  const rel = relative(ctx.repo.root, resolve(ctx.cwd, path));
+  if (rel === '' || rel.startsWith('..') || resolve(rel) === rel) {
+    throw new UsageError(`Path ${JSON.stringify(path)} is outside the repository ${ctx.repo.root}.`, {
+      hint: 'Give paths inside the working tree.',
+    });
+  }
+  return rel.split(sep).join('/');
+}
+
+/** Where AgentSync keeps caches and locks: under the common git dir, shared by worktrees, never committed. */
+export function cacheDir(repo: Repo): string {
+  return join(repo.commonDir, 'agentsync');
+}

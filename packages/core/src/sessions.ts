@@ -1,0 +1,292 @@
+/**
+ * Sessions: the pre-work assessment and session start, partial-work notes and
+ * the handoff at the end. The store holds live sessions and claims; the tracker
+ * holds what people and the next agent read.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TierConfig } from './config/schema';
+import type { Context } from './context';
+import { BlockedError, ClaimConflictError, UsageError } from './errors';
+import { git, tryGit } from './git';
+import { branchMatches, exampleBranch } from './branches';
+import { normalizeGlob } from './globs';
+import { activeSession, applyClaims, releaseClaims, renewLeases, type Claim, type Session, type State } from './state';
+import { updateState } from './store';
+import { parseDuration } from './config/duration';
+import {
+  addEntry,
+  entries,
+  newEntryId,
+  readTracker,
+  setClaims,
+  setSessions,
+  updateTracker,
+  type HandoffEntry,
+  type NextEntry,
+  type TrackerDoc,
+} from './tracker';
+
+export interface UpstreamStatus {
+  upstream: string;
+  behind: number;
+  ahead: number;
+  /** Set when fetching failed; the counts are then against the last fetched view. */
+  fetchError?: string;
+  pulled?: boolean;
+}
+
+export interface Assessment {
+  session: Session;
+  tier: TierConfig & { level: number };
+  claims: Claim[];
+  /** Other agents' live sessions and claims. */
+  others: { sessions: Session[]; claims: Claim[] };
+  nextWork: NextEntry[];
+  upstream?: UpstreamStatus;
+  warnings: string[];
+}
+
+export interface StartOptions {
+  goal: string;
+  tier: number;
+  claims?: string[];
+  fixingBaseline?: boolean;
+  pull?: boolean;
+}
+
+const FETCH_TIMEOUT_MS = 30_000;
+
+const newSessionId = () => `s-${randomBytes(5).toString('hex')}`;
+
+/** The tier's settings from config; tiers are 1 to 4. */
+export function tierOf(ctx: Context, tier: number): TierConfig & { level: number } {
+  const settings = ctx.config.tiers[String(tier) as keyof typeof ctx.config.tiers];
+  if (!Number.isInteger(tier) || !settings) {
+    throw new UsageError(`Invalid tier ${JSON.stringify(tier)}.`, {
+      hint: 'Use --tier 1 (Simple), 2 (Medium), 3 (Complex) or 4 (Expert).',
+    });
+  }
+  return { ...settings, level: tier };
+}
+
+/** The current branch, or undefined in detached HEAD. */
+async function currentBranch(ctx: Context): Promise<string | undefined> {
+  return (await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: ctx.repo.root }))?.trim() || undefined;
+}
+
+/** Fetches the branch's upstream and counts how far behind it is; `pull` fast-forwards. */
+async function checkUpstream(ctx: Context, pull: boolean): Promise<UpstreamStatus | undefined> {
+  const cwd = ctx.repo.root;
+  const upstream = (await tryGit(['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{u}'], { cwd }))?.trim();
+  if (!upstream) return undefined;
+  const remote = (await tryGit(['config', '--get', `branch.${await currentBranch(ctx)}.remote`], { cwd }))?.trim();
+  let fetchError: string | undefined;
+  if (remote && remote !== '.') {
+    await git(['fetch', '--quiet', '--no-tags', remote], { cwd, timeout: FETCH_TIMEOUT_MS }).catch((error: Error) => {
+      fetchError = error.message.split('\n')[0];
+    });
+  }
+  let pulled = false;
+  if (pull && !fetchError) {
+    await git(['merge', '--ff-only', '--quiet', '@{u}'], { cwd }).catch((error: Error) => {
+      throw new UsageError(`Could not fast-forward to ${upstream}: ${error.message.split('\n').pop()}`, {
+        hint: 'The branch has diverged or the tree has conflicting changes: rebase or merge by hand.',
+      });
+    });
+    pulled = true;
+  }
+  const counts = (await git(['rev-list', '--left-right', '--count', `HEAD...@{u}`], { cwd })).trim().split(/\s+/);
+  return { upstream, ahead: Number(counts[0]), behind: Number(counts[1]), fetchError, ...(pulled ? { pulled } : {}) };
+}
+
+/** Snapshot rows of the live sessions and claims for the tracker. */
+function writeSnapshots(doc: TrackerDoc, state: State): void {
+  setSessions(
+    doc,
+    state.sessions.map((s) => ({
+      id: s.id,
+      agent: s.agent,
+      goal: s.goal,
+      tier: s.tier,
+      branch: s.branch ?? '(detached)',
+      started: s.startedAt,
+    })),
+  );
+  setClaims(
+    doc,
+    state.claims.map((c) => ({ holder: c.holder, glob: c.glob, mode: c.mode, expires: c.expiresAt, session: c.session })),
+  );
+}
+
+// Each worktree has its own tracker file, so its lock lives in that worktree's git dir.
+const trackerOptions = (ctx: Context) => ({ create: true, lockDir: ctx.repo.gitDir });
+
+/**
+ * Starts a session: checks the branch and upstream, records the session and its
+ * claims in one compare-and-swap (all or nothing), and returns the assessment.
+ */
+export async function startSession(ctx: Context, agent: string, options: StartOptions): Promise<Assessment> {
+  const goal = options.goal.trim();
+  if (!goal) throw new UsageError('The session needs a goal.', { hint: 'Pass --goal "what this session will do".' });
+  const tier = tierOf(ctx, options.tier);
+  const globs = [...new Set((options.claims ?? []).map(normalizeGlob))];
+  const warnings: string[] = [];
+  const branch = await currentBranch(ctx);
+  if (branch && !branchMatches(ctx.config.branches.pattern, agent, branch)) {
+    const message = `Branch ${branch} does not match branches.pattern ${ctx.config.branches.pattern} for agent ${agent}.`;
+    const hint = `Work on a branch such as ${exampleBranch(ctx.config.branches.pattern, agent)}.`;
+    if (ctx.config.branches.enforce === 'block') throw new BlockedError(message, { where: 'branches.pattern', hint });
+    warnings.push(`${message} ${hint}`);
+  }
+  const tracker = await readTracker(ctx.repo.root);
+  const upstream = await checkUpstream(ctx, options.pull ?? false);
+  if (upstream?.fetchError) warnings.push(`Could not fetch ${upstream.upstream}: ${upstream.fetchError}`);
+  const ttlMs = parseDuration(ctx.config.claims.ttl);
+
+  const { session, state } = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current, now) => {
+    const existing = activeSession(current, agent, now);
+    if (existing) {
+      throw new UsageError(`${agent} already has an active session ${existing.id} (goal: ${existing.goal}).`, {
+        where: existing.id,
+        hint: 'End it with `agentsync end --summary …` first, or keep working in it.',
+      });
+    }
+    const started: Session = {
+      id: newSessionId(),
+      agent,
+      goal,
+      tier: tier.level,
+      ...(branch ? { branch } : {}),
+      worktree: ctx.repo.root,
+      startedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+      ...(options.fixingBaseline ? { fixingBaseline: true } : {}),
+    };
+    const withSession = { ...current, sessions: [...current.sessions, started] };
+    const { state: next, conflicts } = applyClaims(withSession, { agent, globs, mode: 'exclusive', session: started.id, ttlMs }, now);
+    if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
+    return {
+      state: next,
+      result: { session: started, state: next },
+      message: `start: ${agent} starts ${started.id} (tier ${tier.level}): ${goal}${globs.length ? `\n\nclaims ${globs.join(', ')}` : ''}`,
+    };
+  });
+
+  await updateTracker(ctx.repo.root, (doc) => writeSnapshots(doc, state), trackerOptions(ctx));
+  return {
+    session,
+    tier,
+    claims: state.claims.filter((c) => c.holder === agent),
+    others: {
+      sessions: state.sessions.filter((s) => s.agent !== agent),
+      claims: state.claims.filter((c) => c.holder !== agent),
+    },
+    nextWork: tracker ? entries(tracker, 'next') : [],
+    upstream,
+    warnings,
+  };
+}
+
+/** Writes a partial-work note into the tracker now, and renews the agent's leases. */
+export async function addNote(ctx: Context, agent: string, text: string): Promise<{ id: string; session?: string }> {
+  if (!text.trim()) throw new UsageError('The note is empty.', { hint: 'Pass the note text: agentsync note "what is done, what is left".' });
+  const ttlMs = parseDuration(ctx.config.claims.ttl);
+  const state = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current, now) => {
+    const renewed = renewLeases(current, agent, ttlMs, now);
+    const mine = activeSession(current, agent, now);
+    return { state: mine ? renewed : undefined, result: mine ? renewed : current, message: `note: ${agent} renews its leases` };
+  });
+  const session = activeSession(state, agent, ctx.now())?.id;
+  const at = ctx.now().toISOString();
+  const id = newEntryId('note');
+  await updateTracker(
+    ctx.repo.root,
+    (doc) => {
+      addEntry(doc, { kind: 'note', id, at, updatedAt: at, agent, ...(session ? { session } : {}), text: text.trim() });
+      writeSnapshots(doc, state);
+    },
+    trackerOptions(ctx),
+  );
+  return { id, session };
+}
+
+export interface EndOptions {
+  summary: string;
+  next?: string[];
+  blockers?: string[];
+  failed?: string[];
+  tokens?: number;
+}
+
+export interface Handoff {
+  session: Session;
+  entry: HandoffEntry;
+  released: Claim[];
+  /** Suggested next work for whoever comes next: all open next entries. */
+  nextWork: NextEntry[];
+}
+
+/** The tier's token budget as text, such as "2000–8000" or "20000+". */
+export function budgetText(tier: TierConfig): string {
+  return tier.tokens.max === undefined ? `${tier.tokens.min}+` : `${tier.tokens.min}–${tier.tokens.max}`;
+}
+
+/** Ends the agent's session: releases its claims, removes the session and writes the handoff entry. */
+export async function endSession(ctx: Context, agent: string, options: EndOptions): Promise<Handoff> {
+  const summary = options.summary.trim();
+  if (!summary) throw new UsageError('The handoff needs a summary.', { hint: 'Pass --summary "what was done".' });
+  // Fail on a malformed tracker before anything changes in the store.
+  await readTracker(ctx.repo.root);
+  const { session, released, state } = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current, now) => {
+    const mine = activeSession(current, agent, now);
+    if (!mine) {
+      throw new UsageError(`${agent} has no active session to end.`, {
+        hint: 'Start one with `agentsync start --goal … --tier N`, or write partial work with `agentsync note`.',
+      });
+    }
+    const { state: releasedState, released: gone } = releaseClaims(current, agent, undefined);
+    const next = { ...releasedState, sessions: releasedState.sessions.filter((s) => s.id !== mine.id) };
+    return {
+      state: next,
+      result: { session: mine, released: gone, state: next },
+      message: `end: ${agent} ends ${mine.id}: ${summary}`,
+    };
+  });
+  const at = ctx.now().toISOString();
+  const tier = tierOf(ctx, session.tier);
+  const entry: HandoffEntry = {
+    kind: 'handoff',
+    id: newEntryId('handoff'),
+    at,
+    updatedAt: at,
+    agent,
+    session: session.id,
+    goal: session.goal,
+    tier: session.tier,
+    summary,
+    done: [],
+    next: options.next ?? [],
+    blockers: options.blockers ?? [],
+    failed: options.failed ?? [],
+    ...(options.tokens !== undefined ? { tokens: options.tokens } : {}),
+    budget: budgetText(tier),
+  };
+  let nextWork: NextEntry[] = [];
+  await updateTracker(
+    ctx.repo.root,
+    (doc) => {
+      addEntry(doc, entry);
+      for (const text of entry.next) addEntry(doc, { kind: 'next', id: newEntryId('next'), at, updatedAt: at, agent, text });
+      writeSnapshots(doc, state);
+      nextWork = entries(doc, 'next');
+    },
+    trackerOptions(ctx),
+  );
+  return { session, entry, released, nextWork };
+}
+
+/** The tracker's open suggested next work, for `status`. */
+export async function readNextWork(ctx: Context): Promise<NextEntry[]> {
+  const tracker = await readTracker(ctx.repo.root);
+  return tracker ? entries(tracker, 'next') : [];
+}

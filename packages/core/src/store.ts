@@ -1,0 +1,151 @@
+/**
+ * The coordination store: the state lives as `state.json` in commits on
+ * `refs/agentsync/state` in the clone's common git dir, so every worktree sees
+ * it. A write builds a child commit of the state it read and moves the ref with
+ * `git update-ref REF NEW OLD`, which fails when another writer got there
+ * first; the loser re-reads and retries. `git log refs/agentsync/state` is the
+ * audit trail.
+ */
+import { randomInt } from 'node:crypto';
+import { EnvironmentError } from './errors';
+import { git, GitError, type Repo } from './git';
+import { emptyState, pruneExpired, type State } from './state';
+
+export const STATE_REF = 'refs/agentsync/state';
+export const AUDIT_REF = 'refs/agentsync/audit';
+const STATE_FILE = 'state.json';
+const NO_COMMIT = '0'.repeat(40);
+
+/** The state and the commit it was read from (undefined before the first write). */
+export interface Snapshot {
+  state: State;
+  commit?: string;
+}
+
+/** What a mutation decided: the new state (or undefined to write nothing), a result, and the commit message. */
+export interface Mutation<T> {
+  state?: State;
+  result: T;
+  message: string;
+}
+
+export interface StoreOptions {
+  /** Who writes: the commit author. */
+  actor: string;
+  /** How many times a writer that lost the race tries again. */
+  attempts?: number;
+  now?: () => Date;
+}
+
+/** Env that lets commit-tree run in repos without user.name/user.email, authored by the agent. */
+function authorEnv(actor: string): NodeJS.ProcessEnv {
+  const email = `${actor}@agentsync.invalid`;
+  return {
+    GIT_AUTHOR_NAME: actor,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_NAME: actor,
+    GIT_COMMITTER_EMAIL: email,
+  };
+}
+
+/** Reads the state at `ref` with one git call; an absent ref is the empty state. */
+export async function readState(repo: Repo, ref = STATE_REF): Promise<Snapshot> {
+  // `info` prints the commit's header only; `contents` the blob, then a newline.
+  const out = await git(['cat-file', '--batch-command'], {
+    cwd: repo.root,
+    input: `info ${ref}\ncontents ${ref}:${STATE_FILE}\n`,
+  });
+  const firstEnd = out.indexOf('\n');
+  const info = out.slice(0, firstEnd);
+  if (info.endsWith(' missing')) return { state: emptyState() };
+  const rest = out.slice(firstEnd + 1);
+  const blobHeaderEnd = rest.indexOf('\n');
+  if (rest.slice(0, blobHeaderEnd).endsWith(' missing')) throw corrupt(ref, `${STATE_FILE} is missing from the commit`);
+  return { state: parseState(rest.slice(blobHeaderEnd + 1, -1), ref), commit: info.split(' ')[0] };
+}
+
+function corrupt(ref: string, why: string): EnvironmentError {
+  return new EnvironmentError(`The coordination store at ${ref} is corrupt: ${why}.`, {
+    where: ref,
+    hint: `Inspect it with \`git log -p ${ref}\`; \`git update-ref ${ref} <an earlier good commit>\` restores an earlier state.`,
+  });
+}
+
+function parseState(text: string, ref: string): State {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw corrupt(ref, `${STATE_FILE} is not valid JSON`);
+  }
+  const state = data as Partial<State>;
+  if (state?.version !== 1 || !Array.isArray(state.sessions) || !Array.isArray(state.claims)) {
+    throw corrupt(ref, `${STATE_FILE} does not hold a version 1 state`);
+  }
+  return state as State;
+}
+
+/** Writes `state` as a child commit of `parent` and returns the new commit (the ref is not moved). */
+async function commitState(repo: Repo, state: State, parent: string | undefined, message: string, actor: string) {
+  const cwd = repo.root;
+  const blob = (await git(['hash-object', '-w', '--stdin'], { cwd, input: `${JSON.stringify(state, null, 2)}\n` })).trim();
+  const tree = (await git(['mktree'], { cwd, input: `100644 blob ${blob}\t${STATE_FILE}\n` })).trim();
+  const parents = parent ? ['-p', parent] : [];
+  return (await git(['commit-tree', tree, ...parents, '-m', message], { cwd, env: authorEnv(actor) })).trim();
+}
+
+/** Moves `ref` from `expected` to `next`; false when another writer moved it first. */
+async function compareAndSwap(repo: Repo, ref: string, next: string, expected: string | undefined, message: string) {
+  try {
+    await git(['update-ref', '-m', message, ref, next, expected ?? NO_COMMIT], { cwd: repo.root });
+    return true;
+  } catch (error) {
+    if (error instanceof GitError) return false;
+    throw error;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Full-jitter exponential backoff, capped so a crowd of writers drains in seconds. */
+const backoff = (attempt: number) => randomInt(1, Math.min(400, 10 * 2 ** Math.min(attempt, 6)) + 2);
+
+/**
+ * Applies `mutate` to the freshest state by compare-and-swap, retrying with
+ * jittered backoff when another writer wins. Expired entries are pruned first,
+ * so `mutate` sees live state only. Returns what `mutate` returned.
+ */
+export async function updateState<T>(
+  repo: Repo,
+  options: StoreOptions,
+  mutate: (state: State, now: Date) => Mutation<T>,
+): Promise<T> {
+  const attempts = options.attempts ?? 60;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const snapshot = await readState(repo);
+    const now = options.now?.() ?? new Date();
+    const change = mutate(pruneExpired(snapshot.state, now), now);
+    if (!change.state) return change.result;
+    const commit = await commitState(repo, change.state, snapshot.commit, change.message, options.actor);
+    if (await compareAndSwap(repo, STATE_REF, commit, snapshot.commit, change.message)) return change.result;
+    await sleep(backoff(attempt));
+  }
+  throw new EnvironmentError(`Could not update ${STATE_REF}: ${attempts} other writers won in a row.`, {
+    where: STATE_REF,
+    hint: 'Try again; if it persists, look for a runaway process writing to the store (`git log refs/agentsync/state`).',
+  });
+}
+
+/** Appends one audit record (for example a hook skipped with AGENTSYNC_SKIP) to the audit ref. */
+export async function appendAudit(repo: Repo, actor: string, message: string): Promise<void> {
+  const cwd = repo.root;
+  const emptyTree = (await git(['mktree'], { cwd, input: '' })).trim();
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const parent = (await git(['rev-parse', '-q', '--verify', `${AUDIT_REF}^{commit}`], { cwd }).catch(() => '')).trim();
+    const commit = (
+      await git(['commit-tree', emptyTree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd, env: authorEnv(actor) })
+    ).trim();
+    if (await compareAndSwap(repo, AUDIT_REF, commit, parent || undefined, 'agentsync audit')) return;
+    await sleep(backoff(attempt));
+  }
+}
