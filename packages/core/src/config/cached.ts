@@ -59,7 +59,7 @@ async function readCache(cacheFile: string, hash: string): Promise<AgentSyncConf
   }
 }
 
-/** Temp file and rename, so a concurrent hook reads the old entry or the new one, never half of one. A failed write only costs speed. */
+/** Temp file and rename: a concurrent hook reads the old entry or the new one, never half. A failed write only costs speed. */
 async function writeCache(cacheDir: string, cacheFile: string, content: string): Promise<void> {
   const temp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
   try {

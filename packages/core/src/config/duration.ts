@@ -8,13 +8,14 @@ export const DURATION_PATTERN = /^(?=.*[1-9])(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?
 
 const UNIT_MS = [86_400_000, 3_600_000, 60_000, 1000];
 
-/** Milliseconds in a duration such as "90s", "30m", "1h30m", "1d", or a positive integer number of seconds; throws an Error otherwise. */
+/** Milliseconds in a duration such as "90s", "30m", "1h30m", "1d" or a positive integer of seconds; throws an Error otherwise. */
 export function parseDuration(value: unknown): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value * 1000;
   const match = typeof value === 'string' ? DURATION_PATTERN.exec(value) : null;
   if (!match) {
     throw new Error(
-      `Invalid duration ${JSON.stringify(value) ?? String(value)}: expected a positive number of seconds or a string such as "90s", "30m", "1h30m", "2h" or "1d".`,
+      `Invalid duration ${JSON.stringify(value) ?? String(value)}: expected a positive number of seconds ` +
+        'or a string such as "90s", "30m", "1h30m", "2h" or "1d".',
     );
   }
   return match.slice(1).reduce((ms, digits, unit) => ms + Number(digits ?? 0) * UNIT_MS[unit], 0);

@@ -11,9 +11,8 @@ describe('buildJsonSchema', () => {
   it('matches the committed schema file (UPDATE_SCHEMA=1 npx vitest run src/config rewrites it)', () => {
     const expected = `${JSON.stringify(schema, null, 2)}\n`;
     if (process.env.UPDATE_SCHEMA === '1') writeFileSync(SCHEMA_FILE, expected);
-    expect(readFileSync(SCHEMA_FILE, 'utf8'), 'schema/agentsync.schema.json is stale: run UPDATE_SCHEMA=1 npx vitest run src/config').toBe(
-      expected,
-    );
+    const stale = 'schema/agentsync.schema.json is stale: run UPDATE_SCHEMA=1 npx vitest run src/config';
+    expect(readFileSync(SCHEMA_FILE, 'utf8'), stale).toBe(expected);
   });
 
   it('describes the file as written: strict, nothing required, $schema allowed', () => {

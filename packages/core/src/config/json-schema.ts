@@ -12,7 +12,9 @@ export function buildJsonSchema(): Record<string, unknown> {
     $schema,
     $id: JSON_SCHEMA_ID,
     title: 'AgentSync configuration',
-    description: 'The .agentsync.json file: health checks, coordination, claims, hot files, risk gates, tiers, branches and hooks. {} is a valid config.',
+    description:
+      'The .agentsync.json file: health checks, coordination, claims, hot files, risk gates, tiers, branches and hooks. ' +
+      '{} is a valid config.',
     ...schema,
   };
 }

@@ -155,7 +155,9 @@ function humanMessage(issue: z.core.$ZodRawIssue): string {
       return `expected ${values.length === 1 ? values[0] : `one of ${values.join(', ')}`}, got ${showValue(issue.input)}`;
     }
     case 'too_small':
-      if (issue.origin === 'array') return issue.minimum === 1 ? 'must list at least one entry' : `must list at least ${issue.minimum} entries`;
+      if (issue.origin === 'array') {
+        return issue.minimum === 1 ? 'must list at least one entry' : `must list at least ${issue.minimum} entries`;
+      }
       if (issue.origin === 'string') return 'must not be empty';
       return `must be ${issue.inclusive ? 'at least' : 'greater than'} ${issue.minimum}, got ${showValue(issue.input)}`;
     case 'too_big':
@@ -226,7 +228,9 @@ function suggest(key: string, known: readonly string[]): string | undefined {
 
 /** Edit distance counting a swap of neighbours as one edit, so "modle" is one away from "model". */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));

@@ -149,7 +149,9 @@ const hotFile = z
         : entry,
   )
   .meta({
-    description: `A file many agents edit. A bare glob is short for {"path": glob, "maxChangedLines": ${DEFAULT_HOT_FILE_MAX_CHANGED_LINES}}.`,
+    description:
+      'A file many agents edit. A bare glob is short for ' +
+      `{"path": glob, "maxChangedLines": ${DEFAULT_HOT_FILE_MAX_CHANGED_LINES}}.`,
   });
 
 const gate = z.strictObject({
@@ -171,7 +173,12 @@ const tierOverride = z.strictObject({
 });
 
 const tiers = z
-  .strictObject({ '1': tierOverride.optional(), '2': tierOverride.optional(), '3': tierOverride.optional(), '4': tierOverride.optional() })
+  .strictObject({
+    '1': tierOverride.optional(),
+    '2': tierOverride.optional(),
+    '3': tierOverride.optional(),
+    '4': tierOverride.optional(),
+  })
   .prefault({})
   .transform((overrides, ctx) => {
     const merged = {} as Record<TierNumber, TierConfig>;
