@@ -78,8 +78,16 @@ export function validateAgentId(id: string, source: IdentitySource): string {
 /** The agent named by a branch `<agent>/<feature>`, if its prefix is a valid agent id. */
 export function agentFromBranch(branch: string | undefined): string | undefined {
   const prefix = branch?.match(/^([^/]+)\/./)?.[1].toLowerCase();
-  return prefix !== undefined && AGENT_ID.test(prefix) ? prefix : undefined;
+  return prefix !== undefined && AGENT_ID.test(prefix) && !WORKFLOW_PREFIXES.has(prefix) ? prefix : undefined;
 }
+
+/**
+ * Branch prefixes that name a kind of work or a bot, never an agent: a person on
+ * `feature/login` must not be taken for an agent called "feature".
+ */
+const WORKFLOW_PREFIXES = new Set(
+  'feature feat fix bugfix hotfix release releases chore docs doc refactor test tests ci build perf style revert wip dev develop experiment exp spike dependabot renovate gh-readonly-queue users user'.split(' '),
+);
 
 /** The agent tool whose environment this is; undefined when none or more than one is seen. */
 export function detectAgentTool(env: NodeJS.ProcessEnv): AgentTool | undefined {

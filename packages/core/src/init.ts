@@ -5,6 +5,7 @@
  * two can never drift. It never overwrites what a user wrote, and a second run
  * changes nothing.
  */
+import { CONFIG_FILE } from './config/constants';
 import { UsageError } from './errors';
 import { createTrackerText } from './tracker/model';
 
@@ -37,7 +38,6 @@ export interface InitResult {
   notes: string[];
 }
 
-export const CONFIG_FILE = '.agentsync.json';
 export const SCHEMA_PATH = './node_modules/@agentsync/core/schema/agentsync.schema.json';
 export const HOOKS = ['pre-commit', 'commit-msg', 'pre-push'] as const;
 

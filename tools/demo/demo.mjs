@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * The README's main job: a scripted two-agent scenario in a throwaway repository,
+ * printed as a readable transcript. Agents "alice" and "bob" work in two
+ * worktrees of one clone, each on its own branch: alice claims src/api/**, bob
+ * is refused and his commit is blocked by the pre-commit hook, alice hands off,
+ * and bob goes on.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/bin/agentsync.js');
+const root = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-demo-')));
+const repo = join(root, 'repo');
+const worktrees = { you: repo, alice: join(root, 'alice'), bob: join(root, 'bob') };
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AGENTSYNC|CLAUDE|CODEX|GEMINI|COPILOT)/.test(key))),
+  GIT_AUTHOR_NAME: 'Demo',
+  GIT_AUTHOR_EMAIL: 'demo@example.com',
+  GIT_COMMITTER_NAME: 'Demo',
+  GIT_COMMITTER_EMAIL: 'demo@example.com',
+  NO_COLOR: '1',
+};
+
+const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
+const say = (text) => console.log(`\n${bold(`# ${text}`)}`);
+
+/** Runs a command in the demo repo, echoing it and its output like a terminal. */
+function sh(who, command, args, expectCode = 0) {
+  const shown = [command === process.execPath ? 'agentsync' : command, ...(command === process.execPath ? args.slice(1) : args)];
+  console.log(`${who}$ ${shown.map((a) => (/[\s*"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+  const result = spawnSync(command, args, { cwd: worktrees[who], env: { ...env, ...(who === 'you' ? {} : { AGENTSYNC_AGENT: who }) }, encoding: 'utf8' });
+  const output = `${result.stdout}${result.stderr}`.trimEnd();
+  if (output) console.log(output.replace(/^/gm, '  '));
+  if (result.status !== expectCode) {
+    console.error(`\nThe demo expected exit ${expectCode} but got ${result.status}.`);
+    process.exit(1);
+  }
+  console.log(`  ${bold(`(exit ${result.status})`)}`);
+}
+const agentsync = (who, args, expectCode) => sh(who, process.execPath, [cli, ...args], expectCode);
+const write = (path, content, who = 'you') => {
+  mkdirSync(dirname(join(worktrees[who], path)), { recursive: true });
+  writeFileSync(join(worktrees[who], path), content);
+};
+
+try {
+  say(`A throwaway repository in ${repo}, set up with agentsync init`);
+  mkdirSync(repo);
+  sh('you', 'git', ['init', '-q', '-b', 'main']);
+  write('package.json', `${JSON.stringify({ name: 'demo', private: true }, null, 2)}\n`);
+  write('src/api/users.ts', 'export const users = [];\n');
+  agentsync('you', ['init']);
+  // The demo has no node_modules: point git straight at the hook scripts' command.
+  for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) {
+    write(`.githooks/${hook}`, `#!/bin/sh\nexec "${process.execPath}" "${cli}" hook ${hook} "$@"\n`);
+  }
+  sh('you', 'chmod', ['+x', '.githooks/pre-commit', '.githooks/commit-msg', '.githooks/pre-push']);
+  sh('you', 'git', ['config', 'core.hooksPath', '.githooks']);
+  sh('you', 'git', ['add', '-A']);
+  sh('you', 'git', ['commit', '-q', '-m', 'Set up AgentSync']);
+
+  say('Each agent gets its own worktree and branch; claims are shared by all worktrees');
+  sh('you', 'git', ['worktree', 'add', '-q', '-b', 'alice/rate-limits', worktrees.alice]);
+  sh('you', 'git', ['worktree', 'add', '-q', '-b', 'bob/users', worktrees.bob]);
+
+  say('alice starts a session and claims the API');
+  agentsync('alice', ['start', '--goal', 'Add rate limits to the users API', '--tier', '2', '--claim', 'src/api/**']);
+
+  say("bob wants the same file: his claim is refused, naming alice");
+  agentsync('bob', ['claim', 'src/api/users.ts'], 1);
+
+  say('bob edits it anyway; the pre-commit hook stops the commit');
+  write('src/api/users.ts', 'export const users = ["bob was here"];\n', 'bob');
+  sh('bob', 'git', ['commit', '-q', '-am', 'Touch users'], 1);
+  sh('bob', 'git', ['checkout', '--', 'src/api/users.ts']);
+
+  say('alice writes down partial work, commits, and hands off');
+  agentsync('alice', ['note', 'Rate limiter in place; per-route limits still to do']);
+  write('src/api/users.ts', 'export const users = [];\nexport const rateLimit = 100;\n', 'alice');
+  sh('alice', 'git', ['commit', '-q', '-am', 'Add a rate limit to the users API']);
+  sh('alice', 'git', ['log', '-1', '--format=%B']);
+  agentsync('alice', ['end', '--summary', 'Rate limiting for the users API', '--next', 'Per-route limits in src/api/routes.ts', '--tokens', '5200']);
+
+  say('alice has released her claims: now bob can claim the file');
+  agentsync('bob', ['claim', 'src/api/users.ts']);
+  agentsync('bob', ['status']);
+
+  say('AgentTracker.md now holds the handoff for whoever comes next (excerpt)');
+  const tracker = readFileSync(join(worktrees.alice, 'AgentTracker.md'), 'utf8');
+  const handoff = tracker.slice(tracker.indexOf('### Handoff'));
+  console.log(handoff.split('\n').slice(0, 12).map((line) => `  ${line}`).join('\n'));
+  say('The audit trail is plain git: git log refs/agentsync/state');
+  sh('you', 'git', ['log', '--format=%an: %s', 'refs/agentsync/state']);
+  console.log('\nDemo finished: every step behaved as expected.');
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
