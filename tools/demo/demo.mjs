@@ -7,7 +7,7 @@
  * and bob goes on.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +32,16 @@ const say = (text) => console.log(`\n${bold(`# ${text}`)}`);
 function sh(who, command, args, expectCode = 0) {
   const shown = [command === process.execPath ? 'agentsync' : command, ...(command === process.execPath ? args.slice(1) : args)];
   console.log(`${who}$ ${shown.map((a) => (/[\s*"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-  const result = spawnSync(command, args, { cwd: worktrees[who], env: { ...env, ...(who === 'you' ? {} : { AGENTSYNC_AGENT: who }) }, encoding: 'utf8' });
-  const output = `${result.stdout}${result.stderr}`.trimEnd();
+  // stdout and stderr share one file so the transcript keeps their order.
+  const log = join(root, 'output.log');
+  const fd = openSync(log, 'w');
+  const result = spawnSync(command, args, {
+    cwd: worktrees[who],
+    env: { ...env, ...(who === 'you' ? {} : { AGENTSYNC_AGENT: who }) },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const output = readFileSync(log, 'utf8').trimEnd();
   if (output) console.log(output.replace(/^/gm, '  '));
   if (result.status !== expectCode) {
     console.error(`\nThe demo expected exit ${expectCode} but got ${result.status}.`);
@@ -53,6 +61,9 @@ try {
   sh('you', 'git', ['init', '-q', '-b', 'main']);
   write('package.json', `${JSON.stringify({ name: 'demo', private: true }, null, 2)}\n`);
   write('src/api/users.ts', 'export const users = [];\n');
+  // One health check, so sessions record a baseline and handoffs are checked.
+  const check = { name: 'users-api', run: "grep -q 'export const users' src/api/users.ts" };
+  write('.agentsync.json', `${JSON.stringify({ health: { commands: [check] } }, null, 2)}\n`);
   agentsync('you', ['init']);
   // The demo has no node_modules: point git straight at the hook scripts' command.
   for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) {
@@ -88,6 +99,12 @@ try {
   say('alice has released her claims: now bob can claim the file');
   agentsync('bob', ['claim', 'src/api/users.ts']);
   agentsync('bob', ['status']);
+
+  say('bob starts a session (green baseline), then breaks the check: health names the regression');
+  agentsync('bob', ['start', '--goal', 'Rename the users export', '--tier', '1']);
+  write('src/api/users.ts', 'export const people = [];\n', 'bob');
+  agentsync('bob', ['health'], 1);
+  agentsync('bob', ['end', '--summary', 'Renamed users to people'], 1);
 
   say('AgentTracker.md now holds the handoff for whoever comes next (excerpt)');
   const tracker = readFileSync(join(worktrees.alice, 'AgentTracker.md'), 'utf8');

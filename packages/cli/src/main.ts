@@ -17,6 +17,7 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   status: { summary: 'sessions, claims and suggested next work', load: () => require('./commands/status') },
   check: { summary: 'would these paths be blocked for me?', load: () => require('./commands/check') },
   note: { summary: 'write partial work into AgentTracker.md now', load: () => require('./commands/note') },
+  health: { summary: 'run the health checks and compare with the baseline', load: () => require('./commands/health') },
   end: { summary: 'end the session: release claims, write the handoff', load: () => require('./commands/end') },
   hook: { summary: 'git hook entry points: pre-commit, commit-msg, pre-push', load: () => require('./commands/hook') },
 };

@@ -10,8 +10,9 @@ import { BlockedError, ClaimConflictError, UsageError } from './errors';
 import { git, tryGit } from './git';
 import { branchMatches, exampleBranch } from './branches';
 import { normalizeGlob } from './globs';
+import { compareWithBaseline, runHealth, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from './health';
 import { activeSession, applyClaims, releaseClaims, renewLeases, type Claim, type Session, type State } from './state';
-import { updateState } from './store';
+import { readState, updateState } from './store';
 import { parseDuration } from './config/duration';
 import {
   addEntry,
@@ -20,6 +21,7 @@ import {
   readTracker,
   setClaims,
   setSessions,
+  TRACKER_FILE,
   updateTracker,
   type HandoffEntry,
   type NextEntry,
@@ -43,6 +45,8 @@ export interface Assessment {
   others: { sessions: Session[]; claims: Claim[] };
   nextWork: NextEntry[];
   upstream?: UpstreamStatus;
+  /** The baseline health run (no checks when none are configured). */
+  health: HealthResult;
   warnings: string[];
 }
 
@@ -52,6 +56,8 @@ export interface StartOptions {
   claims?: string[];
   fixingBaseline?: boolean;
   pull?: boolean;
+  /** Progress callbacks for the baseline health run. */
+  health?: Pick<RunHealthOptions, 'onStart' | 'onResult'>;
 }
 
 const FETCH_TIMEOUT_MS = 30_000;
@@ -142,6 +148,14 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
   const upstream = await checkUpstream(ctx, options.pull ?? false);
   if (upstream?.fetchError) warnings.push(`Could not fetch ${upstream.upstream}: ${upstream.fetchError}`);
   const ttlMs = parseDuration(ctx.config.claims.ttl);
+  const health = await runHealth(ctx.repo, ctx.config, options.health);
+  const baseline = health.checks.length > 0 ? toRecord(health, ctx.now()) : undefined;
+  if (baseline?.status === 'red' && !options.fixingBaseline) {
+    throw new BlockedError(`The baseline is red: ${baseline.failing.join(', ')} failing before any change.`, {
+      where: baseline.tree,
+      hint: 'Start with --fixing-baseline to make the repair this session\'s job, or ask who broke it (`git log`).',
+    });
+  }
 
   const { session, state } = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current, now) => {
     const existing = activeSession(current, agent, now);
@@ -161,6 +175,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
       startedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
       ...(options.fixingBaseline ? { fixingBaseline: true } : {}),
+      ...(baseline ? { baseline } : {}),
     };
     const withSession = { ...current, sessions: [...current.sessions, started] };
     const { state: next, conflicts } = applyClaims(withSession, { agent, globs, mode: 'exclusive', session: started.id, ttlMs }, now);
@@ -183,6 +198,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
     },
     nextWork: tracker ? entries(tracker, 'next') : [],
     upstream,
+    health,
     warnings,
   };
 }
@@ -216,12 +232,22 @@ export interface EndOptions {
   blockers?: string[];
   failed?: string[];
   tokens?: number;
+  /** Hand off despite a health regression, for this reason (recorded in the handoff). */
+  allowRegression?: string;
+  /** Commit the tracker with what is staged (default true). */
+  commit?: boolean;
+  /** Progress callbacks for the health run. */
+  health?: Pick<RunHealthOptions, 'onStart' | 'onResult'>;
 }
 
 export interface Handoff {
   session: Session;
   entry: HandoffEntry;
   released: Claim[];
+  health: HealthResult;
+  comparison: Comparison;
+  /** The handoff commit, unless --no-commit. */
+  commit?: string;
   /** Suggested next work for whoever comes next: all open next entries. */
   nextWork: NextEntry[];
 }
@@ -231,29 +257,62 @@ export function budgetText(tier: TierConfig): string {
   return tier.tokens.max === undefined ? `${tier.tokens.min}+` : `${tier.tokens.min}–${tier.tokens.max}`;
 }
 
-/** Ends the agent's session: releases its claims, removes the session and writes the handoff entry. */
+function healthText(health: HealthResult, comparison: Comparison): string {
+  if (health.checks.length === 0) return 'no checks configured';
+  const failing = health.checks.filter((c) => c.status !== 'pass').map((c) => c.name);
+  if (failing.length === 0) return `green (${health.checks.length} checks)`;
+  const parts = [`regressed: ${comparison.regressions.join(', ') || 'none'}`];
+  if (comparison.stillRed.length) parts.push(`still red: ${comparison.stillRed.join(', ')}`);
+  return `red (${parts.join('; ')})`;
+}
+
+/** Commits the tracker with whatever else is staged, carrying the session's trailers. */
+async function commitHandoff(ctx: Context, session: Session, summary: string): Promise<string> {
+  const cwd = ctx.repo.root;
+  await git(['add', '--', TRACKER_FILE], { cwd });
+  const message = [
+    `agentsync: handoff from ${session.agent}: ${summary.split('\n')[0]}`,
+    '',
+    `Session goal: ${session.goal}`,
+    '',
+    `Agent: ${session.agent}`,
+    `Agent-Session: ${session.id}`,
+    `Agent-Tier: ${session.tier}`,
+  ].join('\n');
+  await git(['commit', '--quiet', '-m', message], { cwd }).catch((error: Error) => {
+    throw new BlockedError(`The handoff commit failed: ${error.message.split('\n').slice(-3).join(' ').trim()}`, {
+      hint: 'The handoff is written in AgentTracker.md and the session is still open: fix what blocked the commit and commit it yourself, or run end again with --no-commit.',
+    });
+  });
+  return (await git(['rev-parse', 'HEAD'], { cwd })).trim();
+}
+
+/**
+ * Ends the agent's session: runs health (cached) and refuses a regression unless
+ * allowed with a reason, writes the handoff entry, commits it with what is
+ * staged and the trailers, then releases the claims and closes the session.
+ */
 export async function endSession(ctx: Context, agent: string, options: EndOptions): Promise<Handoff> {
   const summary = options.summary.trim();
   if (!summary) throw new UsageError('The handoff needs a summary.', { hint: 'Pass --summary "what was done".' });
-  // Fail on a malformed tracker before anything changes in the store.
+  // Fail on a malformed tracker before anything changes.
   await readTracker(ctx.repo.root);
-  const { session, released, state } = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current, now) => {
-    const mine = activeSession(current, agent, now);
-    if (!mine) {
-      throw new UsageError(`${agent} has no active session to end.`, {
-        hint: 'Start one with `agentsync start --goal … --tier N`, or write partial work with `agentsync note`.',
-      });
-    }
-    const { state: releasedState, released: gone } = releaseClaims(current, agent, undefined);
-    const next = { ...releasedState, sessions: releasedState.sessions.filter((s) => s.id !== mine.id) };
-    return {
-      state: next,
-      result: { session: mine, released: gone, state: next },
-      message: `end: ${agent} ends ${mine.id}: ${summary}`,
-    };
-  });
+  const session = activeSession((await readState(ctx.repo)).state, agent, ctx.now());
+  if (!session) {
+    throw new UsageError(`${agent} has no active session to end.`, {
+      hint: 'Start one with `agentsync start --goal … --tier N`, or write partial work with `agentsync note`.',
+    });
+  }
+  const health = await runHealth(ctx.repo, ctx.config, options.health);
+  const comparison = compareWithBaseline(health, session.baseline, ctx.config.health.policy);
+  if (comparison.blocked && !options.allowRegression) {
+    throw new BlockedError(`Health regressed since the session's baseline: ${comparison.regressions.join(', ') || 'failing checks'}.`, {
+      where: session.id,
+      hint: 'Fix the regression first, or hand off anyway with --allow-regression --reason "why" (recorded in the handoff).',
+    });
+  }
+
   const at = ctx.now().toISOString();
-  const tier = tierOf(ctx, session.tier);
   const entry: HandoffEntry = {
     kind: 'handoff',
     id: newEntryId('handoff'),
@@ -269,20 +328,35 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
     blockers: options.blockers ?? [],
     failed: options.failed ?? [],
     ...(options.tokens !== undefined ? { tokens: options.tokens } : {}),
-    budget: budgetText(tier),
+    budget: budgetText(tierOf(ctx, session.tier)),
+    health: healthText(health, comparison),
+    ...(comparison.blocked && options.allowRegression ? { note: `Handed off despite a regression: ${options.allowRegression}` } : {}),
   };
+  const { state: before } = await readState(ctx.repo);
+  const { state: after } = releaseClaims(before, agent, undefined);
+  const closed = { ...after, sessions: after.sessions.filter((s) => s.id !== session.id) };
   let nextWork: NextEntry[] = [];
   await updateTracker(
     ctx.repo.root,
     (doc) => {
       addEntry(doc, entry);
       for (const text of entry.next) addEntry(doc, { kind: 'next', id: newEntryId('next'), at, updatedAt: at, agent, text });
-      writeSnapshots(doc, state);
+      writeSnapshots(doc, closed);
       nextWork = entries(doc, 'next');
     },
     trackerOptions(ctx),
   );
-  return { session, entry, released, nextWork };
+  const commit = options.commit === false ? undefined : await commitHandoff(ctx, session, summary);
+
+  const released = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current) => {
+    const { state: next, released: gone } = releaseClaims(current, agent, undefined);
+    return {
+      state: { ...next, sessions: next.sessions.filter((s) => s.id !== session.id) },
+      result: gone,
+      message: `end: ${agent} ends ${session.id}: ${summary}`,
+    };
+  });
+  return { session, entry, released, health, comparison, ...(commit ? { commit } : {}), nextWork };
 }
 
 /** The tracker's open suggested next work, for `status`. */

@@ -2,14 +2,19 @@ import { openContext, requireAgent } from '@agentsync/core/context';
 import { UsageError } from '@agentsync/core/errors';
 import { endSession } from '@agentsync/core/sessions';
 import { defineCommand } from '../command';
+import { progress } from '../health-output';
 import { colors, printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync end --summary TEXT [--next TEXT]… [--blocker TEXT]… [--failed TEXT]… [--tokens N] [--agent ID] [--json]
+  help: `Usage: agentsync end --summary TEXT [--next TEXT]… [--blocker TEXT]… [--failed TEXT]… [--tokens N]
+                     [--allow-regression --reason TEXT] [--no-commit] [--agent ID] [--json]
 
-Ends the current agent's session: releases its claims and writes the handoff
-entry into AgentTracker.md (summary, next work, blockers, failed approaches,
-tokens used against the tier's budget), then prints the suggested next work.
+Ends the current agent's session: runs health (cached per tree) and refuses a
+regression against the session's baseline (exit 1), writes the handoff entry
+into AgentTracker.md (summary, next work, blockers, failed approaches, tokens
+used against the tier's budget, health), commits it together with what is
+staged, with Agent:, Agent-Session: and Agent-Tier: trailers, releases the
+claims, and prints the suggested next work for whoever comes next.
 
 Options:
   --summary TEXT  what was done (required)
@@ -17,6 +22,9 @@ Options:
   --blocker TEXT  what blocks progress (repeatable)
   --failed TEXT   an approach that did not work, so nobody retries it (repeatable)
   --tokens N      tokens used in the session
+  --allow-regression  hand off despite a regression (needs --reason, recorded in the handoff)
+  --reason TEXT   why the regression is acceptable
+  --no-commit     write the handoff but do not commit
   --agent ID      act as this agent
   --json          print the handoff as JSON
 `,
@@ -26,12 +34,18 @@ Options:
     blocker: { type: 'string', multiple: true },
     failed: { type: 'string', multiple: true },
     tokens: { type: 'string' },
+    'allow-regression': { type: 'boolean' },
+    reason: { type: 'string' },
+    'no-commit': { type: 'boolean' },
   },
   async run({ values, io }) {
     if (!values.summary) throw new UsageError('agentsync end needs --summary.', { hint: 'Example: agentsync end --summary "rate limits done" --next "add docs"' });
     const tokens = values.tokens === undefined ? undefined : Number(values.tokens);
     if (tokens !== undefined && !(Number.isInteger(tokens) && tokens >= 0)) {
       throw new UsageError(`Invalid --tokens ${JSON.stringify(values.tokens)}.`, { hint: 'Give the tokens used as a whole number, such as --tokens 6400.' });
+    }
+    if (values['allow-regression'] && !values.reason?.trim()) {
+      throw new UsageError('--allow-regression needs --reason.', { hint: 'Say why: --allow-regression --reason "flaky test, fixed in #123"' });
     }
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await requireAgent(ctx);
@@ -41,13 +55,17 @@ Options:
       blockers: values.blocker,
       failed: values.failed,
       tokens,
+      allowRegression: values['allow-regression'] ? values.reason : undefined,
+      commit: !values['no-commit'],
+      ...(values.json ? {} : { health: progress(io) }),
     });
     if (values.json) {
       printJson(io, { ok: true, agent, ...handoff });
       return 0;
     }
     const c = colors(io);
-    io.out(`${agent} ended ${handoff.session.id}; released ${handoff.released.length} claim(s); handoff written to AgentTracker.md.`);
+    io.out(`${agent} ended ${handoff.session.id}; released ${handoff.released.length} claim(s); health ${handoff.entry.health}.`);
+    io.out(handoff.commit ? `Handoff committed as ${handoff.commit.slice(0, 10)}.` : 'Handoff written to AgentTracker.md (not committed).');
     io.out(c.bold(`Suggested next work (${handoff.nextWork.length})`));
     for (const next of handoff.nextWork) io.out(`  - ${next.text} (from ${next.agent})`);
     return 0;

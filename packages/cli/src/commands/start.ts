@@ -2,6 +2,7 @@ import { openContext, requireAgent } from '@agentsync/core/context';
 import { UsageError } from '@agentsync/core/errors';
 import { budgetText, startSession, type Assessment } from '@agentsync/core/sessions';
 import { defineCommand } from '../command';
+import { progress } from '../health-output';
 import { colors, printJson, untilText, type Io } from '../io';
 
 export default defineCommand({
@@ -40,6 +41,7 @@ Options:
       claims: values.claim,
       fixingBaseline: values['fixing-baseline'],
       pull: values.pull,
+      ...(values.json ? {} : { health: progress(io) }),
     });
     if (values.json) printJson(io, { ok: true, agent, ...assessment });
     else printAssessment(io, assessment, ctx.now());
@@ -56,6 +58,9 @@ function printAssessment(io: Io, a: Assessment, now: Date): void {
     const behind = a.upstream.behind ? c.yellow(`${a.upstream.behind} behind`) : 'up to date';
     io.out(`  branch ${a.session.branch ?? '(detached)'}: ${behind} ${a.upstream.upstream}${a.upstream.pulled ? ' (pulled)' : ''}`);
   }
+  const failing = a.session.baseline?.failing ?? [];
+  if (a.health.checks.length === 0) io.out('  baseline: no health checks configured');
+  else io.out(`  baseline: ${failing.length ? c.red(`red (${failing.join(', ')})`) : c.green('green')}${a.session.fixingBaseline ? ' — this session fixes it' : ''}`);
   for (const claim of a.claims) io.out(`  claims ${claim.glob} (expires ${untilText(claim.expiresAt, now)})`);
   io.out(c.bold(`Other sessions (${a.others.sessions.length})`));
   for (const s of a.others.sessions) io.out(`  ${s.agent}: ${s.goal} (tier ${s.tier}, ${s.branch ?? 'detached'})`);

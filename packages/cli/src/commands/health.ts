@@ -1,0 +1,46 @@
+import { findAgent, openContext } from '@agentsync/core/context';
+import { compareWithBaseline, HealthInterrupted, runHealth } from '@agentsync/core/health';
+import { activeSession } from '@agentsync/core/state';
+import { readState } from '@agentsync/core/store';
+import { defineCommand } from '../command';
+import { printHealth, progress } from '../health-output';
+import { printJson } from '../io';
+
+export default defineCommand({
+  help: `Usage: agentsync health [--base REF] [--agent ID] [--json]
+
+Runs the health checks (health.commands, and health.targets through Nx on the
+projects affected since --base), compares them with the current session's
+baseline, and records the result. A check green in the baseline and red now is
+a regression; red in both is still red; red then green is fixed. Results are
+cached per tree: a tree already checked is not checked again.
+
+Exit 0 green (or nothing regressed under health.policy "regressions"),
+1 failing or regressed, 2 bad setup.
+
+Options:
+  --base REF  base for Nx affected (default: all projects)
+  --agent ID  compare with this agent's session baseline
+  --json      print the results as JSON
+`,
+  options: { base: { type: 'string' } },
+  async run({ values, io }) {
+    const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
+    const agent = await findAgent(ctx);
+    const session = agent ? activeSession((await readState(ctx.repo)).state, agent, ctx.now()) : undefined;
+    let result;
+    try {
+      result = await runHealth(ctx.repo, ctx.config, { base: values.base, ...(values.json ? {} : progress(io)) });
+    } catch (error) {
+      if (error instanceof HealthInterrupted) {
+        io.err(error.message);
+        return 130;
+      }
+      throw error;
+    }
+    const comparison = compareWithBaseline(result, session?.baseline, ctx.config.health.policy);
+    if (values.json) printJson(io, { ok: !comparison.blocked, ...result, baseline: session?.baseline ?? null, ...comparison });
+    else printHealth(io, result, comparison, Boolean(session?.baseline));
+    return comparison.blocked ? 1 : 0;
+  },
+});
