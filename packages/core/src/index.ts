@@ -22,3 +22,4 @@ export * from './init';
 export * from './fs-host';
 export * from './branches';
 export * from './versions';
+export * from './health';
