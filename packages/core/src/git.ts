@@ -22,6 +22,8 @@ export class GitError extends Error {
     readonly exitCode: number | null,
     readonly stderr: string,
     readonly timedOut = false,
+    /** What git printed before failing: some commands (merge-file) report through the exit code. */
+    readonly stdout = '',
   ) {
     super(`git ${args.join(' ')} ${timedOut ? 'timed out' : `exited ${exitCode}`}: ${stderr.trim()}`);
     this.name = 'GitError';
@@ -48,7 +50,7 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
         if (error.code === 'ENOENT') {
           return reject(new EnvironmentError('git was not found on PATH.', { hint: 'Install git 2.31 or newer.' }));
         }
-        reject(new GitError(args, code, stderr || error.message, Boolean(error.killed && options.timeout)));
+        reject(new GitError(args, code, stderr || error.message, Boolean(error.killed && options.timeout), stdout));
       },
     );
     if (options.input !== undefined) child.stdin?.end(options.input);

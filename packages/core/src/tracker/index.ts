@@ -28,3 +28,5 @@ export type {
 } from './model';
 export { TRACKER_FILE, TRACKER_LOCK, readTracker, updateTracker } from './file';
 export type { UpdateTrackerOptions } from './file';
+export { mergeEntries, mergeTrackers } from './merge';
+export type { TextMerge, TrackerMerge } from './merge';
