@@ -19,6 +19,7 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   note: { summary: 'write partial work into AgentTracker.md now', load: () => require('./commands/note') },
   health: { summary: 'run the health checks and compare with the baseline', load: () => require('./commands/health') },
   end: { summary: 'end the session: release claims, write the handoff', load: () => require('./commands/end') },
+  verify: { summary: 'for CI: re-check the commits of a range as the hooks would', load: () => require('./commands/verify') },
   setup: { summary: "per-clone setup: register AgentTracker.md's merge driver", load: () => require('./commands/setup') },
   'merge-tracker': { summary: 'git merge driver for AgentTracker.md', load: () => require('./commands/merge-tracker') },
   hook: { summary: 'git hook entry points: pre-commit, commit-msg, pre-push', load: () => require('./commands/hook') },

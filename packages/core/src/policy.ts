@@ -18,6 +18,8 @@ export interface Finding {
   message: string;
   /** How to go on. */
   hint: string;
+  /** The repo paths it is about, where it is about paths (for annotations). */
+  paths?: string[];
 }
 
 /** What the hooks know about a commit (or a commit being made). */
@@ -45,6 +47,7 @@ export function claimFindings(facts: CommitFacts): Finding[] {
   return blocked.map(({ path, claim }) => ({
     level,
     rule: 'claims',
+    paths: [path],
     message: `${path} is claimed by ${claim.holder} (${claim.glob}${claim.goal ? `, goal: ${claim.goal}` : ''}, expires ${claim.expiresAt})`,
     hint: `Ask ${claim.holder} to release it, wait for the lease to expire, or leave it out of this commit; \`agentsync status\` lists every claim.`,
   }));
@@ -61,6 +64,7 @@ export function hotFileFindings(facts: CommitFacts): Finding[] {
         findings.push({
           level: 'block',
           rule: 'hot-files',
+          paths: [path],
           message: `${path} is a hot file: ${changed} changed lines, the limit is ${hot.maxChangedLines} (hotFiles ${hot.path})`,
           hint: 'Split the edit into smaller commits so others can merge around it.',
         });
@@ -72,6 +76,7 @@ export function hotFileFindings(facts: CommitFacts): Finding[] {
         findings.push({
           level: 'block',
           rule: 'hot-files',
+          paths: [path],
           message: `${path} is a hot file that needs a claim before it is edited (hotFiles ${hot.path})`,
           hint: `Claim it first: agentsync claim ${JSON.stringify(path)}`,
         });
@@ -106,6 +111,7 @@ export function gateFindings(facts: CommitFacts): Finding[] {
       findings.push({
         level: 'block',
         rule: 'gates',
+        paths: touched,
         message: `${list}: gated at risk ${gate.risk}${gate.description ? ` (${gate.description})` : ''}; ${facts.agent}'s ${session ? `tier ${session.tier}` : 'tier 1 (no session)'} allows up to ${allowed}`,
         hint: 'Start a session at a tier allowed to touch it, or hand this part to one.',
       });
@@ -114,6 +120,7 @@ export function gateFindings(facts: CommitFacts): Finding[] {
       findings.push({
         level: 'block',
         rule: 'approval',
+        paths: touched,
         message: `${list}: gated at risk ${gate.risk} and needs approval`,
         hint: 'Add an `Approved-by: NAME <email>` trailer to the commit message once someone has approved it.',
       });

@@ -1,0 +1,148 @@
+/**
+ * `agentsync verify` for CI: re-checks each commit of a range as the hooks
+ * would have, against the coordination state as it was when the commit was
+ * made (the store's history is a chain of commits), so commits that skipped the
+ * hooks are caught before they merge.
+ */
+import type { AgentSyncConfig } from './config/schema';
+import { commitPaths } from './changes';
+import { UsageError } from './errors';
+import { git, GitError, type Repo } from './git';
+import { claimFindings, gateFindings, type Finding } from './policy';
+import { emptyState, type State } from './state';
+import { AUDIT_REF, STATE_REF } from './store';
+
+export interface CommitVerdict {
+  commit: string;
+  subject: string;
+  agent?: string;
+  paths: string[];
+  findings: Finding[];
+}
+
+export interface VerifyReport {
+  range: string;
+  commits: CommitVerdict[];
+  /** AGENTSYNC_SKIP uses recorded while the range's commits were made. */
+  skips: Array<{ at: string; actor: string; message: string }>;
+  ok: boolean;
+}
+
+interface CommitInfo {
+  sha: string;
+  time: number;
+  subject: string;
+  trailers: Array<{ key: string; value: string }>;
+}
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+
+/** The commits of `range`, oldest first, with their committer time, subject and trailers, in one git call. */
+async function rangeCommits(repo: Repo, range: string): Promise<CommitInfo[]> {
+  let out: string;
+  try {
+    out = await git(['log', '--reverse', `--format=%H${FIELD}%ct${FIELD}%s${FIELD}%(trailers:only,unfold)${RECORD}`, range, '--'], {
+      cwd: repo.root,
+    });
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    throw new UsageError(`Invalid range ${JSON.stringify(range)}: ${error.stderr.trim().split('\n')[0]}`, {
+      hint: 'Give a range of commits this clone has, such as origin/main..HEAD (fetch with enough depth in CI).',
+    });
+  }
+  return out
+    .split(RECORD)
+    .map((record) => record.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((record) => {
+      const [sha, time, subject, trailers] = record.split(FIELD);
+      return {
+        sha,
+        time: Number(time) * 1000,
+        subject,
+        trailers: trailers
+          .split('\n')
+          .filter((line) => line.includes(':'))
+          .map((line) => ({ key: line.slice(0, line.indexOf(':')).trim(), value: line.slice(line.indexOf(':') + 1).trim() })),
+      };
+    });
+}
+
+/** The store's history, oldest first: when each state began. */
+async function stateHistory(repo: Repo): Promise<Array<{ commit: string; time: number }>> {
+  const out = await git(['log', '--reverse', '--format=%H %ct', STATE_REF, '--'], { cwd: repo.root }).catch(() => '');
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => ({ commit: line.split(' ')[0], time: Number(line.split(' ')[1]) * 1000 }));
+}
+
+/** Reads the state.json of several store commits in one git call. */
+async function statesAt(repo: Repo, commits: string[]): Promise<Map<string, State>> {
+  const states = new Map<string, State>();
+  if (commits.length === 0) return states;
+  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: commits.map((c) => `${c}:state.json\n`).join('') });
+  let rest = Buffer.from(out, 'utf8');
+  for (const commit of commits) {
+    const headerEnd = rest.indexOf(10);
+    const header = rest.subarray(0, headerEnd).toString('utf8');
+    rest = rest.subarray(headerEnd + 1);
+    if (header.endsWith(' missing')) continue;
+    const size = Number(header.split(' ')[2]);
+    states.set(commit, JSON.parse(rest.subarray(0, size).toString('utf8')) as State);
+    rest = rest.subarray(size + 1);
+  }
+  return states;
+}
+
+/** The store commit in force at `time`: the newest one made at or before it. */
+function storeCommitAt(history: Array<{ commit: string; time: number }>, time: number): string | undefined {
+  let found: string | undefined;
+  for (const entry of history) if (entry.time <= time) found = entry.commit;
+  return found;
+}
+
+async function auditRecords(repo: Repo, since: number, until: number) {
+  const out = await git(['log', `--format=%ct${FIELD}%an${FIELD}%B${RECORD}`, AUDIT_REF, '--'], { cwd: repo.root }).catch(() => '');
+  return out
+    .split(RECORD)
+    .map((r) => r.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((r) => {
+      const [time, actor, message] = r.split(FIELD);
+      return { time: Number(time) * 1000, actor, message: message.trim() };
+    })
+    .filter((r) => r.time >= since && r.time <= until)
+    .map(({ time, actor, message }) => ({ at: new Date(time).toISOString(), actor, message }));
+}
+
+const trailer = (info: CommitInfo, key: string) => info.trailers.find((t) => t.key.toLowerCase() === key.toLowerCase())?.value;
+
+/** Re-checks every commit in `range` as the hooks would have when it was made. */
+export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: string): Promise<VerifyReport> {
+  const commits = await rangeCommits(repo, range);
+  const history = await stateHistory(repo);
+  const inForce = commits.map((info) => storeCommitAt(history, info.time));
+  const states = await statesAt(repo, [...new Set(inForce.filter((c): c is string => c !== undefined))]);
+  const verdicts: CommitVerdict[] = [];
+  for (const [i, info] of commits.entries()) {
+    const state = (inForce[i] && states.get(inForce[i])) || emptyState();
+    const paths = [...new Set((await commitPaths(repo, info.sha)).flatMap((change) => change.paths))];
+    const agent = trailer(info, 'Agent');
+    const facts = { config, state, now: new Date(info.time), agent, paths, trailers: info.trailers };
+    const findings = [...claimFindings(facts), ...gateFindings(facts)];
+    if (config.sessions.required && agent && !trailer(info, 'Agent-Session')) {
+      findings.push({
+        level: 'block',
+        rule: 'sessions',
+        message: `commit by ${agent} has no Agent-Session: trailer, and sessions.required is set`,
+        hint: 'Commit inside a session (agentsync start); the commit-msg hook adds the trailers.',
+      });
+    }
+    verdicts.push({ commit: info.sha, subject: info.subject, ...(agent ? { agent } : {}), paths, findings });
+  }
+  const times = commits.map((c) => c.time);
+  const skips = times.length ? await auditRecords(repo, Math.min(...times) - 3_600_000, Math.max(...times) + 60_000) : [];
+  return { range, commits: verdicts, skips, ok: verdicts.every((v) => v.findings.every((f) => f.level !== 'block')) };
+}
