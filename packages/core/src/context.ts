@@ -9,6 +9,8 @@ import { openRepo, type Repo } from './git';
 import { resolveAgentIn } from './identity';
 import { parseDuration } from './config/duration';
 import { loadConfig } from './config/load';
+import { refreshRef, remoteOptions, RemoteUnreachableError } from './remote';
+import { readState, STATE_REF, type Snapshot, type StoreOptions } from './store';
 
 export interface Context {
   repo: Repo;
@@ -67,9 +69,10 @@ export function claimTtlMs(ctx: Context, override?: string): number {
 /** Turns a path given on the command line (relative to cwd) into a repo-relative POSIX path. */
 export function repoPath(ctx: Context, path: string): string {
   const rel = relative(ctx.repo.root, resolve(ctx.cwd, path));
-  if (rel === '' || rel.startsWith('..') || resolve(rel) === rel) {
-    throw new UsageError(`Path ${JSON.stringify(path)} is outside the repository ${ctx.repo.root}.`, {
-      hint: 'Give paths inside the working tree.',
+  // `..x.ts` is a file name, not a way out of the repository.
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || resolve(rel) === rel) {
+    throw new UsageError(`Path ${JSON.stringify(path)} is not a path inside the repository ${ctx.repo.root}.`, {
+      hint: 'Give paths of files inside the working tree, relative to the current directory.',
     });
   }
   return rel.split(sep).join('/');
@@ -78,4 +81,28 @@ export function repoPath(ctx: Context, path: string): string {
 /** Where AgentSync keeps caches and locks: under the common git dir, shared by worktrees, never committed. */
 export function cacheDir(repo: Repo): string {
   return join(repo.commonDir, 'agentsync');
+}
+
+/** Store options for a write by `actor`: the clock, and the coordination remote if configured. */
+export function storeOptions(ctx: Context, actor: string): StoreOptions {
+  return { actor, now: ctx.now, remote: remoteOptions(ctx.config) };
+}
+
+/**
+ * The state, refreshed from the coordination remote when the local copy is older
+ * than the freshness window (or `force`). Unreachable: the local view with a
+ * warning, unless coordination.offline is "block".
+ */
+export async function readFreshState(ctx: Context, force = false): Promise<Snapshot & { offline?: string }> {
+  const remote = remoteOptions(ctx.config);
+  let offline: string | undefined;
+  if (remote) {
+    try {
+      await refreshRef(ctx.repo, remote, STATE_REF, force);
+    } catch (error) {
+      if (!(error instanceof RemoteUnreachableError) || remote.offline === 'block') throw error;
+      offline = error.message;
+    }
+  }
+  return { ...(await readState(ctx.repo)), ...(offline ? { offline } : {}) };
 }

@@ -23,3 +23,6 @@ export * from './fs-host';
 export * from './branches';
 export * from './versions';
 export * from './health';
+export * from './verify';
+export * from './merge-driver';
+export * from './ci';

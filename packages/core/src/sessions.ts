@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TierConfig } from './config/schema';
-import type { Context } from './context';
+import { readFreshState, storeOptions, type Context } from './context';
 import { BlockedError, ClaimConflictError, UsageError } from './errors';
 import { git, tryGit } from './git';
 import { branchMatches, exampleBranch } from './branches';
 import { normalizeGlob } from './globs';
 import { compareWithBaseline, runHealth, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from './health';
-import { activeSession, applyClaims, releaseClaims, renewLeases, type Claim, type Session, type State } from './state';
-import { readState, updateState } from './store';
+import { activeSession, applyClaims, pruneExpired, releaseClaims, renewLeases, type Claim, type Session, type State } from './state';
+import { updateState } from './store';
 import { parseDuration } from './config/duration';
 import {
   addEntry,
@@ -157,7 +157,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
     });
   }
 
-  const { session, state } = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current, now) => {
+  const { session, state } = await updateState(ctx.repo, storeOptions(ctx, agent), (current, now) => {
     const existing = activeSession(current, agent, now);
     if (existing) {
       throw new UsageError(`${agent} already has an active session ${existing.id} (goal: ${existing.goal}).`, {
@@ -206,8 +206,10 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
 /** Writes a partial-work note into the tracker now, and renews the agent's leases. */
 export async function addNote(ctx: Context, agent: string, text: string): Promise<{ id: string; session?: string }> {
   if (!text.trim()) throw new UsageError('The note is empty.', { hint: 'Pass the note text: agentsync note "what is done, what is left".' });
+  // Fail on a malformed tracker before the leases are renewed.
+  await readTracker(ctx.repo.root);
   const ttlMs = parseDuration(ctx.config.claims.ttl);
-  const state = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current, now) => {
+  const state = await updateState(ctx.repo, storeOptions(ctx, agent), (current, now) => {
     const renewed = renewLeases(current, agent, ttlMs, now);
     const mine = activeSession(current, agent, now);
     return { state: mine ? renewed : undefined, result: mine ? renewed : current, message: `note: ${agent} renews its leases` };
@@ -297,7 +299,7 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
   if (!summary) throw new UsageError('The handoff needs a summary.', { hint: 'Pass --summary "what was done".' });
   // Fail on a malformed tracker before anything changes.
   await readTracker(ctx.repo.root);
-  const session = activeSession((await readState(ctx.repo)).state, agent, ctx.now());
+  const session = activeSession((await readFreshState(ctx)).state, agent, ctx.now());
   if (!session) {
     throw new UsageError(`${agent} has no active session to end.`, {
       hint: 'Start one with `agentsync start --goal … --tier N`, or write partial work with `agentsync note`.',
@@ -332,7 +334,8 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
     health: healthText(health, comparison),
     ...(comparison.blocked && options.allowRegression ? { note: `Handed off despite a regression: ${options.allowRegression}` } : {}),
   };
-  const { state: before } = await readState(ctx.repo);
+  // Pruned like every write's view, so the snapshot drops leases that ran out since the last write.
+  const before = pruneExpired((await readFreshState(ctx)).state, ctx.now());
   const { state: after } = releaseClaims(before, agent, undefined);
   const closed = { ...after, sessions: after.sessions.filter((s) => s.id !== session.id) };
   let nextWork: NextEntry[] = [];
@@ -348,7 +351,7 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
   );
   const commit = options.commit === false ? undefined : await commitHandoff(ctx, session, summary);
 
-  const released = await updateState(ctx.repo, { actor: agent, now: ctx.now }, (current) => {
+  const released = await updateState(ctx.repo, storeOptions(ctx, agent), (current) => {
     const { state: next, released: gone } = releaseClaims(current, agent, undefined);
     return {
       state: { ...next, sessions: next.sessions.filter((s) => s.id !== session.id) },

@@ -3,12 +3,14 @@
  * `refs/agentsync/state` in the clone's common git dir, so every worktree sees
  * it. A write builds a child commit of the state it read and moves the ref with
  * `git update-ref REF NEW OLD`, which fails when another writer got there
- * first; the loser re-reads and retries. `git log refs/agentsync/state` is the
- * audit trail.
+ * first; the loser re-reads and retries. With a coordination remote the same
+ * loop runs against the git host (see ./remote). `git log refs/agentsync/state`
+ * is the audit trail.
  */
 import { randomInt } from 'node:crypto';
 import { EnvironmentError } from './errors';
 import { git, GitError, type Repo } from './git';
+import { pullRef, pushWithLease, type RemoteOptions } from './remote';
 import { emptyState, pruneExpired, type State } from './state';
 
 export const STATE_REF = 'refs/agentsync/state';
@@ -35,6 +37,8 @@ export interface StoreOptions {
   /** How many times a writer that lost the race tries again. */
   attempts?: number;
   now?: () => Date;
+  /** Publish through this coordination remote: the remote decides who wins. */
+  remote?: RemoteOptions;
 }
 
 /** Env that lets commit-tree run in repos without user.name/user.email, authored by the agent. */
@@ -108,7 +112,7 @@ async function compareAndSwap(repo: Repo, ref: string, next: string, expected: s
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Full-jitter exponential backoff, capped so a crowd of writers drains in seconds. */
-const backoff = (attempt: number) => randomInt(1, Math.min(400, 10 * 2 ** Math.min(attempt, 6)) + 2);
+const backoff = (attempt: number) => randomInt(1, Math.min(1500, 20 * 2 ** Math.min(attempt, 7)) + 2);
 
 /**
  * Applies `mutate` to the freshest state by compare-and-swap, retrying with
@@ -121,13 +125,24 @@ export async function updateState<T>(
   mutate: (state: State, now: Date) => Mutation<T>,
 ): Promise<T> {
   const attempts = options.attempts ?? 60;
+  const remote = options.remote?.name;
   for (let attempt = 0; attempt < attempts; attempt++) {
+    const remoteHasState = remote ? await pullRef(repo, remote, STATE_REF) : false;
     const snapshot = await readState(repo);
     const now = options.now?.() ?? new Date();
     const change = mutate(pruneExpired(snapshot.state, now), now);
     if (!change.state) return change.result;
     const commit = await commitState(repo, change.state, snapshot.commit, change.message, options.actor);
-    if (await compareAndSwap(repo, STATE_REF, commit, snapshot.commit, change.message)) return change.result;
+    if (remote) {
+      // Won only once the host accepted it; the local copy then follows.
+      if (await pushWithLease(repo, remote, STATE_REF, commit, remoteHasState ? snapshot.commit : undefined)) {
+        // Best effort: a busy local ref catches up on the next fetch; the remote already holds the truth.
+        await git(['update-ref', '-m', change.message, STATE_REF, commit], { cwd: repo.root }).catch(() => undefined);
+        return change.result;
+      }
+    } else if (await compareAndSwap(repo, STATE_REF, commit, snapshot.commit, change.message)) {
+      return change.result;
+    }
     await sleep(backoff(attempt));
   }
   throw new EnvironmentError(`Could not update ${STATE_REF}: ${attempts} other writers won in a row.`, {

@@ -27,7 +27,8 @@ Options:
       throw new UsageError('agentsync check needs paths or --staged.', { hint: 'Example: agentsync check src/api/users.ts' });
     }
     const agent = await findAgent(ctx);
-    const blocked = await check(ctx, agent, paths);
+    const { blocked, offline } = await check(ctx, agent, paths);
+    if (offline) io.err(`warning: ${offline} Using the last fetched claims.`);
     if (values.json) {
       printJson(io, { ok: blocked.length === 0, agent: agent ?? null, checked: paths.length, blocked });
     } else {

@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { CLI, cleanEnv, git, makeBareRemote, makeTemp, repoAt, type TestRepo } from './fixture';
+
+const CONFIG = { coordination: { remote: 'origin', freshness: '30s' } };
+
+/** A bare remote holding one commit with the config, and `count` clones of it. */
+async function clones(count: number): Promise<{ remote: string; clones: TestRepo[] }> {
+  const remote = await makeBareRemote();
+  const seed = repoAt(makeTemp('seed'));
+  await seed.git(['init', '-q', '-b', 'main']);
+  seed.write('.agentsync.json', `${JSON.stringify(CONFIG)}\n`);
+  await seed.git(['add', '-A']);
+  await seed.git(['commit', '-q', '-m', 'config']);
+  await seed.git(['push', '-q', remote, 'main']);
+  const made: TestRepo[] = [];
+  for (let i = 0; i < count; i++) {
+    const dir = makeTemp('clone');
+    await git(dir, ['clone', '-q', remote, '.']);
+    made.push(repoAt(dir));
+  }
+  return { remote, clones: made };
+}
+
+/** The state as the remote holds it. */
+async function remoteState(remote: string) {
+  return JSON.parse(await git(remote, ['show', 'refs/agentsync/state:state.json']));
+}
+
+describe('claims through a coordination remote', () => {
+  it('a claim made in one clone blocks another agent in another clone, and its release frees it at once', async () => {
+    const { clones: [one, two] } = await clones(2);
+    expect((await one.run(['claim', 'src/api/**', '--agent', 'alice'])).code).toBe(0);
+    const blocked = await two.run(['check', 'src/api/users.ts', '--agent', 'bob']);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain('claimed by alice');
+    const refused = await two.run(['claim', 'src/api/users.ts', '--agent', 'bob']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('alice');
+
+    expect((await one.run(['release', '--all', '--agent', 'alice'])).code).toBe(0);
+    // Within the freshness window, but a block is always confirmed against a fresh fetch.
+    expect((await two.run(['check', 'src/api/users.ts', '--agent', 'bob'])).code).toBe(0);
+    expect((await two.run(['claim', 'src/api/users.ts', '--agent', 'bob'])).code).toBe(0);
+  });
+
+  it('30 agents in 3 clones racing for one path: exactly one wins; 60 racing for distinct paths: all win, none lost', async () => {
+    const { remote, clones: repos } = await clones(3);
+    const one = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => repos[i % 3].run(['claim', 'src/hot.ts', '--agent', `agent${i}`])),
+    );
+    expect(one.filter((r) => r.code === 0)).toHaveLength(1);
+    expect(one.filter((r) => r.code === 1)).toHaveLength(29);
+    const state = await remoteState(remote);
+    expect(state.claims).toHaveLength(1);
+
+    const many = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => repos[i % 3].run(['claim', `src/mod${i}/**`, '--agent', `racer${i}`])),
+    );
+    expect(many.map((r) => r.code)).toEqual(Array(60).fill(0));
+    expect((await remoteState(remote)).claims).toHaveLength(61);
+  }, 180_000);
+
+  it('an unreachable remote fails claim and release with exit 2 and the reason, leaving state intact', async () => {
+    const { remote, clones: [one] } = await clones(1);
+    expect((await one.run(['claim', 'docs/**', '--agent', 'alice'])).code).toBe(0);
+    const before = await remoteState(remote);
+    await one.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
+    for (const args of [['claim', 'src/**'], ['release', '--all']]) {
+      const result = await one.run([...args, '--agent', 'alice']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/coordination remote "origin" is unreachable/);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    }
+    expect(await remoteState(remote)).toEqual(before);
+    // Reads fall back to the last fetched view, with a warning (coordination.offline defaults to "fallback").
+    const check = await one.run(['check', 'docs/a.md', '--agent', 'bob']);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toMatch(/unreachable/);
+  });
+
+  it('a claimer killed with SIGKILL mid-race leaves the remote valid', async () => {
+    const { remote, clones: [one, two] } = await clones(2);
+    const racers = Array.from({ length: 12 }, (_, i) =>
+      spawn(process.execPath, [CLI, 'claim', `pkg${i}/**`, '--agent', `k${i}`], { cwd: (i % 2 ? one : two).dir, env: cleanEnv() }),
+    );
+    const exits = racers.map((child) => new Promise<number | null>((resolve) => child.on('close', resolve)));
+    setTimeout(() => racers[5].kill('SIGKILL'), 150);
+    setTimeout(() => racers[8].kill('SIGKILL'), 300);
+    await Promise.all(exits);
+    await git(remote, ['fsck', '--no-dangling']);
+    const state = await remoteState(remote);
+    expect(state.version).toBe(1);
+    expect(state.claims.length).toBeGreaterThanOrEqual(10);
+    // The store still works for everyone.
+    expect((await one.run(['claim', 'after/**', '--agent', 'late'])).code).toBe(0);
+  }, 120_000);
+});
