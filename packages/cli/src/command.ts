@@ -44,7 +44,7 @@ export function parseCommandArgs(name: string, command: Command, argv: string[])
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`agentsync ${name}: ${(error as Error).message}`, {
+    throw new UsageError(`${name}: ${(error as Error).message}`, {
       hint: `Run \`agentsync ${name} --help\` for its options.`,
     });
   }

@@ -58,7 +58,8 @@ export async function requireAgent(ctx: Context): Promise<string> {
 export function claimTtlMs(ctx: Context, override?: string): number {
   if (override === undefined) return parseDuration(ctx.config.claims.ttl);
   try {
-    return parseDuration(override);
+    // A bare number on the command line means seconds, as in the config.
+    return parseDuration(/^\d+$/.test(override) ? Number(override) : override);
   } catch (error) {
     throw new UsageError(`Invalid --ttl ${JSON.stringify(override)}: ${(error as Error).message}`, {
       hint: 'Give a duration such as 30m, 2h or 1d.',

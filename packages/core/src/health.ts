@@ -1,8 +1,8 @@
 /**
  * Health: run the configured checks on a tree, compare the result with a
- * session's baseline, and cache each result in the repository's own objects,
- * keyed by the tree, the health config and the check, so the same tree is never
- * checked twice. Results live under refs/agentsync/health/, which is local:
+ * session's baseline, and cache each passing result in the repository's own
+ * objects, keyed by the tree, the health config and the check, so a green tree
+ * is never checked twice. Results live under refs/agentsync/health/, which is local:
  * nothing pushes it by default.
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +15,7 @@ import type { AgentSyncConfig } from './config/schema';
 import { UsageError } from './errors';
 import { git, tryGit, type Repo } from './git';
 import type { HealthRecord } from './state';
+import { TRACKER_FILE } from './tracker/constants';
 
 export const HEALTH_REF_PREFIX = 'refs/agentsync/health';
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
@@ -178,10 +179,14 @@ export interface RunHealthOptions {
   onResult?: (result: CheckResult) => void;
 }
 
-/** The tree of the working copy when it matches HEAD exactly (no changes, no untracked files), else undefined. */
+/**
+ * HEAD's tree when the working copy matches it, else undefined (then nothing is
+ * cached). AgentTracker.md does not count: the tool itself writes it during a
+ * session, and no check depends on it.
+ */
 async function cleanHeadTree(repo: Repo): Promise<string | undefined> {
   const [status, tree] = await Promise.all([
-    git(['status', '--porcelain', '-z', '--untracked-files=normal'], { cwd: repo.root }),
+    git(['status', '--porcelain', '-z', '--untracked-files=normal', '--', '.', `:(exclude,top)${TRACKER_FILE}`], { cwd: repo.root }),
     tryGit(['rev-parse', '-q', '--verify', 'HEAD^{tree}'], { cwd: repo.root }),
   ]);
   return status === '' && tree ? tree.trim() : undefined;
@@ -240,8 +245,8 @@ export async function runHealth(repo: Repo, config: AgentSyncConfig, options: Ru
   }
   if (interrupted) throw new HealthInterrupted(interrupted);
   if (tree) {
-    // A timeout says more about the machine's load than about the tree: never cached.
-    for (const result of fresh.filter((r) => r.status !== 'timeout')) await writeCachedResult(repo, tree, checks, result);
+    // Only passes are cached: a failure may be flaky, and a retry must really run again.
+    for (const result of fresh.filter((r) => r.status === 'pass')) await writeCachedResult(repo, tree, checks, result);
   }
   for (const result of cached.values()) options.onResult?.(result);
   const results = checks.map((c) => cached.get(c.name) ?? fresh.find((r) => r.name === c.name)!);

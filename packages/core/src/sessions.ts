@@ -230,6 +230,7 @@ export async function addNote(ctx: Context, agent: string, text: string): Promis
 
 export interface EndOptions {
   summary: string;
+  done?: string[];
   next?: string[];
   blockers?: string[];
   failed?: string[];
@@ -325,7 +326,7 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
     goal: session.goal,
     tier: session.tier,
     summary,
-    done: [],
+    done: options.done ?? [],
     next: options.next ?? [],
     blockers: options.blockers ?? [],
     failed: options.failed ?? [],

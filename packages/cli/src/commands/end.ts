@@ -6,7 +6,7 @@ import { progress } from '../health-output';
 import { colors, printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync end --summary TEXT [--next TEXT]… [--blocker TEXT]… [--failed TEXT]… [--tokens N]
+  help: `Usage: agentsync end --summary TEXT [--done TEXT]… [--next TEXT]… [--blocker TEXT]… [--failed TEXT]… [--tokens N]
                      [--allow-regression --reason TEXT] [--no-commit] [--agent ID] [--json]
 
 Ends the current agent's session: runs health (cached per tree) and refuses a
@@ -17,7 +17,8 @@ staged, with Agent:, Agent-Session: and Agent-Tier: trailers, releases the
 claims, and prints the suggested next work for whoever comes next.
 
 Options:
-  --summary TEXT  what was done (required)
+  --summary TEXT  what was done, in a line (required)
+  --done TEXT     one thing finished, for the handoff's Done list (repeatable)
   --next TEXT     suggested next work for whoever comes next (repeatable)
   --blocker TEXT  what blocks progress (repeatable)
   --failed TEXT   an approach that did not work, so nobody retries it (repeatable)
@@ -30,6 +31,7 @@ Options:
 `,
   options: {
     summary: { type: 'string' },
+    done: { type: 'string', multiple: true },
     next: { type: 'string', multiple: true },
     blocker: { type: 'string', multiple: true },
     failed: { type: 'string', multiple: true },
@@ -51,6 +53,7 @@ Options:
     const agent = await requireAgent(ctx);
     const handoff = await endSession(ctx, agent, {
       summary: values.summary,
+      done: values.done,
       next: values.next,
       blockers: values.blocker,
       failed: values.failed,

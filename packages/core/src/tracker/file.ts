@@ -8,9 +8,11 @@ import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { lock } from 'proper-lockfile';
 import { EnvironmentError, TrackerError } from '../errors';
+import { TRACKER_FILE } from './constants';
 import { createTrackerText, parseTracker, renderTracker, type TrackerDoc } from './model';
 
-export const TRACKER_FILE = 'AgentTracker.md';
+export { TRACKER_FILE };
+
 /** Name of the lock (a directory) inside the lock dir. */
 export const TRACKER_LOCK = `.${TRACKER_FILE}.lock`;
 
