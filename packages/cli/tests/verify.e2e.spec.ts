@@ -25,6 +25,15 @@ describe('agentsync verify --range', () => {
     expect(caught.code).toBe(1);
     expect(caught.stdout).toMatch(/src\/api\/users\.ts is claimed by alice/);
 
+    // Without the Agent: trailer a hook-skipping agent looks like a person: CI still fails it.
+    repo.write('src/api/orders.ts', 'unattributed\n');
+    await repo.git(['add', '-A']);
+    await repo.git(['commit', '-q', '--no-verify', '-m', 'no trailer at all'], later);
+    const unattributed = await repo.run(['verify', '--range', 'HEAD~1..HEAD']);
+    expect(unattributed.code).toBe(1);
+    expect(unattributed.stdout).toMatch(/src\/api\/orders\.ts is claimed by alice/);
+    await repo.git(['reset', '-q', '--hard', 'HEAD~1']);
+
     const json = JSON.parse((await repo.run(['verify', '--range', `${base}..HEAD`, '--json'])).stdout);
     expect(json.ok).toBe(false);
     expect(json.commits).toHaveLength(2);

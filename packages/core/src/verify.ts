@@ -130,7 +130,10 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
     const state = (inForce[i] && states.get(inForce[i])) || emptyState();
     const paths = [...new Set((await commitPaths(repo, info.sha)).flatMap((change) => change.paths))];
     const agent = trailer(info, 'Agent');
-    const facts = { config, state, now: new Date(info.time), agent, paths, trailers: info.trailers };
+    // CI cannot tell a person from an agent that skipped its hooks (and with them the
+    // Agent: trailer), so an unattributed commit on someone's claim fails verify.
+    const strict = { ...config, claims: { ...config.claims, blockHumans: true } };
+    const facts = { config: strict, state, now: new Date(info.time), agent, paths, trailers: info.trailers };
     const findings = [...claimFindings(facts), ...gateFindings(facts)];
     if (config.sessions.required && agent && !trailer(info, 'Agent-Session')) {
       findings.push({
