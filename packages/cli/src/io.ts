@@ -14,6 +14,12 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // A reader that went away (`agentsync status | head -1`) ends the output, not the command: no crash, no stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   return {
     cwd: process.cwd(),
     env: process.env,

@@ -12,7 +12,7 @@ import { branchMatches, exampleBranch } from './branches';
 import { normalizeGlob } from './globs';
 import { compareWithBaseline, runHealth, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from './health';
 import { activeSession, applyClaims, pruneExpired, releaseClaims, renewLeases, type Claim, type Session, type State } from './state';
-import { updateState } from './store';
+import { readState, updateState } from './store';
 import { parseDuration } from './config/duration';
 import {
   addEntry,
@@ -105,8 +105,13 @@ async function checkUpstream(ctx: Context, pull: boolean): Promise<UpstreamStatu
   return { upstream, ahead: Number(counts[0]), behind: Number(counts[1]), fetchError, ...(pulled ? { pulled } : {}) };
 }
 
-/** Snapshot rows of the live sessions and claims for the tracker. */
-function writeSnapshots(doc: TrackerDoc, state: State): void {
+/**
+ * Writes the live sessions and claims into the tracker's snapshot regions. Called
+ * under the tracker lock and reading the store then, so whichever writer comes
+ * last writes the newest state. `adjust` applies a change not yet in the store.
+ */
+async function writeSnapshots(ctx: Context, doc: TrackerDoc, adjust: (state: State) => State = (state) => state) {
+  const state = adjust(pruneExpired((await readState(ctx.repo)).state, ctx.now()));
   setSessions(
     doc,
     state.sessions.map((s) => ({
@@ -187,7 +192,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
     };
   });
 
-  await updateTracker(ctx.repo.root, (doc) => writeSnapshots(doc, state), trackerOptions(ctx));
+  await updateTracker(ctx.repo.root, (doc) => writeSnapshots(ctx, doc), trackerOptions(ctx));
   return {
     session,
     tier,
@@ -219,9 +224,9 @@ export async function addNote(ctx: Context, agent: string, text: string): Promis
   const id = newEntryId('note');
   await updateTracker(
     ctx.repo.root,
-    (doc) => {
+    async (doc) => {
       addEntry(doc, { kind: 'note', id, at, updatedAt: at, agent, ...(session ? { session } : {}), text: text.trim() });
-      writeSnapshots(doc, state);
+      await writeSnapshots(ctx, doc);
     },
     trackerOptions(ctx),
   );
@@ -335,17 +340,18 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
     health: healthText(health, comparison),
     ...(comparison.blocked && options.allowRegression ? { note: `Handed off despite a regression: ${options.allowRegression}` } : {}),
   };
-  // Pruned like every write's view, so the snapshot drops leases that ran out since the last write.
-  const before = pruneExpired((await readFreshState(ctx)).state, ctx.now());
-  const { state: after } = releaseClaims(before, agent, undefined);
-  const closed = { ...after, sessions: after.sessions.filter((s) => s.id !== session.id) };
+  // The snapshot already shows the session closed: the store follows once the handoff is committed.
+  const close = (state: State) => {
+    const { state: released } = releaseClaims(state, agent, undefined);
+    return { ...released, sessions: released.sessions.filter((s) => s.id !== session.id) };
+  };
   let nextWork: NextEntry[] = [];
   await updateTracker(
     ctx.repo.root,
-    (doc) => {
+    async (doc) => {
       addEntry(doc, entry);
       for (const text of entry.next) addEntry(doc, { kind: 'next', id: newEntryId('next'), at, updatedAt: at, agent, text });
-      writeSnapshots(doc, closed);
+      await writeSnapshots(ctx, doc, close);
       nextWork = entries(doc, 'next');
     },
     trackerOptions(ctx),
@@ -353,9 +359,9 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
   const commit = options.commit === false ? undefined : await commitHandoff(ctx, session, summary);
 
   const released = await updateState(ctx.repo, storeOptions(ctx, agent), (current) => {
-    const { state: next, released: gone } = releaseClaims(current, agent, undefined);
+    const { released: gone } = releaseClaims(current, agent, undefined);
     return {
-      state: { ...next, sessions: next.sessions.filter((s) => s.id !== session.id) },
+      state: close(current),
       result: gone,
       message: `end: ${agent} ends ${session.id}: ${summary}`,
     };

@@ -32,12 +32,16 @@ Options:
   },
   async run({ values, io }) {
     if (!values.goal) throw new UsageError('agentsync start needs --goal.', { hint: 'Example: agentsync start --goal "add rate limits" --tier 2' });
-    if (!values.tier) throw new UsageError('agentsync start needs --tier 1, 2, 3 or 4.', { hint: 'Pick the tier by complexity: 1 Simple … 4 Expert.' });
+    const tier = Number(values.tier);
+    if (!values.tier || !Number.isInteger(tier)) {
+      const what = values.tier ? `Invalid --tier ${JSON.stringify(values.tier)}.` : 'agentsync start needs --tier 1, 2, 3 or 4.';
+      throw new UsageError(what, { hint: 'Pick the tier by complexity: 1 Simple, 2 Medium, 3 Complex, 4 Expert.' });
+    }
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await requireAgent(ctx);
     const assessment = await startSession(ctx, agent, {
       goal: values.goal,
-      tier: Number(values.tier),
+      tier,
       claims: values.claim,
       fixingBaseline: values['fixing-baseline'],
       pull: values.pull,

@@ -7,8 +7,9 @@ import { colors, printJson, untilText } from '../io';
 export default defineCommand({
   help: `Usage: agentsync status [--json]
 
-Lists the live sessions (agent, goal, tier, branch), the live claims (holder,
-glob, mode, expiry) and the tracker's suggested next work.
+Lists the live sessions (agent, goal, tier, branch, baseline health), the live
+claims (holder, glob, mode, expiry, the session's goal) and the tracker's
+suggested next work.
 
 Options:
   --json  print everything as JSON
@@ -26,11 +27,13 @@ Options:
     const now = ctx.now();
     io.out(c.bold(`Sessions (${state.sessions.length})`));
     for (const s of state.sessions) {
-      io.out(`  ${s.agent}  ${s.id}  tier ${s.tier}  ${s.branch ?? '(detached)'}  ${s.goal}${s.fixingBaseline ? '  [fixing baseline]' : ''}`);
+      const baseline = !s.baseline ? '' : s.baseline.status === 'green' ? `  baseline ${c.green('green')}` : `  baseline ${c.red(`red (${s.baseline.failing.join(', ')})`)}`;
+      io.out(`  ${s.agent}  ${s.id}  tier ${s.tier}  ${s.branch ?? '(detached)'}  ${s.goal}${baseline}${s.fixingBaseline ? '  [fixing baseline]' : ''}`);
     }
     io.out(c.bold(`Claims (${state.claims.length})`));
     for (const claim of state.claims) {
-      io.out(`  ${claim.holder}  ${claim.glob}  ${claim.mode}  expires ${untilText(claim.expiresAt, now)}`);
+      const goal = state.sessions.find((s) => s.id === claim.session)?.goal;
+      io.out(`  ${claim.holder}  ${claim.glob}  ${claim.mode}  expires ${untilText(claim.expiresAt, now)}${goal ? `  goal: ${goal}` : ''}`);
     }
     io.out(c.bold(`Suggested next work (${nextWork.length})`));
     for (const next of nextWork) io.out(`  - ${next.text} (${next.agent})`);

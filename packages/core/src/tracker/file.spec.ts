@@ -147,7 +147,7 @@ describe('concurrent writers', () => {
   // so the test does not depend on the rest of the package compiling.
   beforeAll(async () => {
     build = await mkdtemp(path.join(tmpdir(), 'agentsync-tracker-build-'));
-    const sources = ['errors.ts', 'tracker/model.ts', 'tracker/file.ts', 'tracker/index.ts'];
+    const sources = ['errors.ts', 'tracker/constants.ts', 'tracker/model.ts', 'tracker/file.ts'];
     for (const source of sources) {
       const input = await readFile(path.join(__dirname, '..', source), 'utf8');
       const { outputText } = ts.transpileModule(input, {
@@ -163,7 +163,8 @@ describe('concurrent writers', () => {
 
   it('keeps every note when 10 processes add one at once', async () => {
     const script = `
-      const { updateTracker, addEntry, newEntryId } = require(${JSON.stringify(path.join(build, 'tracker/index.js'))});
+      const { updateTracker } = require(${JSON.stringify(path.join(build, 'tracker/file.js'))});
+      const { addEntry, newEntryId } = require(${JSON.stringify(path.join(build, 'tracker/model.js'))});
       const [root, agent] = process.argv.slice(1);
       const at = new Date().toISOString();
       updateTracker(root, (doc) => addEntry(doc, { kind: 'note', id: newEntryId('note'), at, updatedAt: at, agent, text: 'note from ' + agent }), { create: true })
