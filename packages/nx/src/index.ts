@@ -1,0 +1,4 @@
+/** @agentsync/nx: the plugin Nx loads from nx.json `plugins`; the generators are listed in generators.json. */
+export { createNodes, createNodesV2, type AgentSyncPluginOptions } from './plugins/plugin';
+export { initGenerator } from './generators/init/init';
+export { agentGenerator } from './generators/agent/agent';

@@ -1,0 +1,162 @@
+/**
+ * End to end, as a user gets it: a fresh `create-nx-workspace --preset=ts` workspace with a
+ * vitest library, the packed tarballs of core, cli and nx installed into it, then the
+ * generators, the inferred target and the git hooks used for real. The workspace is built
+ * once for this file (about two minutes); the tests run in order on it.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const PACKAGES = resolve(__dirname, '../..');
+const MINUTE = 60_000;
+
+let tmp: string;
+let ws: string;
+let env: NodeJS.ProcessEnv;
+
+/**
+ * The environment of a user's shell: nothing inherited from the nx, npm and vitest processes
+ * running this test (NX_*, npm_config_local_prefix and INIT_CWD would point the workspace's
+ * tools at this repository), no agent identity, and a git config of our own.
+ */
+function userEnv(home: string): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(
+    ([key]) => !/^(AGENTSYNC|NX_|GIT_|npm_|INIT_CWD$|NODE_ENV$|TEST$|VITEST|HUSKY|CLAUDE|CODEX|GEMINI|COPILOT)/.test(key),
+  );
+  const gitconfig = join(home, 'gitconfig');
+  writeFileSync(gitconfig, '[init]\n\tdefaultBranch = main\n');
+  return {
+    ...Object.fromEntries(inherited),
+    CI: 'true',
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: gitconfig,
+    GIT_AUTHOR_NAME: 'Test',
+    GIT_AUTHOR_EMAIL: 'test@example.com',
+    GIT_COMMITTER_NAME: 'Test',
+    GIT_COMMITTER_EMAIL: 'test@example.com',
+  };
+}
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  /** stdout and stderr together. */
+  output: string;
+}
+
+/** Runs a command in the workspace (or `cwd`) to completion; never throws. */
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Result {
+  const child = spawnSync(command, args, {
+    cwd: options.cwd ?? ws,
+    env: { ...env, ...options.env },
+    encoding: 'utf8',
+    timeout: options.timeout ?? 5 * MINUTE,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: child.status, stdout: child.stdout, output: `${child.stdout}${child.stderr}${child.error ? String(child.error) : ''}` };
+}
+
+/** Runs a command that must succeed, and returns its stdout. */
+function ok(command: string, args: string[], options?: Parameters<typeof run>[2]): string {
+  const result = run(command, args, options);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.output}`);
+  return result.stdout;
+}
+
+const read = (path: string) => readFileSync(join(ws, path), 'utf8');
+const gitStatus = () => ok('git', ['status', '--porcelain']);
+const commitAll = (message: string) => {
+  ok('git', ['add', '-A']);
+  ok('git', ['commit', '-qm', message]);
+};
+
+beforeAll(() => {
+  tmp = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-nx-e2e-')));
+  env = userEnv(tmp);
+  ok('npx', ['--yes', 'create-nx-workspace@23.2.1', 'ws', '--preset=ts', '--nxCloud=skip', '--no-interactive', '--packageManager=npm'], { cwd: tmp });
+  ws = join(tmp, 'ws');
+  ok('npx', ['nx', 'g', '@nx/js:lib', 'packages/mylib', '--bundler=tsc', '--unitTestRunner=vitest', '--linter=none', '--no-interactive']);
+  // create-nx-workspace made the repository and its first commit; this one holds the library.
+  commitAll('mylib');
+  // Test the artifacts a user installs: the tarballs of this checkout's builds.
+  const tarballs = ['core', 'cli', 'nx'].map((name) => {
+    const [packed] = JSON.parse(ok('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: join(PACKAGES, name) }));
+    return join(tmp, packed.filename);
+  });
+  ok('npm', ['install', '-D', ...tarballs]);
+  ok('npx', ['nx', 'g', '@agentsync/nx:init']);
+  ok('npm', ['install']);
+}, 15 * MINUTE);
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('@agentsync/nx in a fresh Nx workspace', () => {
+  it('init configures the targets the projects really have, and the hooks are live', () => {
+    expect(JSON.parse(read('.agentsync.json'))).toEqual({
+      $schema: './node_modules/@agentsync/core/schema/agentsync.schema.json',
+      health: { targets: ['build', 'typecheck', 'test'] },
+    });
+    expect(ok('git', ['config', 'core.hooksPath']).trim()).toBe('.husky/_');
+    const pkg = JSON.parse(read('package.json'));
+    expect(pkg.scripts.prepare).toBe('husky');
+    expect(pkg.devDependencies['@agentsync/cli']).toMatch(/^file:.*agentsync-cli-0\.1\.0\.tgz$/);
+    expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['husky', 'lint-staged']));
+    expect(JSON.parse(read('nx.json')).plugins).toContain('@agentsync/nx');
+    expect(read('CLAUDE.md')).toContain('@AGENTS.md');
+    expect(read('.gitattributes')).toContain('AgentTracker.md merge=agentsync-tracker');
+  });
+
+  it('a second init changes nothing', () => {
+    commitAll('agentsync init');
+    ok('npx', ['nx', 'g', '@agentsync/nx:init']);
+    expect(gitStatus()).toBe('');
+  });
+
+  it('the agent generator adds a profile once and refuses an invalid one', () => {
+    const args = ['nx', 'g', '@agentsync/nx:agent', '--name', 'reviewer', '--tier', '2', '--role', 'Reviews pull requests', '--maxRisk', 'medium'];
+    ok('npx', args);
+    expect(JSON.parse(read('.agentsync.json')).agents).toEqual([{ name: 'reviewer', role: 'Reviews pull requests', tier: 2, maxRisk: 'medium' }]);
+    expect(read('AGENTS.md')).toContain('- `reviewer` — Reviews pull requests (tier 2, max risk medium)');
+    commitAll('reviewer');
+    ok('npx', args);
+    expect(gitStatus()).toBe('');
+
+    const bad = run('npx', ['nx', 'g', '@agentsync/nx:agent', 'bad name']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.output).toContain('agents[1].name: expected an agent id');
+    expect(gitStatus()).toBe('');
+  });
+
+  it('every project gets agentsync-health, which passes, and fails when a spec breaks', () => {
+    const project = JSON.parse(ok('npx', ['nx', 'show', 'project', '@ws/mylib', '--json']));
+    expect(project.targets['agentsync-health']).toMatchObject({ executor: 'nx:noop', dependsOn: ['build', 'typecheck', 'test'] });
+    const health = ['nx', 'run-many', '-t', 'agentsync-health', '--outputStyle=static'];
+    ok('npx', health);
+
+    const spec = 'packages/mylib/src/lib/mylib.spec.ts';
+    writeFileSync(join(ws, spec), read(spec).replace("toEqual('mylib')", "toEqual('broken')"));
+    const failed = run('npx', health);
+    expect(failed.code).not.toBe(0);
+    expect(failed.output).toMatch(/Failed tasks:[\s\S]*@ws\/mylib:test/);
+    ok('git', ['checkout', '--', spec]);
+  });
+
+  it("a path one agent claimed blocks another agent's commit", () => {
+    ok('npx', ['agentsync', 'claim', 'packages/mylib/**', '--agent', 'alice']);
+    appendFileSync(join(ws, 'packages/mylib/src/lib/mylib.ts'), 'export const answer = 42;\n');
+    ok('git', ['add', '-A']);
+
+    const bob = run('git', ['commit', '-qm', 'bob edits mylib'], { env: { AGENTSYNC_AGENT: 'bob' } });
+    expect(bob.code).not.toBe(0);
+    expect(bob.output).toContain('packages/mylib/src/lib/mylib.ts is claimed by alice');
+    ok('git', ['commit', '-qm', 'alice edits mylib'], { env: { AGENTSYNC_AGENT: 'alice' } });
+  });
+});
