@@ -2,16 +2,19 @@
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Whether `branch` fits `pattern` for `agent` (`{agent}` is the agent id, `{feature}` any non-empty rest). */
+/**
+ * Whether `branch` fits `pattern` for `agent` (`{agent}` is the agent id, `{feature}` any non-empty rest).
+ * Case-insensitive: agent ids are lowercased, so the branch `Claude/x` names the agent `claude`.
+ */
 export function branchMatches(pattern: string, agent: string, branch: string): boolean {
   const source = pattern
     .split(/(\{agent\}|\{feature\})/)
     .map((part) => (part === '{agent}' ? escapeRegExp(agent) : part === '{feature}' ? '.+' : escapeRegExp(part)))
     .join('');
-  return new RegExp(`^${source}$`).test(branch);
+  return new RegExp(`^${source}$`, 'i').test(branch);
 }
 
 /** An example branch name for `agent` under `pattern`, for hints. */
 export function exampleBranch(pattern: string, agent: string): string {
-  return pattern.replace('{agent}', agent).replace('{feature}', 'my-feature');
+  return pattern.replaceAll('{agent}', agent).replaceAll('{feature}', 'my-feature');
 }

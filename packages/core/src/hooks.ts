@@ -4,12 +4,13 @@
  * neither zod nor Nx (the config comes from a cache keyed by its content), and
  * it never touches the working tree or the index.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { commitPaths, stagedPaths, type PathChange } from './changes';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { commitsPaths, stagedChange, type PathChange } from './changes';
 import { loadConfigCached } from './config/cached';
+import { CONFIG_FILE } from './config/constants';
 import type { AgentSyncConfig } from './config/schema';
-import { git, splitNul, type Repo } from './git';
+import { git, tryGit, type Repo } from './git';
 import { loadIdentityInputs, resolveAgent } from './identity';
 import { claimFindings, evaluateCommit, gateFindings, type Finding } from './policy';
 import { activeSession, type State } from './state';
@@ -36,64 +37,70 @@ interface HookContext {
 
 const NO_COMMIT = /^0+$/;
 
-/** Loads what every hook needs at once: config (cached), state, identity. */
-async function hookContext(repo: Repo, env: NodeJS.ProcessEnv, config: AgentSyncConfig): Promise<HookContext> {
-  const [{ state }, identity] = await Promise.all([readState(repo), loadIdentityInputs(repo.root, env)]);
-  return { repo, config, state, agent: resolveAgent(identity)?.agent, branch: identity.branch, now: new Date() };
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
-/** Runs `hook` unless the repo is not set up for AgentSync or the user asked to skip (which is audited). */
+/**
+ * Runs `hook` unless husky is switched off, the repo does not use AgentSync, or
+ * the user asked to skip (which is audited). The skip comes before the config
+ * and the store are read, so neither being broken can stand in an emergency's way;
+ * a repo without `.agentsync.json` gets nothing written, not even a cache.
+ */
 async function guarded(
   hook: HookName,
   repo: Repo,
   env: NodeJS.ProcessEnv,
   body: (ctx: HookContext) => Promise<Finding[]>,
+  auditDetail = '',
 ): Promise<HookOutcome> {
   if (env.HUSKY === '0') return { findings: [], skipped: 'HUSKY=0' };
-  const { config, exists } = await loadConfigCached(repo.root, join(repo.commonDir, 'agentsync'));
-  if (!exists) return { findings: [], skipped: 'unconfigured' };
+  if (!(await exists(join(repo.root, CONFIG_FILE)))) return { findings: [], skipped: 'unconfigured' };
+  const identityInputs = loadIdentityInputs(repo.root, env);
   if (env.AGENTSYNC_SKIP === '1') {
-    const identity = await loadIdentityInputs(repo.root, env);
+    const identity = await identityInputs;
     const actor = resolveAgent(identity)?.agent ?? 'person';
-    const head = (await git(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: repo.root }).catch(() => '(no commits)')).trim();
+    const head = (await tryGit(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: repo.root }))?.trim() || '(no commits)';
     const reason = env.AGENTSYNC_SKIP_REASON?.trim() || '(no reason given)';
-    await appendAudit(repo, actor, `skip ${hook} by ${actor}: ${reason}\n\nbranch: ${identity.branch ?? '(detached)'}\nhead: ${head}`);
-    return { findings: [], skipped: 'AGENTSYNC_SKIP', config, agent: actor };
+    await appendAudit(
+      repo,
+      actor,
+      `skip ${hook} by ${actor}: ${reason}\n\nbranch: ${identity.branch ?? '(detached)'}\nhead: ${head}\n${auditDetail}`,
+    );
+    return { findings: [], skipped: 'AGENTSYNC_SKIP', agent: actor };
   }
-  const ctx = await hookContext(repo, env, config);
+  // Read at once, but a broken config is reported before a broken store, whichever fails first.
+  const [loaded, snapshot, inputs] = await Promise.allSettled([
+    loadConfigCached(repo.root, join(repo.commonDir, 'agentsync')),
+    readState(repo),
+    identityInputs,
+  ]);
+  const [{ config }, { state }, identity] = [settled(loaded), settled(snapshot), settled(inputs)];
+  const ctx = { repo, config, state, agent: resolveAgent(identity)?.agent, branch: identity.branch, now: new Date() };
   return { findings: await body(ctx), config, agent: ctx.agent };
 }
 
 const uniquePaths = (changes: PathChange[]) => [...new Set(changes.flatMap((c) => c.paths))];
 
-/** Added plus deleted lines per staged path, read only when a hot file is staged. */
-async function stagedLineCounts(repo: Repo): Promise<Map<string, number>> {
-  const out = await git(['diff', '--cached', '--numstat', '-z', '--no-renames', '--no-ext-diff'], { cwd: repo.root });
-  const counts = new Map<string, number>();
-  for (const record of splitNul(out)) {
-    const [added, deleted, path] = record.split('\t');
-    // Binary files show "-": count them as one change so a limit still applies.
-    if (path !== undefined) counts.set(path, added === '-' ? 1 : Number(added) + Number(deleted));
-  }
-  return counts;
-}
-
 /** pre-commit: claims, hot files, risk gates, sessions and branches, the red baseline. */
 export function preCommit(repo: Repo, env: NodeJS.ProcessEnv): Promise<HookOutcome> {
   return guarded('pre-commit', repo, env, async (ctx) => {
-    const paths = uniquePaths(await stagedPaths(repo));
-    if (paths.length === 0) return [];
-    const changedLines = ctx.config.hotFiles.length > 0 ? await stagedLineCounts(repo) : undefined;
-    return evaluateCommit({ ...ctx, paths, changedLines });
+    const { changes, lines } = await stagedChange(repo, { lines: ctx.config.hotFiles.length > 0 });
+    return evaluateCommit({ ...ctx, paths: uniquePaths(changes), changedLines: lines });
   });
 }
 
+type Trailer = { key: string; value: string };
+
 /** Parses `Key: value` trailers as git understands them. */
-async function parseTrailers(repo: Repo, message: string) {
+async function parseTrailers(repo: Repo, message: string): Promise<Trailer[]> {
   const out = await git(['interpret-trailers', '--parse', '--no-divider'], { cwd: repo.root, input: message });
   return out
     .split('\n')
-    .filter(Boolean)
+    .filter((line) => line.includes(':'))
     .map((line) => {
       const colon = line.indexOf(':');
       return { key: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() };
@@ -104,24 +111,47 @@ async function parseTrailers(repo: Repo, message: string) {
 const SQUASH_PREFIX = /^(fixup|squash|amend)! /;
 
 /**
+ * Whether the message says anything besides comments and the diff under the
+ * scissors line: git aborts a commit whose message is empty, and trailers
+ * added to it would turn that abort into a commit.
+ */
+function hasText(message: string): boolean {
+  const body = message.split(/^# -+ >8 -+$/m)[0];
+  return body.split('\n').some((line) => line.trim() !== '' && !line.startsWith('#'));
+}
+
+/**
  * commit-msg: adds `Agent:`, `Agent-Session:` and `Agent-Tier:` for an agent in
- * a session (never twice), and requires `Approved-by:` where a gate asks for it.
+ * a session (each only where the message lacks it), and requires `Approved-by:`
+ * where a gate asks for it.
  */
 export function commitMsg(repo: Repo, env: NodeJS.ProcessEnv, messageFile: string): Promise<HookOutcome> {
   return guarded('commit-msg', repo, env, async (ctx) => {
     const session = ctx.agent ? activeSession(ctx.state, ctx.agent, ctx.now) : undefined;
+    const needsApproval = ctx.config.gates.some((gate) => gate.requires === 'approval');
+    if (!session && !needsApproval) return [];
     const message = await readFile(messageFile, 'utf8');
-    if (session && !SQUASH_PREFIX.test(message)) {
-      const trailers = [`Agent: ${session.agent}`, `Agent-Session: ${session.id}`, `Agent-Tier: ${session.tier}`];
-      await git(
-        ['interpret-trailers', '--in-place', '--if-exists', 'doNothing', ...trailers.flatMap((t) => ['--trailer', t]), messageFile],
-        { cwd: repo.root },
-      );
-    }
-    if (!ctx.config.gates.some((gate) => gate.requires === 'approval')) return [];
-    const paths = uniquePaths(await stagedPaths(repo));
     const trailers = await parseTrailers(repo, message);
-    return gateFindings({ ...ctx, paths, trailers }).filter((f) => f.rule === 'approval');
+    if (session && hasText(message) && !SQUASH_PREFIX.test(message)) {
+      const present = new Set(trailers.map((t) => t.key.toLowerCase()));
+      const missing = [`Agent: ${session.agent}`, `Agent-Session: ${session.id}`, `Agent-Tier: ${session.tier}`].filter(
+        (trailer) => !present.has(trailer.slice(0, trailer.indexOf(':')).toLowerCase()),
+      );
+      // --no-divider: a `---` line in a message is text, as for git commit's own --trailer (and
+      // git 2.39 loops forever on a message with both `---` and a scissors line without it).
+      // --if-exists add: git matches trailer keys by prefix, so `Agent:` would swallow `Agent-Tier:`.
+      // The final newline: without it (git merge writes none) git glues the trailers to the subject.
+      if (missing.length > 0) {
+        const out = await git(['interpret-trailers', '--no-divider', '--if-exists', 'add', ...missing.flatMap((t) => ['--trailer', t])], {
+          cwd: repo.root,
+          input: message.endsWith('\n') ? message : `${message}\n`,
+        });
+        await writeFile(messageFile, out);
+      }
+    }
+    if (!needsApproval) return [];
+    const { changes } = await stagedChange(repo);
+    return gateFindings({ ...ctx, paths: uniquePaths(changes), trailers }).filter((f) => f.rule === 'approval');
   });
 }
 
@@ -141,23 +171,38 @@ export function parsePushLines(stdin: string): PushUpdate[] {
     .map(([localRef, localSha, remoteRef, remoteSha]) => ({ localRef, localSha, remoteRef, remoteSha }));
 }
 
-/** The commits a push update sends: `remote..local`, or for a new branch those on no remote-tracking ref. */
+/** The push's updates: git's stdin, or under the pre-commit framework, which keeps stdin to itself, its environment. */
+function pushUpdates(stdin: string, env: NodeJS.ProcessEnv): PushUpdate[] {
+  const lines = parsePushLines(stdin);
+  if (lines.length > 0 || !env.PRE_COMMIT_TO_REF) return lines;
+  const { PRE_COMMIT_LOCAL_BRANCH, PRE_COMMIT_TO_REF, PRE_COMMIT_REMOTE_BRANCH, PRE_COMMIT_FROM_REF } = env;
+  return [{ localRef: PRE_COMMIT_LOCAL_BRANCH ?? '', localSha: PRE_COMMIT_TO_REF, remoteRef: PRE_COMMIT_REMOTE_BRANCH ?? '', remoteSha: PRE_COMMIT_FROM_REF || '0' }];
+}
+
+/**
+ * The commits a push update sends that no remote-tracking ref has yet
+ * (`remote..local`, and for a new branch everything unpublished): commits
+ * published already were checked when they were pushed, and re-checking them
+ * against today's claims would block merging main in.
+ */
 async function pushedCommits(repo: Repo, update: PushUpdate): Promise<string[]> {
   const cwd = repo.root;
-  const known = !NO_COMMIT.test(update.remoteSha) && (await git(['cat-file', '-e', `${update.remoteSha}^{commit}`], { cwd }).then(() => true, () => false));
-  const range = known ? [update.localSha, `^${update.remoteSha}`] : [update.localSha, '--not', '--remotes'];
-  return (await git(['rev-list', ...range], { cwd })).split('\n').filter(Boolean);
+  const known = !NO_COMMIT.test(update.remoteSha) && (await tryGit(['cat-file', '-e', `${update.remoteSha}^{commit}`], { cwd })) !== undefined;
+  const args = ['rev-list', update.localSha, ...(known ? [`^${update.remoteSha}`] : []), '--not', '--remotes'];
+  return (await git(args, { cwd })).split('\n').filter(Boolean);
 }
 
 /** Commit sha to its trailers, in one git call for all of them. */
-async function trailersOf(repo: Repo, commits: string[]) {
-  const out = await git(['log', '--no-walk=unsorted', '--format=%H%x00%(trailers:only,unfold)%x00', ...commits], { cwd: repo.root });
+async function trailersOf(repo: Repo, commits: string[]): Promise<Map<string, Trailer[]>> {
+  const out = await git(['log', '--no-walk=unsorted', '--stdin', '--format=%H%x00%(trailers:only,unfold)%x00'], {
+    cwd: repo.root,
+    input: `${commits.join('\n')}\n`,
+  });
   const fields = out.split('\0');
-  const map = new Map<string, Array<{ key: string; value: string }>>();
+  const map = new Map<string, Trailer[]>();
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const sha = fields[i].trim();
     map.set(
-      sha,
+      fields[i].trim(),
       fields[i + 1]
         .split('\n')
         .filter((line) => line.includes(':'))
@@ -167,27 +212,62 @@ async function trailersOf(repo: Repo, commits: string[]) {
   return map;
 }
 
+/** The tier a commit's `Agent-Tier:` trailer records, if any. */
+function recordedTier(trailers: readonly Trailer[]): number | undefined {
+  const value = trailers.find((t) => t.key.toLowerCase() === 'agent-tier')?.value;
+  return value && /^[1-4]$/.test(value) ? Number(value) : undefined;
+}
+
 /**
  * pre-push: re-checks every pushed commit's paths against the claims others
  * hold now, and the gates and approvals, catching commits made with --no-verify.
- * Deletions, tags and AgentSync's own refs pass.
+ * Deletions, tags and AgentSync's own refs pass. A commit made in a session is
+ * judged by the tier its `Agent-Tier:` trailer records, so ending the session
+ * before pushing changes nothing.
  */
 export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string): Promise<HookOutcome> {
-  return guarded('pre-push', repo, env, async (ctx) => {
-    const updates = parsePushLines(stdin).filter(
-      (u) => !NO_COMMIT.test(u.localSha) && !u.remoteRef.startsWith('refs/tags/') && !u.remoteRef.startsWith('refs/agentsync/'),
-    );
-    const commits = [...new Set((await Promise.all(updates.map((u) => pushedCommits(repo, u)))).flat())];
-    if (commits.length === 0) return [];
-    const trailers = await trailersOf(repo, commits);
-    const findings: Finding[] = [];
-    for (const commit of commits) {
-      const paths = uniquePaths(await commitPaths(repo, commit));
-      const facts = { ...ctx, paths, trailers: trailers.get(commit) ?? [] };
-      for (const finding of [...claimFindings(facts), ...gateFindings(facts)]) {
-        findings.push({ ...finding, message: `commit ${commit.slice(0, 10)}: ${finding.message}` });
+  const updates = pushUpdates(stdin, env).filter(
+    (u) => !NO_COMMIT.test(u.localSha) && !u.remoteRef.startsWith('refs/tags/') && !u.remoteRef.startsWith('refs/agentsync/'),
+  );
+  const detail = updates.map((u) => `push: ${u.localSha} ${u.remoteRef}`).join('\n');
+  return guarded(
+    'pre-push',
+    repo,
+    env,
+    async (ctx) => {
+      const commits = [...new Set((await Promise.all(updates.map((u) => pushedCommits(repo, u)))).flat())];
+      if (commits.length === 0) return [];
+      const [paths, trailers] = await Promise.all([
+        commitsPaths(repo, commits),
+        ctx.config.gates.length > 0 ? trailersOf(repo, commits) : undefined,
+      ]);
+      const findings: Finding[] = [];
+      for (const commit of commits) {
+        const own = trailers?.get(commit) ?? [];
+        const facts = { ...ctx, paths: uniquePaths(paths.get(commit) ?? []), trailers: own, tier: recordedTier(own) };
+        for (const finding of [...claimFindings(facts), ...gateFindings(facts)]) {
+          findings.push({ ...finding, message: `commit ${commit.slice(0, 10)}: ${finding.message}` });
+        }
       }
-    }
-    return findings;
-  });
+      return findings;
+    },
+    detail,
+  );
+}
+
+/** Lines of a hook script that run lint-staged (comments aside). */
+const CALLS_LINT_STAGED = /^[^#\n]*\blint-staged\b/m;
+
+/**
+ * Whether the repo's own pre-commit hook runs lint-staged already, in which
+ * case AgentSync must not run it a second time: husky's `.husky/pre-commit`, or
+ * the pre-commit in `core.hooksPath` or the git dir's hooks.
+ */
+export async function hookRunsLintStaged(repo: Repo): Promise<boolean> {
+  const hooksPath = (await tryGit(['config', '--type=path', '--get', 'core.hooksPath'], { cwd: repo.root }))?.trim();
+  const dir = hooksPath ? (isAbsolute(hooksPath) ? hooksPath : join(repo.root, hooksPath)) : join(repo.commonDir, 'hooks');
+  const scripts = await Promise.all(
+    [join(repo.root, '.husky', 'pre-commit'), join(dir, 'pre-commit')].map((file) => readFile(file, 'utf8').catch(() => '')),
+  );
+  return scripts.some((script) => CALLS_LINT_STAGED.test(script));
 }

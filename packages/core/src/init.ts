@@ -41,13 +41,32 @@ export interface InitResult {
 export const SCHEMA_PATH = './node_modules/@agentsync/core/schema/agentsync.schema.json';
 export const HOOKS = ['pre-commit', 'commit-msg', 'pre-push'] as const;
 
-/** The line each git hook runs: the local binary directly, since `npx` costs ~700 ms a commit. */
-export function hookLine(hook: (typeof HOOKS)[number]): string {
-  return `node_modules/.bin/agentsync hook ${hook} "$@"`;
+type HookName = (typeof HOOKS)[number];
+
+/** The local binary, called directly: `npx` costs ~700 ms a commit. */
+const LOCAL_BIN = 'node_modules/.bin/agentsync';
+
+/** The line each git hook runs; `bin` is how the repo reaches the binary (Yarn PnP has no node_modules/.bin). */
+export function hookLine(hook: HookName, bin = LOCAL_BIN): string {
+  return `${bin} hook ${hook} "$@"`;
 }
 
-/** Writes `content` to `path` unless it is already exactly that. */
-function writeIfChanged(host: FileHost, result: InitResult, path: string, content: string, executable = false) {
+/**
+ * The pre-push line for a hook that runs more commands after it: those may read
+ * git's stdin too (`git lfs pre-push` does), so stdin goes to a temp file that
+ * AgentSync reads and that then becomes the script's stdin again. Any failure,
+ * even of mktemp, blocks the push.
+ */
+export function prePushLineKeepingStdin(bin = LOCAL_BIN): string {
+  const file = '"$agentsync_stdin"';
+  return `agentsync_stdin="$(mktemp)" && cat >${file} && ${bin} hook pre-push "$@" <${file} || { rm -f ${file}; exit 1; }; exec <${file}; rm -f ${file}`;
+}
+
+/** Whether a script line calls AgentSync's `hook` (in any form: npx, yarn, a path); init never adds a second. */
+export const callsHook = (script: string, hook: HookName) => new RegExp(`^[^#\\n]*\\bagentsync\\b[^\\n]*\\bhook\\s+${hook}\\b`, 'm').test(script);
+
+/** Writes `content` to `path` unless it is already exactly that, and records the change in `result`. */
+export function writeIfChanged(host: FileHost, result: InitResult, path: string, content: string, executable = false) {
   const before = host.read(path);
   if (before === content) return;
   host.write(path, content, { executable });
@@ -58,11 +77,12 @@ const LINT_STAGED_FILES = ['.lintstagedrc', '.lintstagedrc.json', '.lintstagedrc
 
 /**
  * Whether the pre-commit hook should run lint-staged itself: the repo configures
- * lint-staged but no existing pre-commit hook runs it.
+ * lint-staged but no existing pre-commit hook runs it. Under another hook
+ * manager, that manager's config decides.
  */
-function needsLintStaged(host: FileHost, pkg: Record<string, unknown> | undefined): boolean {
+function needsLintStaged(host: FileHost, pkg: Record<string, unknown> | undefined, manager: string | undefined): boolean {
   const configured = Boolean(pkg?.['lint-staged']) || LINT_STAGED_FILES.some((file) => host.read(file) !== undefined);
-  return configured && !/lint-staged/.test(host.read('.husky/pre-commit') ?? '');
+  return configured && !manager && !/^[^#\n]*\blint-staged\b/m.test(host.read('.husky/pre-commit') ?? '');
 }
 
 function initialConfig(options: InitOptions, lintStaged: boolean): string {
@@ -76,22 +96,40 @@ function initialConfig(options: InitOptions, lintStaged: boolean): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-/** Where another hook manager is configured, the lines to add there by hand. */
+const anyFile = (host: FileHost, files: string[]) => files.some((file) => host.read(file) !== undefined);
+
+const LEFTHOOK_FILES = ['lefthook', '.lefthook', '.config/lefthook'].flatMap((base) => ['yml', 'yaml', 'json', 'jsonc', 'toml'].map((ext) => `${base}.${ext}`));
+const SIMPLE_GIT_HOOKS_FILES = ['.simple-git-hooks', 'simple-git-hooks'].flatMap((base) => ['cjs', 'js', 'mjs', 'json'].map((ext) => `${base}.${ext}`));
+const PRE_COMMIT_FILES = ['.pre-commit-config.yaml', '.pre-commit-config.yml'];
+
+/** The config files of the hook managers other than husky (simple-git-hooks may also live in package.json). */
+export const HOOK_MANAGER_FILES = [...LEFTHOOK_FILES, ...SIMPLE_GIT_HOOKS_FILES, ...PRE_COMMIT_FILES];
+
+/** The hook manager other than husky that owns this repository's hooks, if any. */
 function otherHookManager(host: FileHost, pkg: Record<string, unknown> | undefined, hooksPath?: string): string | undefined {
-  if (host.read('lefthook.yml') !== undefined || host.read('.lefthook.yml') !== undefined) return 'lefthook';
-  if (pkg?.['simple-git-hooks'] || host.read('.simple-git-hooks.json') !== undefined) return 'simple-git-hooks';
-  if (host.read('.pre-commit-config.yaml') !== undefined) return 'pre-commit';
-  if (hooksPath && !hooksPath.replace(/\/$/, '').endsWith('.husky/_') && hooksPath.replace(/\/$/, '') !== '.husky') {
-    return `core.hooksPath (${hooksPath})`;
-  }
+  if (anyFile(host, LEFTHOOK_FILES)) return 'lefthook';
+  if (pkg?.['simple-git-hooks'] || anyFile(host, SIMPLE_GIT_HOOKS_FILES)) return 'simple-git-hooks';
+  if (anyFile(host, PRE_COMMIT_FILES)) return 'pre-commit';
+  const path = hooksPath?.replace(/\/+$/, '');
+  if (path && !path.endsWith('.husky/_') && path !== '.husky') return `core.hooksPath (${hooksPath})`;
   return undefined;
 }
 
+/** How each manager takes the lines, beyond the shell commands themselves. */
+const MANAGER_TIPS: Record<string, string> = {
+  lefthook:
+    'In lefthook.yml give each a `run:` with git\'s arguments as {0} instead of "$@", `use_stdin: true` on pre-push, and run it before the other commands (`piped: true`, lowest `priority`).',
+  'simple-git-hooks': 'In package.json\'s "simple-git-hooks", put each first, joined to what is there with &&, then run `npx simple-git-hooks`.',
+  'pre-commit':
+    'In .pre-commit-config.yaml add a `repo: local` hook per stage (`entry:` the command without "$@", `language: system`, `always_run: true`, `pass_filenames: false` except for commit-msg), and install the stages with `pre-commit install -t pre-commit -t commit-msg -t pre-push`.',
+};
+
 /** Puts the AgentSync line first in a husky hook (after a shebang), keeping every existing line. */
-export function withHookLine(existing: string | undefined, hook: (typeof HOOKS)[number]): string {
-  const line = hookLine(hook);
-  if (existing === undefined || existing.trim() === '') return `${line}\n`;
-  if (existing.split(/\r?\n/).some((l) => l.trim() === line)) return existing;
+export function withHookLine(existing: string | undefined, hook: HookName, bin = LOCAL_BIN): string {
+  if (existing === undefined || existing.trim() === '') return `${hookLine(hook, bin)}\n`;
+  if (callsHook(existing, hook)) return existing;
+  const runsCommands = /^[ \t]*[^#\s]/m.test(existing);
+  const line = hook === 'pre-push' && runsCommands ? prePushLineKeepingStdin(bin) : hookLine(hook, bin);
   const eol = existing.includes('\r\n') ? '\r\n' : '\n';
   if (existing.startsWith('#!')) {
     const end = existing.indexOf('\n');
@@ -101,26 +139,37 @@ export function withHookLine(existing: string | undefined, hook: (typeof HOOKS)[
   return `${line}${eol}${existing}`;
 }
 
-/** Adds husky and @agentsync/cli to devDependencies and `husky` to `prepare`, keeping what is there. */
-function updatePackageJson(text: string, options: InitOptions): string {
+/** How the repo installs: Yarn 2+ runs no `prepare` script, and under Plug'n'Play there is no node_modules/.bin. */
+function packageSetup(host: FileHost, pkg: Record<string, unknown> | undefined): { installScript: string; bin: string } {
+  const yarnrc = host.read('.yarnrc.yml');
+  const berry = yarnrc !== undefined || /^yarn@([2-9]|\d{2,})/.test(String(pkg?.packageManager ?? ''));
+  if (!berry) return { installScript: 'prepare', bin: LOCAL_BIN };
+  const pnp = !/^\s*nodeLinker:\s*["']?(node-modules|pnpm)/m.test(yarnrc ?? '');
+  return { installScript: 'postinstall', bin: pnp ? 'yarn agentsync' : LOCAL_BIN };
+}
+
+/** Adds husky and @agentsync/cli to devDependencies and `husky` to the install script, keeping what is there. */
+function updatePackageJson(text: string, options: InitOptions, installScript: string): string {
   const pkg = parsePackageJson(text);
   const deps = { ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) };
   const devDependencies = { ...(pkg.devDependencies ?? {}) };
   if (!deps['@agentsync/cli']) devDependencies['@agentsync/cli'] = options.cliVersion;
   if (!deps.husky) devDependencies.husky = options.huskyVersion;
   const scripts = { ...(pkg.scripts ?? {}) };
-  const prepare: string | undefined = scripts.prepare;
-  if (!prepare) scripts.prepare = 'husky';
-  else if (!/(^|[\s;&|])husky(\s|$|;|&)/.test(prepare)) scripts.prepare = `${prepare} && husky`;
-  const next = { ...pkg, scripts, devDependencies };
-  const indent = /^\{\r?\n(\s+)"/.exec(text)?.[1] ?? '  ';
-  const updated = `${JSON.stringify(next, null, indent)}\n`;
-  return JSON.stringify(next) === JSON.stringify(pkg) ? text : updated;
+  const current: string | undefined = scripts[installScript];
+  if (!current) scripts[installScript] = 'husky';
+  else if (!/(^|[\s;&|])husky(\s|$|;|&)/.test(current)) scripts[installScript] = `${current} && husky`;
+  const next = { ...pkg, scripts, ...(pkg.devDependencies || Object.keys(devDependencies).length ? { devDependencies } : {}) };
+  if (JSON.stringify(next) === JSON.stringify(pkg)) return text;
+  const indent = /^\uFEFF?\{\r?\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  return `${text.startsWith('\uFEFF') ? '\uFEFF' : ''}${JSON.stringify(next, null, indent).replaceAll('\n', eol)}${eol}`;
 }
 
 function parsePackageJson(text: string): Record<string, any> {
   try {
-    return JSON.parse(text) as Record<string, any>;
+    // npm accepts a byte order mark; JSON.parse does not.
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, any>;
   } catch (error) {
     throw new UsageError(`package.json is not valid JSON: ${(error as Error).message}`, {
       where: 'package.json',
@@ -141,13 +190,27 @@ export function detectHealthCommands(host: FileHost): Array<{ name: string; run:
     .map((name) => ({ name, run: manager === 'npm' ? `npm run ${name}` : `${manager} run ${name}` }));
 }
 
+/** The .gitattributes line that has git merge AgentTracker.md with AgentSync's driver (see merge-driver.ts). */
+export const TRACKER_ATTRIBUTES_LINE = 'AgentTracker.md merge=agentsync-tracker';
+
+/** Adds {@link TRACKER_ATTRIBUTES_LINE} to .gitattributes once, keeping every other line. */
+export function writeTrackerAttributes(host: FileHost, result: InitResult): void {
+  const existing = host.read('.gitattributes');
+  if (existing?.split(/\r?\n/).some((line) => line.trim() === TRACKER_ATTRIBUTES_LINE)) return;
+  const eol = existing?.includes('\r\n') ? '\r\n' : '\n';
+  const before = !existing ? '' : /\n$/.test(existing) ? existing : `${existing}${eol}`;
+  writeIfChanged(host, result, '.gitattributes', `${before}${TRACKER_ATTRIBUTES_LINE}${eol}`);
+}
+
 /** Scaffolds AgentSync into the repository behind `host`; idempotent. */
 export function initRepository(host: FileHost, options: InitOptions): InitResult {
   const result: InitResult = { changed: [], notes: [] };
   const pkgText = host.read('package.json');
   const pkg = pkgText === undefined ? undefined : parsePackageJson(pkgText);
+  const manager = otherHookManager(host, pkg, options.gitHooksPath);
+  const { installScript, bin } = packageSetup(host, pkg);
   if (host.read(CONFIG_FILE) === undefined) {
-    writeIfChanged(host, result, CONFIG_FILE, initialConfig(options, needsLintStaged(host, pkg)));
+    writeIfChanged(host, result, CONFIG_FILE, initialConfig(options, needsLintStaged(host, pkg, manager)));
   }
   if (host.read('AgentTracker.md') === undefined) {
     const nothingToCheck = !options.healthCommands?.length && !options.healthTargets?.length;
@@ -157,16 +220,16 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
     writeIfChanged(host, result, 'AgentTracker.md', createTrackerText({ healthNote }));
   }
 
-  const manager = otherHookManager(host, pkg, options.gitHooksPath);
   if (manager) {
     result.notes.push(
-      `${manager} manages this repository's git hooks; AgentSync changed nothing there. Add these commands to its hooks:`,
-      ...HOOKS.map((hook) => `  ${hook}: ${hookLine(hook)}`),
+      `${manager} manages this repository's git hooks; AgentSync changed nothing there. Add these commands to its hooks, each before the commands already there:`,
+      ...HOOKS.map((hook) => `  ${hook}: ${hookLine(hook, bin)}`),
+      ...(MANAGER_TIPS[manager] ? [MANAGER_TIPS[manager]] : []),
     );
     return result;
   }
-  for (const hook of HOOKS) writeIfChanged(host, result, `.husky/${hook}`, withHookLine(host.read(`.husky/${hook}`), hook), true);
-  if (pkgText !== undefined) writeIfChanged(host, result, 'package.json', updatePackageJson(pkgText, options));
+  for (const hook of HOOKS) writeIfChanged(host, result, `.husky/${hook}`, withHookLine(host.read(`.husky/${hook}`), hook, bin), true);
+  if (pkgText !== undefined) writeIfChanged(host, result, 'package.json', updatePackageJson(pkgText, options, installScript));
   else result.notes.push('There is no package.json: install husky and @agentsync/cli, then run `npx husky` to activate the hooks.');
   return result;
 }

@@ -7,7 +7,7 @@ import type { AgentSyncConfig } from './config/schema';
 import { claimMatcher } from './globs';
 import { branchMatches, exampleBranch } from './branches';
 import { RISK_ORDER } from './config/constants';
-import { activeSession, blockedPaths, type Session, type State } from './state';
+import { activeSession, blockedPaths, type State } from './state';
 
 export type Rule = 'claims' | 'hot-files' | 'gates' | 'approval' | 'sessions' | 'branches' | 'baseline';
 
@@ -36,19 +36,27 @@ export interface CommitFacts {
   branch?: string;
   /** Trailers of the commit message, where it exists (commit-msg, pre-push, verify). */
   trailers?: ReadonlyArray<{ key: string; value: string }>;
+  /** The tier the commit was made under (its `Agent-Tier:` trailer); else the agent's session's now. */
+  tier?: number;
 }
 
 const riskRank = (risk: string) => RISK_ORDER.indexOf(risk as (typeof RISK_ORDER)[number]);
 
+/** A path as printed: control characters (a newline, a terminal escape) could forge or hide lines, so such names are quoted. */
+export const showPath = (path: string) => (/[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path);
+
+/** People hold no claims: claim rules warn them, and block only with `claims.blockHumans`. */
+const claimLevel = (facts: CommitFacts) => (facts.agent || facts.config.claims.blockHumans ? 'block' : 'warn');
+
 /** Other agents' live exclusive claims on the paths: a block for an agent, a warning for a person unless `claims.blockHumans`. */
 export function claimFindings(facts: CommitFacts): Finding[] {
   const blocked = blockedPaths(facts.state, facts.agent, facts.paths, facts.now);
-  const level = facts.agent || facts.config.claims.blockHumans ? 'block' : 'warn';
+  const level = claimLevel(facts);
   return blocked.map(({ path, claim }) => ({
     level,
     rule: 'claims',
     paths: [path],
-    message: `${path} is claimed by ${claim.holder} (${claim.glob}${claim.goal ? `, goal: ${claim.goal}` : ''}, expires ${claim.expiresAt})`,
+    message: `${showPath(path)} is claimed by ${claim.holder} (${claim.glob}${claim.goal ? `, goal: ${claim.goal}` : ''}, expires ${claim.expiresAt})`,
     hint: `Ask ${claim.holder} to release it, wait for the lease to expire, or leave it out of this commit; \`agentsync status\` lists every claim.`,
   }));
 }
@@ -65,7 +73,7 @@ export function hotFileFindings(facts: CommitFacts): Finding[] {
           level: 'block',
           rule: 'hot-files',
           paths: [path],
-          message: `${path} is a hot file: ${changed} changed lines, the limit is ${hot.maxChangedLines} (hotFiles ${hot.path})`,
+          message: `${showPath(path)} is a hot file: ${changed} changed lines, the limit is ${hot.maxChangedLines} (hotFiles ${hot.path})`,
           hint: 'Split the edit into smaller commits so others can merge around it.',
         });
       }
@@ -74,10 +82,10 @@ export function hotFileFindings(facts: CommitFacts): Finding[] {
       );
       if (hot.requireClaim && !holds) {
         findings.push({
-          level: 'block',
+          level: claimLevel(facts),
           rule: 'hot-files',
           paths: [path],
-          message: `${path} is a hot file that needs a claim before it is edited (hotFiles ${hot.path})`,
+          message: `${showPath(path)} is a hot file that needs a claim before it is edited (hotFiles ${hot.path})`,
           hint: `Claim it first: agentsync claim ${JSON.stringify(path)}`,
         });
       }
@@ -86,10 +94,9 @@ export function hotFileFindings(facts: CommitFacts): Finding[] {
   return findings;
 }
 
-/** The highest risk the agent's session tier may touch; an agent without a session gets tier 1's. */
-function allowedRisk(config: AgentSyncConfig, session: Session | undefined): string {
-  const tier = config.tiers[String(session?.tier ?? 1) as keyof AgentSyncConfig['tiers']];
-  return tier.maxRisk;
+/** The highest risk `tier` may touch; an agent without a session gets tier 1's. */
+function allowedRisk(config: AgentSyncConfig, tier: number | undefined): string {
+  return config.tiers[String(tier ?? 1) as keyof AgentSyncConfig['tiers']].maxRisk;
 }
 
 /**
@@ -99,20 +106,20 @@ function allowedRisk(config: AgentSyncConfig, session: Session | undefined): str
  */
 export function gateFindings(facts: CommitFacts): Finding[] {
   const findings: Finding[] = [];
-  const session = facts.agent ? activeSession(facts.state, facts.agent, facts.now) : undefined;
-  const allowed = allowedRisk(facts.config, session);
+  const tier = facts.tier ?? (facts.agent ? activeSession(facts.state, facts.agent, facts.now)?.tier : undefined);
+  const allowed = allowedRisk(facts.config, tier);
   const approved = facts.trailers?.some((t) => t.key.toLowerCase() === 'approved-by' && t.value.trim() !== '');
   for (const gate of facts.config.gates) {
     const matchers = gate.paths.map(claimMatcher);
     const touched = facts.paths.filter((p) => matchers.some((m) => m(p)));
     if (touched.length === 0) continue;
-    const list = touched.slice(0, 5).join(', ') + (touched.length > 5 ? ` and ${touched.length - 5} more` : '');
+    const list = touched.slice(0, 5).map(showPath).join(', ') + (touched.length > 5 ? ` and ${touched.length - 5} more` : '');
     if (facts.agent && riskRank(gate.risk) > riskRank(allowed)) {
       findings.push({
         level: 'block',
         rule: 'gates',
         paths: touched,
-        message: `${list}: gated at risk ${gate.risk}${gate.description ? ` (${gate.description})` : ''}; ${facts.agent}'s ${session ? `tier ${session.tier}` : 'tier 1 (no session)'} allows up to ${allowed}`,
+        message: `${list}: gated at risk ${gate.risk}${gate.description ? ` (${gate.description})` : ''}; ${facts.agent}'s ${tier ? `tier ${tier}` : 'tier 1 (no session)'} allows up to ${allowed}`,
         hint: 'Start a session at a tier allowed to touch it, or hand this part to one.',
       });
     }

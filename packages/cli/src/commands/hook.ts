@@ -37,7 +37,8 @@ blocks (fail closed) unless hooks.failOpen is true.
       outcome = await runHook(hook, repo, io, args);
     } catch (error) {
       reportError(error, io, false, 1);
-      io.err(`agentsync ${hook}: blocked because the check could not run (fail closed; set hooks.failOpen to let commits through).`);
+      const debug = io.env.AGENTSYNC_DEBUG === '1' ? '' : ' Run again with AGENTSYNC_DEBUG=1 to see the details.';
+      io.err(`agentsync ${hook}: blocked because the check could not run (fail closed; hooks.failOpen: true lets git go on).${debug}`);
       return 1;
     }
     return report(hook, outcome, io) ? 1 : await afterChecks(hook, outcome, repo, io);
@@ -87,9 +88,15 @@ function report(hook: HookName, outcome: HookOutcome, io: Io): boolean {
   return blocks.length > 0;
 }
 
-/** After AgentSync's own checks pass: lint-staged in this process, where the config asks for it. */
+/**
+ * After AgentSync's own checks pass: lint-staged in this process (one Node
+ * start for both), where the config asks for it and the repo's own pre-commit
+ * hook does not run it already.
+ */
 async function afterChecks(hook: HookName, outcome: HookOutcome, repo: Repo, io: Io): Promise<number> {
   if (hook !== 'pre-commit' || !outcome.config?.hooks.lintStaged || outcome.skipped) return 0;
+  const hooks = require('@agentsync/core/hooks') as typeof import('@agentsync/core/hooks');
+  if (await hooks.hookRunsLintStaged(repo)) return 0;
   let entry: string;
   try {
     entry = require.resolve('lint-staged', { paths: [repo.root] });
@@ -97,6 +104,12 @@ async function afterChecks(hook: HookName, outcome: HookOutcome, repo: Repo, io:
     io.err('agentsync pre-commit: hooks.lintStaged is set but lint-staged is not installed. Install it (npm install --save-dev lint-staged) or set hooks.lintStaged to false.');
     return 1;
   }
-  const lintStaged = (await import(pathToFileURL(entry).href)).default as (options: { cwd: string }) => Promise<boolean>;
-  return (await lintStaged({ cwd: repo.root })) ? 0 : 1;
+  try {
+    const lintStaged = (await import(pathToFileURL(entry).href)).default as (options: { cwd: string }) => Promise<boolean>;
+    return (await lintStaged({ cwd: repo.root })) ? 0 : 1;
+  } catch (error) {
+    reportError(error, io, false, 1);
+    io.err('agentsync pre-commit: lint-staged failed to run; the commit is blocked.');
+    return 1;
+  }
 }

@@ -1,6 +1,7 @@
 import { diskHost } from '@agentsync/core/fs-host';
 import { tryGit, openRepo } from '@agentsync/core/git';
-import { detectHealthCommands, initRepository } from '@agentsync/core/init';
+import { detectHealthCommands, initRepository, writeTrackerAttributes } from '@agentsync/core/init';
+import { writeAgentInstructions } from '@agentsync/core/instructions';
 import { agentsyncVersion, huskyVersion } from '@agentsync/core/versions';
 import { defineCommand } from '../command';
 import { printJson } from '../io';
@@ -13,6 +14,9 @@ workspace use \`nx g @agentsync/nx:init\`, which does the same):
   .agentsync.json   configuration, with $schema and health checks found in package.json
   AgentTracker.md   the shared tracker
   .husky/*          pre-commit, commit-msg and pre-push hooks calling agentsync
+  AGENTS.md, CLAUDE.md, .github/copilot-instructions.md, GEMINI.md
+                    a managed section telling each agent tool the protocol
+  .gitattributes    AgentTracker.md merged by AgentSync's merge driver
   package.json      husky and @agentsync/cli as devDependencies, "prepare": "husky"
 Never overwrites a file you changed, never runs a package install, and a
 second run changes nothing. Where another hook manager owns the hooks it
@@ -32,6 +36,9 @@ Options:
       cliVersion: agentsyncVersion,
       huskyVersion,
     });
+    // What the Nx init generator adds around initRepository too, so the two scaffold the same.
+    result.changed.push(...writeAgentInstructions(host));
+    writeTrackerAttributes(host, result);
     if (values.json) {
       printJson(io, { ok: true, ...result });
       return 0;

@@ -1,0 +1,76 @@
+/**
+ * `agentsync doctor` on real repositories: a working husky setup, and each way
+ * hooks silently stop running, with the fix it names.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeRepo, makeTemp, repoAt, type TestRepo } from './fixture';
+import { json, run } from './e2e';
+import { installHusky } from './husky';
+
+/** A repo set up by `agentsync init`, committed, with husky installed as an install would. */
+async function initialized(): Promise<TestRepo> {
+  const repo = await makeRepo({ config: null });
+  repo.write('package.json', '{"name":"app"}\n');
+  repo.write('.gitignore', 'node_modules\n');
+  expect((await run(repo.dir, ['init'])).code).toBe(0);
+  await repo.git(['add', '-A']);
+  await repo.git(['commit', '-q', '--no-verify', '-m', 'agentsync']);
+  await installHusky(repo);
+  return repo;
+}
+
+const checks = async (dir: string) => json<{ ok: boolean; findings: Array<{ check: string; problem: string; fix: string }> }>(await run(dir, ['doctor', '--json']), 1).findings;
+
+describe.concurrent('agentsync doctor', () => {
+  it('passes a working setup, and in a fresh worktree finds the missing .husky/_, binary and husky, each with its fix', async () => {
+    const repo = await initialized();
+    expect(await run(repo.dir, ['doctor'])).toMatchObject({ code: 0, stdout: expect.stringContaining('all good'), stderr: '' });
+    expect(json(await run(repo.dir, ['doctor', '--json']))).toEqual({ ok: true, findings: [] });
+
+    const worktree = repoAt(makeTemp('worktree'));
+    await repo.git(['worktree', 'add', '-q', '-b', 'claude/x', worktree.dir]);
+    const findings = await checks(worktree.dir);
+    expect(findings.map((f) => f.check).sort()).toEqual(['binary', 'hooks', 'husky']);
+    expect(findings.find((f) => f.check === 'hooks')).toMatchObject({
+      problem: expect.stringContaining("husky's .husky/_ is missing here"),
+      fix: expect.stringContaining('npx husky'),
+    });
+    expect(findings.find((f) => f.check === 'binary')?.problem).toContain('node_modules/.bin/agentsync');
+    const text = await run(worktree.dir, ['doctor']);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('fix: Run `npx husky` in this worktree');
+
+    await installHusky(worktree);
+    expect((await run(worktree.dir, ['doctor'])).code).toBe(0);
+  });
+
+  it('finds hooks git does not run, hook files without the AgentSync line, and a missing lint-staged', async () => {
+    const repo = await initialized();
+    await repo.git(['config', '--unset', 'core.hooksPath']);
+    repo.write('.husky/pre-push', 'npm test\n');
+    repo.write('.agentsync.json', '{ "hooks": { "lintStaged": true } }');
+    const findings = await checks(repo.dir);
+    expect(findings.map((f) => f.problem)).toEqual([
+      'Hooks are not active: core.hooksPath is not set, so git never runs the .husky hooks.',
+      '.husky/pre-push does not call `agentsync hook pre-push`.',
+      'hooks.lintStaged is set, but lint-staged is not installed, so every commit is blocked.',
+    ]);
+  });
+
+  it('checks hooks outside husky, and reports an invalid or missing config first', async () => {
+    const repo = await makeRepo();
+    await repo.git(['config', 'core.hooksPath', '.githooks']);
+    repo.write('.githooks/pre-commit', '#!/bin/sh\nnode_modules/.bin/agentsync hook pre-commit "$@"\n');
+    const findings = await checks(repo.dir);
+    expect(findings.map((f) => `${f.check}: ${f.problem}`)).toEqual([
+      expect.stringMatching(/^hooks: No commit-msg hook runs AgentSync in this worktree \(looked in \S*\.githooks and/),
+      expect.stringMatching(/^hooks: No pre-push hook/),
+      expect.stringMatching(/^binary: /),
+    ]);
+
+    repo.write('.agentsync.json', '{ "nope": 1 }');
+    expect((await checks(repo.dir)).map((f) => f.check)).toEqual(['config']);
+    const none = await makeRepo({ config: null });
+    expect(await checks(none.dir)).toEqual([{ check: 'config', problem: expect.stringContaining('There is no .agentsync.json'), fix: 'Run `agentsync init`.' }]);
+  });
+});

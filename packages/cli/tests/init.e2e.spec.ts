@@ -1,0 +1,136 @@
+/**
+ * `agentsync init` on real repositories: what it writes for husky, what it
+ * keeps, that a second run changes nothing, and that it keeps out of other
+ * hook managers' way. One test runs the written hooks under real husky.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeRepo, runProgram, type TestRepo } from './fixture';
+import { json, run } from './e2e';
+import { installHusky } from './husky';
+
+/** Every file outside .git, with its bytes and mode. */
+function snapshot(dir: string, prefix = ''): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const path = join(prefix, entry.name);
+    if (path === '.git' || path === 'node_modules') continue;
+    if (entry.isDirectory()) Object.assign(files, snapshot(dir, path));
+    else files[path] = `${statSync(join(dir, path)).mode.toString(8)} ${readFileSync(join(dir, path), 'utf8')}`;
+  }
+  return files;
+}
+
+const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md'];
+const HOOK_LINE = (hook: string) => `node_modules/.bin/agentsync hook ${hook} "$@"`;
+
+describe.concurrent('agentsync init', () => {
+  it('writes husky hooks calling the local binary and adds husky, and a second run changes no byte', async () => {
+    const repo = await makeRepo({ config: null });
+    repo.write('package.json', '{\n  "name": "app",\n  "scripts": {\n    "prepare": "npm run build",\n    "test": "vitest"\n  }\n}\n');
+    const first = await run(repo.dir, ['init']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('created .husky/pre-commit');
+    expect(first.stdout).toContain('updated package.json');
+    for (const file of [...INSTRUCTION_FILES, '.gitattributes']) expect(first.stdout).toContain(`created ${file}\n`);
+    for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) {
+      expect(readFileSync(join(repo.dir, '.husky', hook), 'utf8')).toBe(`${HOOK_LINE(hook)}\n`);
+      expect(statSync(join(repo.dir, '.husky', hook)).mode & 0o111).toBeTruthy();
+    }
+    const pkg = JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8'));
+    expect(pkg.scripts.prepare).toBe('npm run build && husky');
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@agentsync/cli', 'husky']);
+    expect(JSON.parse(readFileSync(join(repo.dir, '.agentsync.json'), 'utf8')).health.commands).toEqual([{ name: 'test', run: 'npm run test' }]);
+
+    const before = snapshot(repo.dir);
+    const second = await run(repo.dir, ['init']);
+    expect(second).toMatchObject({ code: 0, stdout: 'AgentSync is already set up here; nothing changed.\n', stderr: '' });
+    expect(snapshot(repo.dir)).toEqual(before);
+    expect(json(await run(repo.dir, ['init', '--json']))).toEqual({ ok: true, changed: [], notes: [] });
+  });
+
+  it('keeps every line of an existing husky and lint-staged setup, and its hooks then work under real husky', async () => {
+    const repo = await makeRepo({ config: null });
+    const hooks = {
+      'pre-commit': '#!/usr/bin/env sh\n. "$(dirname -- "$0")/_/husky.sh"\n\nnpx lint-staged\n',
+      'commit-msg': 'npx --no -- commitlint --edit "$1"\n',
+      'pre-push': 'git lfs pre-push "$@"\n',
+    };
+    for (const [hook, text] of Object.entries(hooks)) repo.write(`.husky/${hook}`, text);
+    repo.write('package.json', JSON.stringify({ scripts: { prepare: 'husky' }, devDependencies: { husky: '^9.1.7' }, 'lint-staged': { '*.ts': 'eslint' } }, null, 2));
+    expect((await run(repo.dir, ['init'])).code).toBe(0);
+
+    for (const [hook, text] of Object.entries(hooks)) {
+      const written = readFileSync(join(repo.dir, '.husky', hook), 'utf8');
+      expect(written.split('\n').filter((line) => !/agentsync/.test(line))).toEqual(text.split('\n'));
+      const first = written.split('\n').find((line) => !line.startsWith('#!'));
+      expect(first).toMatch(new RegExp(`agentsync hook ${hook}\\b`));
+    }
+    // lint-staged stays where the repo runs it: AgentSync does not run it too.
+    expect(JSON.parse(readFileSync(join(repo.dir, '.agentsync.json'), 'utf8')).hooks).toBeUndefined();
+
+    // The hooks as the repo's husky runs them: a commit goes through, a claimed path is refused.
+    await installHusky(repo);
+    repo.write('.husky/pre-commit', readFileSync(join(repo.dir, '.husky/pre-commit'), 'utf8').replace('npx lint-staged', 'true'));
+    repo.write('.husky/commit-msg', `${HOOK_LINE('commit-msg')}\n`);
+    repo.write('.gitignore', 'node_modules\n');
+    await repo.git(['add', '-A']);
+    const env = { AGENTSYNC_AGENT: 'claude' };
+    const committed = await runProgram('git', ['commit', '-q', '-m', 'set up agentsync'], { cwd: repo.dir, env });
+    expect(committed.code, committed.stderr).toBe(0);
+    expect((await run(repo.dir, ['claim', 'src', '--agent', 'codex'])).code).toBe(0);
+    repo.write('src/a.ts', 'a\n');
+    await repo.git(['add', 'src/a.ts']);
+    const blocked = await runProgram('git', ['commit', '-q', '-m', 'a'], { cwd: repo.dir, env });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('src/a.ts is claimed by codex');
+  });
+
+  it.each([
+    ['pnpm', 'pnpm-lock.yaml'],
+    ['yarn', 'yarn.lock'],
+  ])('does the same in a %s repo', async (manager, lock) => {
+    const repo = await makeRepo({ config: null });
+    repo.write(lock, '');
+    repo.write('package.json', '{"scripts":{"test":"vitest"}}\n');
+    expect((await run(repo.dir, ['init'])).code).toBe(0);
+    expect(readFileSync(join(repo.dir, '.husky/pre-commit'), 'utf8')).toBe(`${HOOK_LINE('pre-commit')}\n`);
+    expect(JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8')).scripts.prepare).toBe('husky');
+    expect(JSON.parse(readFileSync(join(repo.dir, '.agentsync.json'), 'utf8')).health.commands).toEqual([{ name: 'test', run: `${manager} run test` }]);
+  });
+
+  it.each([
+    ['lefthook', (repo: TestRepo) => repo.write('lefthook.yml', 'pre-commit:\n  commands: {}\n')],
+    ['simple-git-hooks', (repo: TestRepo) => repo.write('.simple-git-hooks.json', '{"pre-commit":"npx lint-staged"}\n')],
+    ['pre-commit', (repo: TestRepo) => repo.write('.pre-commit-config.yaml', 'repos: []\n')],
+    ['core.hooksPath (.githooks)', (repo: TestRepo) => repo.git(['config', 'core.hooksPath', '.githooks'])],
+  ])('leaves %s alone and prints the lines to add there', async (manager, setUp) => {
+    const repo = await makeRepo({ config: null });
+    repo.write('package.json', '{"name":"app"}\n');
+    await setUp(repo);
+    const before = snapshot(repo.dir);
+    const result = await run(repo.dir, ['init']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`${manager} manages this repository's git hooks; AgentSync changed nothing there`);
+    for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) expect(result.stdout).toContain(`  ${hook}: ${HOOK_LINE(hook)}\n`);
+    const after = snapshot(repo.dir);
+    expect(Object.keys(after).filter((path) => !(path in before) && !INSTRUCTION_FILES.includes(path)).sort()).toEqual([
+      '.agentsync.json',
+      '.gitattributes',
+      'AgentTracker.md',
+    ]);
+    for (const [path, content] of Object.entries(before)) expect(after[path]).toBe(content);
+    expect((await repo.git(['config', '--get-all', 'core.hooksPath']).catch(() => '')).trim()).toBe(manager.startsWith('core') ? '.githooks' : '');
+    await expect(repo.git(['config', '--global', '--list'])).rejects.toThrow();
+  });
+
+  it('refuses a package.json that does not parse, writing nothing', async () => {
+    const repo = await makeRepo({ config: null });
+    repo.write('package.json', '{ "name": ');
+    const result = await run(repo.dir, ['init']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('package.json is not valid JSON');
+    expect(existsSync(join(repo.dir, '.agentsync.json'))).toBe(false);
+  });
+});
