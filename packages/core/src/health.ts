@@ -214,12 +214,17 @@ async function inTemporaryWorktree<T>(repo: Repo, commit: string, body: (dir: st
  */
 export async function runHealth(repo: Repo, config: AgentSyncConfig, options: RunHealthOptions = {}): Promise<HealthResult> {
   const checks = healthChecks(config, repo.root, options.base);
-  const headTree = await cleanHeadTree(repo);
-  const head = (await tryGit(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: repo.root }))?.trim();
-  const commit = options.commit && options.commit !== head ? options.commit : undefined;
-  const tree = commit ? (await git(['rev-parse', `${commit}^{tree}`], { cwd: repo.root })).trim() : headTree;
+  if (checks.length === 0) return { checks: [], green: true };
+  // A commit's tree is known without looking at the working copy: a fully cached push reads nothing else.
+  const commitTree = options.commit
+    ? (await git(['rev-parse', '--verify', `${options.commit}^{tree}`], { cwd: repo.root })).trim()
+    : undefined;
+  const tree = commitTree ?? (await cleanHeadTree(repo));
   const cached = tree ? await readCachedResults(repo, tree, checks) : new Map<string, CheckResult>();
   const missing = checks.filter((c) => !cached.has(c.name));
+  // In place only when the working copy is exactly that commit; else a temporary worktree.
+  const inPlace = !options.commit || (missing.length > 0 && commitTree === (await cleanHeadTree(repo)));
+  const commit = inPlace ? undefined : options.commit;
 
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {

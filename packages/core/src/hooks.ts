@@ -14,7 +14,8 @@ import { git, tryGit, type Repo } from './git';
 import { loadIdentityInputs, resolveAgent } from './identity';
 import { claimFindings, evaluateCommit, gateFindings, type Finding } from './policy';
 import { activeSession, type State } from './state';
-import { appendAudit, readState } from './store';
+import { refreshRef, remoteOptions, RemoteUnreachableError, type RemoteOptions } from './remote';
+import { appendAudit, readState, STATE_REF } from './store';
 
 export type HookName = 'pre-commit' | 'commit-msg' | 'pre-push';
 
@@ -80,7 +81,44 @@ async function guarded(
   ]);
   const [{ config }, { state }, identity] = [settled(loaded), settled(snapshot), settled(inputs)];
   const ctx = { repo, config, state, agent: resolveAgent(identity)?.agent, branch: identity.branch, now: new Date() };
-  return { findings: await body(ctx), config, agent: ctx.agent };
+  const remote = remoteOptions(config);
+  if (!remote) return { findings: await body(ctx), config, agent: ctx.agent };
+
+  // pre-push always fetches; the others trust a fetch within the freshness window.
+  const forced = hook === 'pre-push';
+  const offline = await syncRemote(ctx, remote, forced);
+  let findings = await body(ctx);
+  if (!forced && !offline && findings.some((f) => f.rule === 'claims' && f.level === 'block')) {
+    // A block is confirmed against a fresh fetch: a release made on another machine counts at once.
+    await syncRemote(ctx, remote, true);
+    findings = await body(ctx);
+  }
+  if (offline) findings.unshift(offlineFinding(remote, offline));
+  return { findings, config, agent: ctx.agent };
+}
+
+/** Refreshes `ctx.state` from the coordination remote; returns the reason when it is unreachable. */
+async function syncRemote(ctx: HookContext, remote: RemoteOptions, force: boolean): Promise<string | undefined> {
+  try {
+    await refreshRef(ctx.repo, remote, STATE_REF, force);
+  } catch (error) {
+    if (error instanceof RemoteUnreachableError) return error.message;
+    throw error;
+  }
+  ctx.state = (await readState(ctx.repo)).state;
+  return undefined;
+}
+
+function offlineFinding(remote: RemoteOptions, reason: string): Finding {
+  const block = remote.offline === 'block';
+  return {
+    level: block ? 'block' : 'warn',
+    rule: 'coordination',
+    message: `${reason} ${block ? 'Claims cannot be confirmed' : 'Checked against the last fetched claims'}.`,
+    hint: block
+      ? 'Reconnect, or set coordination.offline to "fallback" to check against the last fetched view.'
+      : 'Claims made elsewhere since the last fetch are not seen until the remote is reachable again.',
+  };
 }
 
 const uniquePaths = (changes: PathChange[]) => [...new Set(changes.flatMap((c) => c.paths))];
@@ -225,7 +263,7 @@ function recordedTier(trailers: readonly Trailer[]): number | undefined {
  * judged by the tier its `Agent-Tier:` trailer records, so ending the session
  * before pushing changes nothing.
  */
-export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string): Promise<HookOutcome> {
+export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, options: PrePushOptions = {}): Promise<HookOutcome> {
   const updates = pushUpdates(stdin, env).filter(
     (u) => !NO_COMMIT.test(u.localSha) && !u.remoteRef.startsWith('refs/tags/') && !u.remoteRef.startsWith('refs/agentsync/'),
   );
@@ -249,10 +287,58 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string): Prom
           findings.push({ ...finding, message: `commit ${commit.slice(0, 10)}: ${finding.message}` });
         }
       }
-      return findings;
+      if (findings.some((f) => f.level === 'block')) return findings;
+      return [...findings, ...(await pushHealthFindings(ctx, updates, options))];
     },
     detail,
   );
+}
+
+export interface PrePushOptions {
+  /** Called before a health check really runs (cached results run nothing). */
+  onHealthCheck?: (check: string, commit: string) => void;
+}
+
+/**
+ * Health at push: each pushed tip's tree, unless cached, compared with the
+ * pusher's session baseline (no session: the policy on the result alone). The
+ * health module loads only where checks are configured, keeping the hook cheap.
+ */
+async function pushHealthFindings(ctx: HookContext, updates: PushUpdate[], options: PrePushOptions): Promise<Finding[]> {
+  const { health } = ctx.config;
+  if (health.commands.length === 0 && health.targets.length === 0) return [];
+  const { compareWithBaseline, runHealth } = require('./health') as typeof import('./health');
+  const baseline = ctx.agent ? activeSession(ctx.state, ctx.agent, ctx.now)?.baseline : undefined;
+  const findings: Finding[] = [];
+  for (const update of updates) {
+    const base = NO_COMMIT.test(update.remoteSha) ? undefined : update.remoteSha;
+    const result = await runHealth(ctx.repo, ctx.config, {
+      commit: update.localSha,
+      base,
+      onStart: (check) => options.onHealthCheck?.(check.name, update.localSha),
+    });
+    const comparison = compareWithBaseline(result, baseline, health.policy);
+    const failing = baseline ? comparison.regressions : result.checks.filter((c) => c.status !== 'pass').map((c) => c.name);
+    for (const name of failing) {
+      const check = result.checks.find((c) => c.name === name)!;
+      const tail = check.outputTail.trimEnd().split('\n').slice(-15).map((line) => `    | ${line}`).join('\n');
+      findings.push({
+        level: comparison.blocked ? 'block' : 'warn',
+        rule: 'health',
+        message: `${update.localSha.slice(0, 10)}: ${name} ${check.status === 'timeout' ? 'timed out' : 'fails'}${baseline ? ' (green in the session baseline: a regression)' : ''}${tail ? `\n${tail}` : ''}`,
+        hint: 'Fix it before pushing; `agentsync health` runs the checks here.',
+      });
+    }
+    for (const name of comparison.stillRed) {
+      findings.push({
+        level: comparison.blocked ? 'block' : 'warn',
+        rule: 'health',
+        message: `${update.localSha.slice(0, 10)}: ${name} still fails (red in the baseline too)`,
+        hint: 'The session started on a red baseline; fix it when you can.',
+      });
+    }
+  }
+  return findings;
 }
 
 /** Lines of a hook script that run lint-staged (comments aside). */

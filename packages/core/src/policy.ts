@@ -9,7 +9,7 @@ import { branchMatches, exampleBranch } from './branches';
 import { RISK_ORDER } from './config/constants';
 import { activeSession, blockedPaths, type State } from './state';
 
-export type Rule = 'claims' | 'hot-files' | 'gates' | 'approval' | 'sessions' | 'branches' | 'baseline';
+export type Rule = 'claims' | 'hot-files' | 'gates' | 'approval' | 'sessions' | 'branches' | 'baseline' | 'health' | 'coordination';
 
 export interface Finding {
   level: 'block' | 'warn';

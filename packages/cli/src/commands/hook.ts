@@ -17,7 +17,12 @@ The git hook entry points, called from .husky/*. Exit 0 lets git go on, 1 blocks
               then runs lint-staged when hooks.lintStaged is set
   commit-msg  adds Agent:, Agent-Session:, Agent-Tier: trailers; requires
               Approved-by: where a gate asks for approval
-  pre-push    re-checks every pushed commit, catching --no-verify commits
+  pre-push    re-checks every pushed commit, catching --no-verify commits, then
+              runs health on each pushed tip (unless that tree passed before)
+              and blocks a regression against the session's baseline
+
+With coordination.remote set, claims are fetched first (always at pre-push)
+and a block is confirmed against a fresh fetch.
 
 Quiet when nothing is wrong; silent in repositories without .agentsync.json.
 AGENTSYNC_SKIP=1 skips with a warning and an audit record (reason from
@@ -60,7 +65,10 @@ async function runHook(hook: HookName, repo: Repo, io: Io, args: string[]): Prom
       if (!args[0]) throw new UsageError('commit-msg needs the message file git passes.', { hint: 'The hook line is: agentsync hook commit-msg "$1"' });
       return await hooks.commitMsg(repo, io.env, args[0]);
     }
-    return await hooks.prePush(repo, io.env, await readStdin());
+    return await hooks.prePush(repo, io.env, await readStdin(), {
+      // A check that really runs can take a while: say so, once per check.
+      onHealthCheck: (check, commit) => io.err(`agentsync pre-push: running health check ${check} on ${commit.slice(0, 10)}…`),
+    });
   } catch (error) {
     // hooks.failOpen needs a readable config: a broken config always fails closed.
     const { loadConfigCached } = require('@agentsync/core/config/cached') as typeof import('@agentsync/core/config/cached');
