@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, git, makeBareRemote, makeTemp, repoAt, type TestRepo } from './fixture';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, cleanEnv, git, makeBareRemote, makeTemp, repoAt, runProgram, type TestRepo } from './fixture';
 
 const CONFIG = { coordination: { remote: 'origin', freshness: '30s' } };
 
@@ -42,6 +44,25 @@ describe('claims through a coordination remote', () => {
     // Within the freshness window, but a block is always confirmed against a fresh fetch.
     expect((await two.run(['check', 'src/api/users.ts', '--agent', 'bob'])).code).toBe(0);
     expect((await two.run(['claim', 'src/api/users.ts', '--agent', 'bob'])).code).toBe(0);
+  });
+
+  it("a claim in clone 1 blocks agent B's real commit in clone 2, naming A; after A releases, B's commit passes at once", async () => {
+    const { clones: [one, two] } = await clones(2);
+    const hooks = makeTemp('hooks');
+    writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" hook pre-commit\n`, { mode: 0o755 });
+    await two.git(['config', 'core.hooksPath', hooks]);
+    expect((await one.run(['claim', 'src/api/**', '--agent', 'alice'])).code).toBe(0);
+    two.write('src/api/users.ts', 'bob\n');
+    await two.git(['add', '-A']);
+    const env = { AGENTSYNC_AGENT: 'bob' };
+    const blocked = await runProgram('git', ['commit', '-q', '-m', 'bob'], { cwd: two.dir, env });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/src\/api\/users\.ts is claimed by alice/);
+    // Clone 2 fetched a moment ago, inside the freshness window, yet the release counts at once:
+    // a block is always confirmed against a fresh fetch.
+    expect((await one.run(['release', '--all', '--agent', 'alice'])).code).toBe(0);
+    const passed = await runProgram('git', ['commit', '-q', '-m', 'bob'], { cwd: two.dir, env });
+    expect(passed.code, passed.stderr).toBe(0);
   });
 
   it('30 agents in 3 clones racing for one path: exactly one wins; 60 racing for distinct paths: all win, none lost', async () => {
