@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeRepo, runProgram, type TestRepo } from './fixture';
+import { parse as parseYaml } from 'yaml';
+import { CLI, git, makeBareRemote, makeRepo, makeTemp, runProgram, type TestRepo } from './fixture';
 import { json, run } from './e2e';
 import { installHusky } from './husky';
 
@@ -39,7 +40,7 @@ describe.concurrent('agentsync init', () => {
       expect(statSync(join(repo.dir, '.husky', hook)).mode & 0o111).toBeTruthy();
     }
     const pkg = JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8'));
-    expect(pkg.scripts.prepare).toBe('npm run build && husky');
+    expect(pkg.scripts.prepare).toBe('npm run build && husky && agentsync setup');
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@agentsync/cli', 'husky']);
     expect(JSON.parse(readFileSync(join(repo.dir, '.agentsync.json'), 'utf8')).health.commands).toEqual([{ name: 'test', run: 'npm run test' }]);
 
@@ -96,7 +97,7 @@ describe.concurrent('agentsync init', () => {
     repo.write('package.json', '{"scripts":{"test":"vitest"}}\n');
     expect((await run(repo.dir, ['init'])).code).toBe(0);
     expect(readFileSync(join(repo.dir, '.husky/pre-commit'), 'utf8')).toBe(`${HOOK_LINE('pre-commit')}\n`);
-    expect(JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8')).scripts.prepare).toBe('husky');
+    expect(JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8')).scripts.prepare).toBe('husky && agentsync setup');
     expect(JSON.parse(readFileSync(join(repo.dir, '.agentsync.json'), 'utf8')).health.commands).toEqual([{ name: 'test', run: `${manager} run test` }]);
   });
 
@@ -132,5 +133,57 @@ describe.concurrent('agentsync init', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('package.json is not valid JSON');
     expect(existsSync(join(repo.dir, '.agentsync.json'))).toBe(false);
+  });
+});
+
+describe('agentsync init: merge driver and CI workflow', () => {
+  it('registers the tracker merge driver in the clone', async () => {
+    const repo = await makeRepo({ config: null });
+    expect((await run(repo.dir, ['init'])).code).toBe(0);
+    expect(await repo.git(['config', 'merge.agentsync-tracker.driver'])).toBe('node_modules/.bin/agentsync merge-tracker %O %A %B\n');
+    expect(readFileSync(join(repo.dir, '.gitattributes'), 'utf8')).toContain('AgentTracker.md merge=agentsync-tracker');
+  });
+
+  it('--ci github writes a valid workflow whose steps run locally and catch a --no-verify commit', async () => {
+    const remote = await makeBareRemote();
+    const repo = await makeRepo({ config: null });
+    expect((await run(repo.dir, ['init', '--ci', 'github'])).code).toBe(0);
+    const workflow = parseYaml(readFileSync(join(repo.dir, '.github/workflows/agentsync.yml'), 'utf8'));
+    expect(Object.keys(workflow.on)).toEqual(['pull_request']);
+    const steps: Array<{ run?: string; uses?: string }> = workflow.jobs.verify.steps;
+    expect(steps.filter((s) => s.uses).map((s) => s.uses)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4']);
+
+    await repo.git(['add', '-A']);
+    await repo.git(['commit', '-q', '--no-verify', '-m', 'init']);
+    await repo.git(['remote', 'add', 'origin', remote]);
+    await repo.git(['push', '-q', 'origin', 'main']);
+    const base = (await repo.git(['rev-parse', 'HEAD'])).trim();
+    expect((await run(repo.dir, ['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
+    await repo.git(['push', '-q', 'origin', 'refs/agentsync/state:refs/agentsync/state']);
+    repo.write('src/x.ts', 'x\n');
+    await repo.git(['add', '-A']);
+    await repo.git(['commit', '-q', '--no-verify', '-m', 'sneak\n\nAgent: bob'], { GIT_COMMITTER_DATE: `${Math.floor(Date.now() / 1000) + 5} +0000` });
+    const head = (await repo.git(['rev-parse', 'HEAD'])).trim();
+    await repo.git(['push', '-q', 'origin', 'main']);
+
+    // What actions/checkout gives: a fresh clone, without refs/agentsync/*.
+    const ci = makeTemp('ci');
+    await git(ci, ['clone', '-q', remote, '.']);
+    const exits: number[] = [];
+    for (const step of steps.filter((s) => s.run && !s.run.startsWith('npm '))) {
+      const script = step
+        .run!.replaceAll('${{ github.event.pull_request.base.sha }}', base)
+        .replaceAll('${{ github.event.pull_request.head.sha }}', head)
+        .replaceAll('npx --no-install agentsync', `"${process.execPath}" "${CLI}"`);
+      const result = await runProgram('bash', ['-e', '-c', script], { cwd: ci, env: { GITHUB_ACTIONS: 'true' } });
+      exits.push(result.code);
+      if (script.includes('verify')) expect(result.stdout).toMatch(/^::error file=src\/x\.ts,title=AgentSync claims::/m);
+    }
+    expect(exits).toEqual([0, 1]);
+  });
+
+  it('refuses an unknown --ci with exit 2', async () => {
+    const repo = await makeRepo({ config: null });
+    expect((await run(repo.dir, ['init', '--ci', 'jenkins'])).code).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 /** The CI workflow `agentsync init --ci github` writes: verify every pull request's commits. */
-import type { FileHost } from './init';
+import type { FileHost } from './file-host';
 
 export const GITHUB_WORKFLOW_PATH = '.github/workflows/agentsync.yml';
 

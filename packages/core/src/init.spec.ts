@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from './errors';
-import { HOOKS, hookLine, initRepository, prePushLineKeepingStdin, withHookLine, type FileHost, type InitOptions } from './init';
+import type { FileHost } from './file-host';
+import { HOOKS, hookLine, initRepository, prePushLineKeepingStdin, withHookLine, type InitOptions } from './init';
 
 const OPTIONS: InitOptions = { cliVersion: '^0.1.0', huskyVersion: '^9.1.7' };
 
@@ -28,6 +29,11 @@ describe('initRepository', () => {
     expect(result.changed.map((c) => `${c.action} ${c.path}`)).toEqual([
       'created .agentsync.json',
       'created AgentTracker.md',
+      'created .gitattributes',
+      'created AGENTS.md',
+      'created CLAUDE.md',
+      'created .github/copilot-instructions.md',
+      'created GEMINI.md',
       'created .husky/pre-commit',
       'created .husky/commit-msg',
       'created .husky/pre-push',
@@ -39,7 +45,7 @@ describe('initRepository', () => {
     }
     expect(json('package.json')).toEqual({
       name: 'app',
-      scripts: { test: 'vitest', prepare: 'husky' },
+      scripts: { test: 'vitest', prepare: 'husky && agentsync setup' },
       devDependencies: { '@agentsync/cli': '^0.1.0', husky: '^9.1.7' },
     });
     expect(json('.agentsync.json').hooks).toBeUndefined();
@@ -83,38 +89,42 @@ describe('initRepository', () => {
     expect(lefthook.json('.agentsync.json').hooks).toBeUndefined();
   });
 
-  it('extends an existing prepare script and keeps one that runs husky already', () => {
+  it('extends an existing prepare script, keeps one that runs husky already, and adds the merge driver setup once', () => {
     const extended = memoryHost({ 'package.json': '{"scripts":{"prepare":"npm run build"}}' });
     initRepository(extended.host, OPTIONS);
-    expect(extended.json('package.json').scripts.prepare).toBe('npm run build && husky');
+    expect(extended.json('package.json').scripts.prepare).toBe('npm run build && husky && agentsync setup');
     const kept = memoryHost({ 'package.json': '{"scripts":{"prepare":"husky install"},"devDependencies":{"husky":"^8.0.0","@agentsync/cli":"^0.1.0"}}' });
     initRepository(kept.host, OPTIONS);
-    expect(kept.disk.get('package.json')).toBe('{"scripts":{"prepare":"husky install"},"devDependencies":{"husky":"^8.0.0","@agentsync/cli":"^0.1.0"}}');
+    expect(kept.json('package.json').scripts.prepare).toBe('husky install && agentsync setup');
+    expect(kept.json('package.json').devDependencies).toEqual({ husky: '^8.0.0', '@agentsync/cli': '^0.1.0' });
+    const again = kept.disk.get('package.json');
+    initRepository(kept.host, OPTIONS);
+    expect(kept.disk.get('package.json')).toBe(again);
   });
 
   it('keeps the indentation, line endings and byte order mark of package.json', () => {
     const { host, disk } = memoryHost({ 'package.json': '\uFEFF{\r\n\t"name": "app"\r\n}\r\n' });
     initRepository(host, OPTIONS);
     expect(disk.get('package.json')).toBe(
-      '\uFEFF{\r\n\t"name": "app",\r\n\t"scripts": {\r\n\t\t"prepare": "husky"\r\n\t},\r\n\t"devDependencies": {\r\n\t\t"@agentsync/cli": "^0.1.0",\r\n\t\t"husky": "^9.1.7"\r\n\t}\r\n}\r\n',
+      '\uFEFF{\r\n\t"name": "app",\r\n\t"scripts": {\r\n\t\t"prepare": "husky && agentsync setup"\r\n\t},\r\n\t"devDependencies": {\r\n\t\t"@agentsync/cli": "^0.1.0",\r\n\t\t"husky": "^9.1.7"\r\n\t}\r\n}\r\n',
     );
   });
 
   it('uses postinstall under Yarn 2+, which runs no prepare, and `yarn agentsync` under Plug\'n\'Play', () => {
     const pnp = memoryHost({ 'package.json': '{"packageManager":"yarn@4.5.0"}', 'yarn.lock': '' });
     initRepository(pnp.host, OPTIONS);
-    expect(pnp.json('package.json').scripts).toEqual({ postinstall: 'husky' });
+    expect(pnp.json('package.json').scripts).toEqual({ postinstall: 'husky && yarn agentsync setup' });
     expect(pnp.disk.get('.husky/pre-commit')).toBe('yarn agentsync hook pre-commit "$@"\n');
 
     const linked = memoryHost({ 'package.json': '{}', '.yarnrc.yml': 'nodeLinker: node-modules\n' });
     initRepository(linked.host, OPTIONS);
-    expect(linked.json('package.json').scripts).toEqual({ postinstall: 'husky' });
+    expect(linked.json('package.json').scripts).toEqual({ postinstall: 'husky && agentsync setup' });
     expect(linked.disk.get('.husky/pre-commit')).toBe(`${hookLine('pre-commit')}\n`);
 
     for (const lock of ['pnpm-lock.yaml', 'yarn.lock']) {
       const classic = memoryHost({ 'package.json': '{}', [lock]: '' });
       initRepository(classic.host, OPTIONS);
-      expect(classic.json('package.json').scripts).toEqual({ prepare: 'husky' });
+      expect(classic.json('package.json').scripts).toEqual({ prepare: 'husky && agentsync setup' });
       expect(classic.disk.get('.husky/pre-commit')).toBe(`${hookLine('pre-commit')}\n`);
     }
   });
@@ -128,8 +138,9 @@ describe('initRepository', () => {
     const { host, disk } = memoryHost({ 'package.json': '{"name":"app"}', ...files });
     const before = new Map(disk);
     const result = initRepository(host, { ...OPTIONS, gitHooksPath });
-    expect(result.changed.map((c) => c.path)).toEqual(['.agentsync.json', 'AgentTracker.md']);
-    expect([...disk.keys()].filter((path) => !before.has(path))).toEqual(['.agentsync.json', 'AgentTracker.md']);
+    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md'];
+    expect(result.changed.map((c) => c.path)).toEqual(scaffold);
+    expect([...disk.keys()].filter((path) => !before.has(path))).toEqual(scaffold);
     expect(disk.get('package.json')).toBe(before.get('package.json'));
     expect(result.notes[0]).toContain(`${manager} manages this repository's git hooks; AgentSync changed nothing there`);
     expect(result.notes.slice(1, 4)).toEqual(HOOKS.map((hook) => `  ${hook}: ${hookLine(hook)}`));

@@ -7,14 +7,11 @@
  */
 import { CONFIG_FILE } from './config/constants';
 import { UsageError } from './errors';
+import { writeIfChanged, type FileChange, type FileHost } from './file-host';
+import { writeAgentInstructions } from './instructions';
 import { createTrackerText } from './tracker/model';
 
 /** Read and write files by repo-relative POSIX path. */
-export interface FileHost {
-  read(path: string): string | undefined;
-  write(path: string, content: string, options?: { executable?: boolean }): void;
-}
-
 export interface InitOptions {
   /** Health commands to seed `health.commands` with; omitted when empty. */
   healthCommands?: Array<{ name: string; run: string }>;
@@ -33,7 +30,7 @@ export interface InitOptions {
 
 export interface InitResult {
   /** Files created or changed, in order. */
-  changed: Array<{ path: string; action: 'created' | 'updated' }>;
+  changed: FileChange[];
   /** Things the user must do by hand, such as lines for another hook manager. */
   notes: string[];
 }
@@ -64,14 +61,6 @@ export function prePushLineKeepingStdin(bin = LOCAL_BIN): string {
 
 /** Whether a script line calls AgentSync's `hook` (in any form: npx, yarn, a path); init never adds a second. */
 export const callsHook = (script: string, hook: HookName) => new RegExp(`^[^#\\n]*\\bagentsync\\b[^\\n]*\\bhook\\s+${hook}\\b`, 'm').test(script);
-
-/** Writes `content` to `path` unless it is already exactly that, and records the change in `result`. */
-export function writeIfChanged(host: FileHost, result: InitResult, path: string, content: string, executable = false) {
-  const before = host.read(path);
-  if (before === content) return;
-  host.write(path, content, { executable });
-  result.changed.push({ path, action: before === undefined ? 'created' : 'updated' });
-}
 
 const LINT_STAGED_FILES = ['.lintstagedrc', '.lintstagedrc.json', '.lintstagedrc.yaml', '.lintstagedrc.yml', '.lintstagedrc.js', '.lintstagedrc.cjs', '.lintstagedrc.mjs', 'lint-staged.config.js', 'lint-staged.config.cjs', 'lint-staged.config.mjs'];
 
@@ -148,17 +137,19 @@ function packageSetup(host: FileHost, pkg: Record<string, unknown> | undefined):
   return { installScript: 'postinstall', bin: pnp ? 'yarn agentsync' : LOCAL_BIN };
 }
 
-/** Adds husky and @agentsync/cli to devDependencies and `husky` to the install script, keeping what is there. */
-function updatePackageJson(text: string, options: InitOptions, installScript: string): string {
+/** Adds husky and @agentsync/cli to devDependencies and `husky && agentsync setup` to the install script, keeping what is there. */
+function updatePackageJson(text: string, options: InitOptions, installScript: string, setupCommand: string): string {
   const pkg = parsePackageJson(text);
   const deps = { ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) };
   const devDependencies = { ...(pkg.devDependencies ?? {}) };
   if (!deps['@agentsync/cli']) devDependencies['@agentsync/cli'] = options.cliVersion;
   if (!deps.husky) devDependencies.husky = options.huskyVersion;
   const scripts = { ...(pkg.scripts ?? {}) };
-  const current: string | undefined = scripts[installScript];
-  if (!current) scripts[installScript] = 'husky';
-  else if (!/(^|[\s;&|])husky(\s|$|;|&)/.test(current)) scripts[installScript] = `${current} && husky`;
+  // Every clone's install activates the hooks and registers the tracker's merge driver (both per clone).
+  let script: string = scripts[installScript] ?? '';
+  if (!/(^|[\s;&|])husky(\s|$|;|&)/.test(script)) script = script ? `${script} && husky` : 'husky';
+  if (!script.includes(setupCommand)) script = `${script} && ${setupCommand}`;
+  scripts[installScript] = script;
   const next = { ...pkg, scripts, ...(pkg.devDependencies || Object.keys(devDependencies).length ? { devDependencies } : {}) };
   if (JSON.stringify(next) === JSON.stringify(pkg)) return text;
   const indent = /^\uFEFF?\{\r?\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
@@ -199,7 +190,7 @@ export function writeTrackerAttributes(host: FileHost, result: InitResult): void
   if (existing?.split(/\r?\n/).some((line) => line.trim() === TRACKER_ATTRIBUTES_LINE)) return;
   const eol = existing?.includes('\r\n') ? '\r\n' : '\n';
   const before = !existing ? '' : /\n$/.test(existing) ? existing : `${existing}${eol}`;
-  writeIfChanged(host, result, '.gitattributes', `${before}${TRACKER_ATTRIBUTES_LINE}${eol}`);
+  writeIfChanged(host, result.changed, '.gitattributes', `${before}${TRACKER_ATTRIBUTES_LINE}${eol}`);
 }
 
 /** Scaffolds AgentSync into the repository behind `host`; idempotent. */
@@ -210,15 +201,17 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
   const manager = otherHookManager(host, pkg, options.gitHooksPath);
   const { installScript, bin } = packageSetup(host, pkg);
   if (host.read(CONFIG_FILE) === undefined) {
-    writeIfChanged(host, result, CONFIG_FILE, initialConfig(options, needsLintStaged(host, pkg, manager)));
+    writeIfChanged(host, result.changed, CONFIG_FILE, initialConfig(options, needsLintStaged(host, pkg, manager)));
   }
   if (host.read('AgentTracker.md') === undefined) {
     const nothingToCheck = !options.healthCommands?.length && !options.healthTargets?.length;
     const healthNote = nothingToCheck
       ? 'No build, test or lint checks were found: add them to `health.commands` in .agentsync.json.'
       : undefined;
-    writeIfChanged(host, result, 'AgentTracker.md', createTrackerText({ healthNote }));
+    writeIfChanged(host, result.changed, 'AgentTracker.md', createTrackerText({ healthNote }));
   }
+  writeTrackerAttributes(host, result);
+  result.changed.push(...writeAgentInstructions(host));
 
   if (manager) {
     result.notes.push(
@@ -228,8 +221,8 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
     );
     return result;
   }
-  for (const hook of HOOKS) writeIfChanged(host, result, `.husky/${hook}`, withHookLine(host.read(`.husky/${hook}`), hook, bin), true);
-  if (pkgText !== undefined) writeIfChanged(host, result, 'package.json', updatePackageJson(pkgText, options, installScript));
+  for (const hook of HOOKS) writeIfChanged(host, result.changed, `.husky/${hook}`, withHookLine(host.read(`.husky/${hook}`), hook, bin), true);
+  if (pkgText !== undefined) writeIfChanged(host, result.changed, 'package.json', updatePackageJson(pkgText, options, installScript, `${bin === LOCAL_BIN ? 'agentsync' : bin} setup`));
   else result.notes.push('There is no package.json: install husky and @agentsync/cli, then run `npx husky` to activate the hooks.');
   return result;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from './errors';
-import { TRACKER_ATTRIBUTES_LINE, writeTrackerAttributes, type FileHost, type InitResult } from './init';
+import type { FileHost } from './file-host';
+import { TRACKER_ATTRIBUTES_LINE, writeTrackerAttributes, type InitResult } from './init';
 import { INSTRUCTIONS_BEGIN, INSTRUCTIONS_END, withManagedSection, writeAgentInstructions } from './instructions';
 
 function memoryHost(files: Record<string, string> = {}): FileHost & { files: Record<string, string> } {

@@ -9,7 +9,7 @@ import { CONFIG_FILE } from './config/constants';
 import { validateConfig } from './config/load';
 import { defaultConfig, TIER_NUMBERS, type AgentEntry, type AgentSyncConfig } from './config/schema';
 import { UsageError } from './errors';
-import { writeIfChanged, type FileHost, type InitResult } from './init';
+import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 
 export const INSTRUCTIONS_BEGIN = '<!-- agentsync:begin instructions -->';
 export const INSTRUCTIONS_END = '<!-- agentsync:end instructions -->';
@@ -102,15 +102,15 @@ export function withManagedSection(existing: string | undefined, body: string, f
  * Writes the managed section of every agent instruction file, creating files that are absent;
  * the agents listed come from `.agentsync.json`. Idempotent. Returns the files changed.
  */
-export function writeAgentInstructions(host: FileHost): InitResult['changed'] {
+export function writeAgentInstructions(host: FileHost): FileChange[] {
   const configText = host.read(CONFIG_FILE);
   const context: InstructionsContext = {
     config: configText === undefined ? defaultConfig() : validateConfig(configText, CONFIG_FILE),
     nx: host.read('nx.json') !== undefined,
   };
-  const result: InitResult = { changed: [], notes: [] };
+  const changed: FileChange[] = [];
   for (const [file, body] of Object.entries(instructionSections(context))) {
-    writeIfChanged(host, result, file, withManagedSection(host.read(file), body, file));
+    writeIfChanged(host, changed, file, withManagedSection(host.read(file), body, file));
   }
-  return result.changed;
+  return changed;
 }

@@ -1,13 +1,15 @@
-import { diskHost } from '@agentsync/core/fs-host';
+import { diskHost } from '@agentsync/core/file-host';
 import { tryGit, openRepo } from '@agentsync/core/git';
-import { detectHealthCommands, initRepository, writeTrackerAttributes } from '@agentsync/core/init';
-import { writeAgentInstructions } from '@agentsync/core/instructions';
+import { GITHUB_WORKFLOW_PATH, writeGithubWorkflow } from '@agentsync/core/ci';
+import { UsageError } from '@agentsync/core/errors';
+import { detectHealthCommands, initRepository } from '@agentsync/core/init';
+import { registerMergeDriver } from '@agentsync/core/merge-driver';
 import { agentsyncVersion, huskyVersion } from '@agentsync/core/versions';
 import { defineCommand } from '../command';
 import { printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync init [--json]
+  help: `Usage: agentsync init [--ci github] [--json]
 
 Scaffolds AgentSync into this repository (for repos without Nx; in an Nx
 workspace use \`nx g @agentsync/nx:init\`, which does the same):
@@ -17,16 +19,23 @@ workspace use \`nx g @agentsync/nx:init\`, which does the same):
   AGENTS.md, CLAUDE.md, .github/copilot-instructions.md, GEMINI.md
                     a managed section telling each agent tool the protocol
   .gitattributes    AgentTracker.md merged by AgentSync's merge driver
-  package.json      husky and @agentsync/cli as devDependencies, "prepare": "husky"
+  package.json      husky and @agentsync/cli as devDependencies,
+                    "prepare": "husky && agentsync setup" (hooks and merge driver per clone)
+and registers AgentTracker.md's merge driver in this clone's git config.
 Never overwrites a file you changed, never runs a package install, and a
 second run changes nothing. Where another hook manager owns the hooks it
 prints the lines to add there instead.
 
 Options:
-  --json  print the changes as JSON
+  --ci github  also write .github/workflows/agentsync.yml: agentsync verify on
+               every pull request's commits, with annotations and a summary
+  --json       print the changes as JSON
 `,
-  options: {},
+  options: { ci: { type: 'string' } },
   async run({ values, io }) {
+    if (values.ci !== undefined && values.ci !== 'github') {
+      throw new UsageError(`Unknown CI ${JSON.stringify(values.ci)}.`, { hint: 'Only --ci github is supported; for other CI, run `agentsync verify --range BASE..HEAD` in a job.' });
+    }
     const repo = await openRepo(io.cwd);
     const host = diskHost(repo.root);
     const gitHooksPath = (await tryGit(['config', '--get', 'core.hooksPath'], { cwd: repo.root }))?.trim() || undefined;
@@ -36,9 +45,8 @@ Options:
       cliVersion: agentsyncVersion,
       huskyVersion,
     });
-    // What the Nx init generator adds around initRepository too, so the two scaffold the same.
-    result.changed.push(...writeAgentInstructions(host));
-    writeTrackerAttributes(host, result);
+    if (values.ci === 'github' && writeGithubWorkflow(host)) result.changed.push({ path: GITHUB_WORKFLOW_PATH, action: 'created' });
+    await registerMergeDriver(repo.root);
     if (values.json) {
       printJson(io, { ok: true, ...result });
       return 0;

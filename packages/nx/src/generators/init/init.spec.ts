@@ -67,7 +67,7 @@ describe('init generator', () => {
       expect(changes.get(`.husky/${hook}`)?.options?.mode).toBe('755');
     }
     const pkg = readJson(tree, 'package.json');
-    expect(pkg.scripts).toEqual({ prepare: 'husky' });
+    expect(pkg.scripts).toEqual({ prepare: 'husky && agentsync setup' });
     expect(pkg.devDependencies).toEqual({ '@agentsync/cli': '^0.1.0', husky: '^9.1.7', 'lint-staged': '^16.3.4' });
     expect(readJson(tree, 'nx.json').plugins).toEqual(['@agentsync/nx']);
     for (const file of ['AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md']) {
@@ -102,7 +102,7 @@ describe('init generator', () => {
     expect(tree.read('.husky/pre-commit', 'utf-8')).toBe(`#!/bin/sh\n${hookLine('pre-commit')}\nnpx lint-staged\n`);
     expect(tree.read('CLAUDE.md', 'utf-8')).toMatch(new RegExp(`^${claude}\n${INSTRUCTIONS_BEGIN}\n\n@AGENTS.md\n`));
     const pkg = readJson(tree, 'package.json');
-    expect(pkg.scripts.prepare).toBe('node setup.js && husky');
+    expect(pkg.scripts.prepare).toBe('node setup.js && husky && agentsync setup');
     expect(pkg.devDependencies).toEqual({ husky: '^8.0.3', '@agentsync/cli': 'file:../cli.tgz', 'lint-staged': '^16.3.4' });
     expect(readJson(tree, 'nx.json').plugins).toEqual([{ plugin: '@agentsync/nx', options: { targetName: 'health' } }]);
   });

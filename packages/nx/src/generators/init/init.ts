@@ -12,8 +12,7 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { CONFIG_FILE } from '@agentsync/core/config/constants';
-import { initRepository, writeTrackerAttributes } from '@agentsync/core/init';
-import { writeAgentInstructions } from '@agentsync/core/instructions';
+import { initRepository } from '@agentsync/core/init';
 import { PLUGIN_NAME } from '../../utils/constants';
 import { recentChanges, suggestHotFiles } from '../../utils/hot-files';
 import { treeHost } from '../../utils/tree-host';
@@ -74,8 +73,6 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema): P
         hotFiles: suggestHotFiles(recentChanges(tree.root), (path) => tree.exists(path)),
       };
   const result = initRepository(host, { ...seed, gitHooksPath: gitHooksPath(tree.root), cliVersion: agentsyncVersion, huskyVersion });
-  writeAgentInstructions(host);
-  writeTrackerAttributes(host, result);
   addNxPlugin(tree);
   if (tree.exists('package.json')) addDevDependencies(tree);
   for (const note of result.notes) logger.warn(note);

@@ -1,8 +1,30 @@
-/** A {@link FileHost} on the real disk, rooted at a directory. */
+/**
+ * Reading and writing a repository's files by repo-relative POSIX path, so the
+ * scaffolding runs on the real disk for the CLI and on Nx's virtual Tree for
+ * the generators.
+ */
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { FileHost } from './init';
 
+export interface FileHost {
+  read(path: string): string | undefined;
+  write(path: string, content: string, options?: { executable?: boolean }): void;
+}
+
+export interface FileChange {
+  path: string;
+  action: 'created' | 'updated';
+}
+
+/** Writes `content` to `path` unless it is already exactly that, and records the change. */
+export function writeIfChanged(host: FileHost, changed: FileChange[], path: string, content: string, executable = false): void {
+  const before = host.read(path);
+  if (before === content) return;
+  host.write(path, content, { executable });
+  changed.push({ path, action: before === undefined ? 'created' : 'updated' });
+}
+
+/** A {@link FileHost} on the real disk, rooted at a directory. */
 export function diskHost(root: string): FileHost {
   return {
     read(path) {
