@@ -182,6 +182,23 @@ describe.concurrent('pre-commit: hot files, gates, sessions, branches', () => {
     expect(approved.code, approved.stderr).toBe(0);
   });
 
+  it("renews the committing agent's leases once they are past half their length", async () => {
+    const repo = await hooked({ claims: { ttl: '1h' } });
+    const env = { AGENTSYNC_AGENT: 'claude' };
+    const expiries = async () =>
+      Object.fromEntries(JSON.parse((await run(repo.dir, ['status', '--json'])).stdout).claims.map((c: any) => [c.glob, Date.parse(c.expiresAt)]));
+    expect((await run(repo.dir, ['claim', 'src/**'], { env })).code).toBe(0);
+    const fresh = await expiries();
+    expect((await commit(repo, { 'src/a.ts': 'a\n' }, env)).code).toBe(0);
+    expect(await expiries()).toEqual(fresh);
+    // A lease with less than half of claims.ttl left: the next commit renews all of claude's.
+    expect((await run(repo.dir, ['claim', 'docs/**', '--ttl', '10m'], { env })).code).toBe(0);
+    expect((await commit(repo, { 'src/b.ts': 'b\n' }, env)).code).toBe(0);
+    const renewed = await expiries();
+    expect(renewed['docs/**']).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect(renewed['src/**']).toBeGreaterThanOrEqual(fresh['src/**']);
+  });
+
   it('blocks an agent without a session under sessions.required', async () => {
     const repo = await hooked({ sessions: { required: true } });
     const blocked = await commit(repo, { 'a.txt': 'a\n' }, claude);
