@@ -1,9 +1,9 @@
 /**
  * Health: run the configured checks on a tree, compare the result with a
  * session's baseline, and cache each passing result in the repository's own
- * objects, keyed by the tree, the health config and the check, so a green tree
- * is never checked twice. Results live under refs/agentsync/health/, which is local:
- * nothing pushes it by default.
+ * objects, keyed by the tree and the check, so a green tree is never checked
+ * twice. Results live under refs/agentsync/health/, which is local: nothing
+ * pushes it by default, and every worktree of the clone shares it.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseDuration } from './config/duration';
 import type { AgentSyncConfig } from './config/schema';
 import { UsageError } from './errors';
-import { git, tryGit, type Repo } from './git';
+import { git, splitNul, type Repo } from './git';
 import type { HealthRecord } from './state';
 import { TRACKER_FILE } from './tracker/constants';
 
@@ -26,6 +26,8 @@ export interface HealthCheck {
   /** A shell command, run from the tree's root. */
   run: string;
   timeoutMs: number;
+  /** A command whose cached pass on the same tree stands for this one's: `nx run-many` covers `nx affected`. */
+  coveredBy?: string;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'timeout';
@@ -41,7 +43,10 @@ export interface CheckResult {
 }
 
 export interface HealthResult {
-  /** The tree checked; undefined when the working tree had uncommitted changes (then nothing is cached). */
+  /**
+   * The tree checked, less AgentTracker.md (the cache key); undefined when the
+   * working tree had uncommitted changes (then nothing is cached).
+   */
   tree?: string;
   checks: CheckResult[];
   green: boolean;
@@ -55,9 +60,9 @@ export interface Comparison {
   blocked: boolean;
 }
 
-/** The checks `health.commands` and `health.targets` define; targets need Nx and run on affected projects. */
+/** The checks `health.commands` and `health.targets` define; targets need Nx and, given a base, run on affected projects. */
 export function healthChecks(config: AgentSyncConfig, root: string, base?: string): HealthCheck[] {
-  const checks = config.health.commands.map((c) => ({
+  const checks: HealthCheck[] = config.health.commands.map((c) => ({
     name: c.name,
     run: c.run,
     timeoutMs: c.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(c.timeout),
@@ -69,12 +74,14 @@ export function healthChecks(config: AgentSyncConfig, root: string, base?: strin
       hint: 'Use health.commands for repositories without Nx, or remove health.targets.',
     });
   }
-  const scope = base ? `affected --base=${shellQuote(base)}` : 'run-many';
   for (const target of config.health.targets) {
+    const nx = (scope: string) => `npx --no-install nx ${scope} -t ${shellQuote(target)} --outputStyle=static`;
     checks.push({
       name: `nx:${target}`,
-      run: `npx --no-install nx ${scope} -t ${shellQuote(target)} --outputStyle=static`,
+      run: nx(base ? `affected --base=${shellQuote(base)}` : 'run-many'),
       timeoutMs: DEFAULT_TIMEOUT_MS,
+      // Every project passing implies the affected ones pass: `end` then a push runs nothing twice.
+      ...(base ? { coveredBy: nx('run-many') } : {}),
     });
   }
   return checks;
@@ -82,32 +89,33 @@ export function healthChecks(config: AgentSyncConfig, root: string, base?: strin
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-/** A short hash of everything in the config that changes what a check means. */
-export function healthConfigHash(checks: readonly HealthCheck[]): string {
-  return createHash('sha1').update(JSON.stringify(checks.map((c) => [c.name, c.run]))).digest('hex').slice(0, 12);
+/** A short hash of what a check means: its name and command (not its timeout). */
+export function healthConfigHash(check: Pick<HealthCheck, 'name' | 'run'>): string {
+  return createHash('sha1').update(JSON.stringify([check.name, check.run])).digest('hex').slice(0, 12);
 }
 
-const cacheRef = (tree: string, configHash: string, name: string) =>
-  `${HEALTH_REF_PREFIX}/${tree}/${configHash}/${Buffer.from(name, 'utf8').toString('hex')}`;
+const cacheRef = (tree: string, name: string, run: string) =>
+  `${HEALTH_REF_PREFIX}/${tree}/${healthConfigHash({ name, run })}/${Buffer.from(name, 'utf8').toString('hex')}`;
 
-/** Cached results for `checks` on `tree`, in one git call; missing ones are absent from the map. */
-export async function readCachedResults(repo: Repo, tree: string, checks: readonly HealthCheck[]) {
-  const hash = healthConfigHash(checks);
-  const input = checks.map((c) => `contents ${cacheRef(tree, hash, c.name)}\n`).join('');
-  const out = checks.length ? await git(['cat-file', '--batch-command'], { cwd: repo.root, input }) : '';
+/** Cached passes of `checks` on `tree`, in one git call; checks without one are absent from the map. */
+export async function readCachedResults(repo: Repo, tree: string, checks: readonly HealthCheck[]): Promise<Map<string, CheckResult>> {
+  const wanted = checks.flatMap((c) => [c.run, ...(c.coveredBy ? [c.coveredBy] : [])].map((run) => ({ name: c.name, ref: cacheRef(tree, c.name, run) })));
   const results = new Map<string, CheckResult>();
-  let rest = out;
-  for (const check of checks) {
-    const headerEnd = rest.indexOf('\n');
-    const header = rest.slice(0, headerEnd);
-    rest = rest.slice(headerEnd + 1);
-    if (header.endsWith(' missing')) continue;
-    const size = Number(header.split(' ')[2]);
-    const body = Buffer.from(rest, 'utf8');
-    const json = body.subarray(0, size).toString('utf8');
-    rest = body.subarray(size + 1).toString('utf8');
+  if (wanted.length === 0) return results;
+  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: wanted.map((w) => `${w.ref}\n`).join('') });
+  // Sizes count bytes, so the output is walked as bytes.
+  let rest = Buffer.from(out, 'utf8');
+  for (const { name } of wanted) {
+    const eol = rest.indexOf(10);
+    const [, , size] = rest.subarray(0, eol).toString('utf8').split(' ');
+    rest = rest.subarray(eol + 1);
+    if (size === undefined) continue; // "<ref> missing"
+    const body = rest.subarray(0, Number(size)).toString('utf8');
+    rest = rest.subarray(Number(size) + 1);
     try {
-      results.set(check.name, { ...(JSON.parse(json) as CheckResult), cached: true });
+      const result = JSON.parse(body) as CheckResult;
+      // Older versions cached failures too: only a pass may stand for a run.
+      if (result.status === 'pass' && !results.has(name)) results.set(name, { ...result, name, cached: true });
     } catch {
       // A damaged cache entry is just a miss.
     }
@@ -115,9 +123,10 @@ export async function readCachedResults(repo: Repo, tree: string, checks: readon
   return results;
 }
 
-async function writeCachedResult(repo: Repo, tree: string, checks: readonly HealthCheck[], result: CheckResult) {
+/** Caches `result` of `check` on `tree`. */
+export async function writeCachedResult(repo: Repo, tree: string, check: HealthCheck, result: CheckResult): Promise<void> {
   const blob = (await git(['hash-object', '-w', '--stdin'], { cwd: repo.root, input: JSON.stringify(result) })).trim();
-  await git(['update-ref', cacheRef(tree, healthConfigHash(checks), result.name), blob], { cwd: repo.root });
+  await git(['update-ref', cacheRef(tree, check.name, check.run), blob], { cwd: repo.root });
 }
 
 /** Processes still running, so Ctrl-C can stop every one of them. */
@@ -131,20 +140,29 @@ function killGroup(pid: number) {
   }
 }
 
-/** Runs one check in its own process group, so a timeout kills everything it started. */
-export function runCheck(check: HealthCheck, cwd: string, onOutput?: (chunk: string) => void): Promise<CheckResult> {
+/**
+ * Variables git sets for hooks (GIT_DIR in a linked worktree) that would point
+ * a check's own git commands at the pusher's worktree instead of its checkout.
+ */
+const GIT_LOCATION = new Set(['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_PREFIX']);
+
+/**
+ * Runs one check in its own process group, so a timeout kills everything it
+ * started; whatever it leaves running when its shell exits is killed too, since
+ * a stray child holding the output pipe would otherwise keep the check open.
+ */
+export function runCheck(check: HealthCheck, cwd: string): Promise<CheckResult> {
   const started = Date.now();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !GIT_LOCATION.has(key)));
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', check.run], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', check.run], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let timedOut = false;
-    const collect = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
+    let code: number | null = null;
+    const collect = (text: string) => {
       output = (output + text).slice(-OUTPUT_TAIL_CHARS);
-      onOutput?.(text);
     };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    for (const stream of [child.stdout, child.stderr]) stream.setEncoding('utf8').on('data', collect);
     if (child.pid) running.add(child.pid);
     const timer = setTimeout(() => {
       timedOut = true;
@@ -154,7 +172,11 @@ export function runCheck(check: HealthCheck, cwd: string, onOutput?: (chunk: str
       clearTimeout(timer);
       reject(error);
     });
-    child.on('close', (code) => {
+    child.on('exit', (exitCode) => {
+      code = exitCode;
+      if (child.pid) killGroup(child.pid);
+    });
+    child.on('close', () => {
       clearTimeout(timer);
       if (child.pid) running.delete(child.pid);
       const status: CheckStatus = timedOut ? 'timeout' : code === 0 ? 'pass' : 'fail';
@@ -180,23 +202,36 @@ export interface RunHealthOptions {
 }
 
 /**
- * HEAD's tree when the working copy matches it, else undefined (then nothing is
- * cached). AgentTracker.md does not count: the tool itself writes it during a
- * session, and no check depends on it.
+ * The cache key of `treeish`: its tree less AgentTracker.md. The tool itself
+ * writes the tracker during a session and no check depends on it, so the
+ * handoff commit keeps the results of the tree it was made on.
+ */
+async function cacheTree(repo: Repo, treeish: string): Promise<string> {
+  const entries = splitNul(await git(['ls-tree', '-z', treeish], { cwd: repo.root }));
+  const kept = entries.filter((entry) => entry.slice(entry.indexOf('\t') + 1) !== TRACKER_FILE);
+  return (await git(['mktree', '-z', '--missing'], { cwd: repo.root, input: kept.map((entry) => `${entry}\0`).join('') })).trim();
+}
+
+/**
+ * HEAD's cache key when the working copy matches HEAD (AgentTracker.md aside),
+ * else undefined (then nothing is cached). No optional locks: a hook must not
+ * rewrite the index, and status would refresh it.
  */
 async function cleanHeadTree(repo: Repo): Promise<string | undefined> {
   const [status, tree] = await Promise.all([
-    git(['status', '--porcelain', '-z', '--untracked-files=normal', '--', '.', `:(exclude,top)${TRACKER_FILE}`], { cwd: repo.root }),
-    tryGit(['rev-parse', '-q', '--verify', 'HEAD^{tree}'], { cwd: repo.root }),
+    git(['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=normal', '--', '.', `:(exclude,top)${TRACKER_FILE}`], {
+      cwd: repo.root,
+    }),
+    cacheTree(repo, 'HEAD').catch(() => undefined), // no commits yet
   ]);
-  return status === '' && tree ? tree.trim() : undefined;
+  return status === '' ? tree : undefined;
 }
 
 /** Checks out `commit` in a temporary detached worktree, sharing node_modules, and always removes it. */
 async function inTemporaryWorktree<T>(repo: Repo, commit: string, body: (dir: string) => Promise<T>): Promise<T> {
   const dir = join(mkdtempSync(join(tmpdir(), 'agentsync-health-')), 'tree');
-  await git(['worktree', 'add', '--detach', '--quiet', dir, commit], { cwd: repo.root });
   try {
+    await git(['worktree', 'add', '--detach', '--quiet', dir, commit], { cwd: repo.root });
     const modules = join(repo.root, 'node_modules');
     if (existsSync(modules)) symlinkSync(modules, join(dir, 'node_modules'), 'dir');
     return await body(dir);
@@ -207,55 +242,65 @@ async function inTemporaryWorktree<T>(repo: Repo, commit: string, body: (dir: st
   }
 }
 
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
  * Runs the health checks (those already cached for the tree are not run again)
- * and caches the new results. SIGINT or SIGTERM stops every child and records
- * nothing (HealthInterrupted).
+ * and caches the new passes. SIGINT, SIGTERM or SIGHUP stops every child and
+ * records nothing (HealthInterrupted).
  */
 export async function runHealth(repo: Repo, config: AgentSyncConfig, options: RunHealthOptions = {}): Promise<HealthResult> {
   const checks = healthChecks(config, repo.root, options.base);
   if (checks.length === 0) return { checks: [], green: true };
   // A commit's tree is known without looking at the working copy: a fully cached push reads nothing else.
-  const commitTree = options.commit
-    ? (await git(['rev-parse', '--verify', `${options.commit}^{tree}`], { cwd: repo.root })).trim()
-    : undefined;
-  const tree = commitTree ?? (await cleanHeadTree(repo));
+  const tree = options.commit ? await cacheTree(repo, options.commit) : await cleanHeadTree(repo);
   const cached = tree ? await readCachedResults(repo, tree, checks) : new Map<string, CheckResult>();
-  const missing = checks.filter((c) => !cached.has(c.name));
-  // In place only when the working copy is exactly that commit; else a temporary worktree.
-  const inPlace = !options.commit || (missing.length > 0 && commitTree === (await cleanHeadTree(repo)));
-  const commit = inPlace ? undefined : options.commit;
+  const missing = checks.some((c) => !cached.has(c.name));
+  // A commit runs in place only when the working copy is exactly that tree; else in a temporary worktree.
+  const elsewhere = options.commit && missing && tree !== (await cleanHeadTree(repo)) ? options.commit : undefined;
 
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted = signal;
     for (const pid of running) killGroup(pid);
   };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  const fresh: CheckResult[] = [];
-  try {
-    const runAll = async (cwd: string) => {
-      for (const check of missing) {
-        if (interrupted) break;
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const results: CheckResult[] = [];
+  const runAll = async (cwd: string) => {
+    for (const check of checks) {
+      if (interrupted) return;
+      let result = cached.get(check.name);
+      if (!result) {
         options.onStart?.(check);
-        const result = await runCheck(check, cwd);
-        if (interrupted) break;
-        fresh.push(result);
-        options.onResult?.(result);
+        result = await runCheck(check, cwd);
+        if (interrupted) return;
       }
-    };
-    if (missing.length > 0) await (commit ? inTemporaryWorktree(repo, commit, runAll) : runAll(repo.root));
+      results.push(result);
+      options.onResult?.(result);
+    }
+  };
+  try {
+    await (elsewhere ? inTemporaryWorktree(repo, elsewhere, runAll) : runAll(repo.root));
+  } catch (error) {
+    // A signal also reaches git commands in our process group: their failure is the interruption.
+    if (!interrupted) throw error;
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
   }
   if (interrupted) throw new HealthInterrupted(interrupted);
   if (tree) {
     // Only passes are cached: a failure may be flaky, and a retry must really run again.
-    for (const result of fresh.filter((r) => r.status === 'pass')) await writeCachedResult(repo, tree, checks, result);
+    for (const [i, result] of results.entries()) {
+      if (!result.cached && result.status === 'pass') await writeCachedResult(repo, tree, checks[i], result);
+    }
   }
-  for (const result of cached.values()) options.onResult?.(result);
-  const results = checks.map((c) => cached.get(c.name) ?? fresh.find((r) => r.name === c.name)!);
   return { tree, checks: results, green: results.every((r) => r.status === 'pass') };
+}
+
+/** The last `lines` lines of a check's output, for showing a failure. */
+export function tailOf(result: CheckResult, lines: number): string[] {
+  const text = result.outputTail.trimEnd();
+  return text ? text.split('\n').slice(-lines) : [];
 }
 
 /** The record a session keeps of its baseline. */

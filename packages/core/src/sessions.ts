@@ -10,7 +10,7 @@ import { BlockedError, ClaimConflictError, UsageError } from './errors';
 import { git, tryGit } from './git';
 import { branchMatches, exampleBranch } from './branches';
 import { normalizeGlob } from './globs';
-import { compareWithBaseline, runHealth, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from './health';
+import { compareWithBaseline, runHealth, tailOf, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from './health';
 import { activeSession, applyClaims, pruneExpired, releaseClaims, renewLeases, type Claim, type Session, type State } from './state';
 import { readState, updateState } from './store';
 import { parseDuration } from './config/duration';
@@ -267,10 +267,11 @@ export function budgetText(tier: TierConfig): string {
 
 function healthText(health: HealthResult, comparison: Comparison): string {
   if (health.checks.length === 0) return 'no checks configured';
-  const failing = health.checks.filter((c) => c.status !== 'pass').map((c) => c.name);
-  if (failing.length === 0) return `green (${health.checks.length} checks)`;
+  const fixed = comparison.fixed.length ? `fixed: ${comparison.fixed.join(', ')}` : '';
+  if (health.green) return `green (${health.checks.length} checks${fixed ? `; ${fixed}` : ''})`;
   const parts = [`regressed: ${comparison.regressions.join(', ') || 'none'}`];
   if (comparison.stillRed.length) parts.push(`still red: ${comparison.stillRed.join(', ')}`);
+  if (fixed) parts.push(fixed);
   return `red (${parts.join('; ')})`;
 }
 
@@ -314,9 +315,16 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
   const health = await runHealth(ctx.repo, ctx.config, options.health);
   const comparison = compareWithBaseline(health, session.baseline, ctx.config.health.policy);
   if (comparison.blocked && !options.allowRegression) {
-    throw new BlockedError(`Health regressed since the session's baseline: ${comparison.regressions.join(', ') || 'failing checks'}.`, {
+    // Under any-failure a still-red check blocks too: name what blocks, with its output.
+    const blocking = comparison.regressions.length ? comparison.regressions : comparison.stillRed;
+    const tails = blocking.map((name) => {
+      const lines = tailOf(health.checks.find((c) => c.name === name)!, 10).map((line) => `\n    | ${line}`).join('');
+      return `\n  ${name}:${lines}`;
+    });
+    const what = comparison.regressions.length ? 'Health regressed since the session\'s baseline' : 'Health is failing (health.policy "any-failure")';
+    throw new BlockedError(`${what}: ${blocking.join(', ')}.${tails.join('')}`, {
       where: session.id,
-      hint: 'Fix the regression first, or hand off anyway with --allow-regression --reason "why" (recorded in the handoff).',
+      hint: 'Fix it first, or hand off anyway with --allow-regression --reason "why" (recorded in the handoff).',
     });
   }
 
@@ -338,7 +346,9 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
     ...(options.tokens !== undefined ? { tokens: options.tokens } : {}),
     budget: budgetText(tierOf(ctx, session.tier)),
     health: healthText(health, comparison),
-    ...(comparison.blocked && options.allowRegression ? { note: `Handed off despite a regression: ${options.allowRegression}` } : {}),
+    ...(comparison.blocked && options.allowRegression
+      ? { note: `Handed off despite ${comparison.regressions.length ? 'a regression' : 'failing checks'}: ${options.allowRegression}` }
+      : {}),
   };
   // The snapshot already shows the session closed: the store follows once the handoff is committed.
   const close = (state: State) => {

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { findAgent, openContext } from '@agentsync/core/context';
 import { compareWithBaseline, HealthInterrupted, runHealth } from '@agentsync/core/health';
 import { activeSession } from '@agentsync/core/state';
@@ -16,7 +17,8 @@ a regression; red in both is still red; red then green is fixed. Results are
 cached per tree: a tree already checked is not checked again.
 
 Exit 0 green (or nothing regressed under health.policy "regressions"),
-1 failing or regressed, 2 bad setup.
+1 failing or regressed, 2 bad setup, 130 interrupted (Ctrl-C stops every
+check and records nothing).
 
 Options:
   --base REF  base for Nx affected (default: all projects)
@@ -28,19 +30,19 @@ Options:
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await findAgent(ctx);
     const session = agent ? activeSession((await readState(ctx.repo)).state, agent, ctx.now()) : undefined;
+    const live = values.json ? undefined : progress(io);
     let result;
     try {
-      result = await runHealth(ctx.repo, ctx.config, { base: values.base, ...(values.json ? {} : progress(io)) });
+      result = await runHealth(ctx.repo, ctx.config, { base: values.base, ...live });
     } catch (error) {
-      if (error instanceof HealthInterrupted) {
-        io.err(error.message);
-        return 130;
-      }
-      throw error;
+      if (!(error instanceof HealthInterrupted)) throw error;
+      live?.stop();
+      io.err(error.message);
+      return 128 + constants.signals[error.signal];
     }
     const comparison = compareWithBaseline(result, session?.baseline, ctx.config.health.policy);
     if (values.json) printJson(io, { ok: !comparison.blocked, ...result, baseline: session?.baseline ?? null, ...comparison });
-    else printHealth(io, result, comparison, Boolean(session?.baseline));
+    else printHealth(io, result, comparison, Boolean(session?.baseline), ctx.config.health.policy);
     return comparison.blocked ? 1 : 0;
   },
 });
