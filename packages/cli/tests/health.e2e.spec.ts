@@ -226,6 +226,23 @@ describe.concurrent('running checks', () => {
   });
 });
 
+describe('Ctrl-C during start', () => {
+  it('exits 130 with no stack trace and records no session', async () => {
+    const count = counter();
+    const repo = await makeRepo({ config: { health: { commands: [{ name: 'slow', run: `echo run >> '${count.file}'; sleep 30` }] } } });
+    const child = spawn(process.execPath, [CLI, 'start', '--goal', 'g', '--tier', '1', '--agent', 'claude'], { cwd: repo.dir, env: cleanEnv() });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    while (count.runs() === 0) await sleep(20);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('interrupted by SIGINT');
+    expect(stderr).not.toMatch(STACK_LINE);
+    expect(json(await run(repo.dir, ['status', '--json'])).sessions).toEqual([]);
+  });
+});
+
 describe.concurrent('agentsync health', () => {
   it('--json: results, baseline and verdict; a tree checked is cached; plain output names regressions with their output', async () => {
     const repo = await makeRepo({ config: { health: { commands: [{ name: 'build', run: 'echo built' }, { name: 'test', run: 'echo "1 failed" >&2; test ! -e BROKEN' }] } } });

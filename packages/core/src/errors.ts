@@ -3,6 +3,8 @@
  * codes and messages. Every error says what went wrong, where, and how to fix it.
  */
 
+import { constants } from 'node:os';
+
 /** Exit codes of DESIGN.md section 4. */
 export const EXIT = { ok: 0, blocked: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -15,7 +17,7 @@ export interface ErrorDetails {
 }
 
 export abstract class AgentSyncError extends Error {
-  abstract readonly exitCode: ExitCode;
+  abstract readonly exitCode: number;
   readonly where?: string;
   readonly hint?: string;
 
@@ -114,6 +116,16 @@ export class ClaimConflictError extends BlockedError {
       hint: 'Ask the holder to release it, wait for the lease to expire, or claim something narrower; `agentsync status` lists every claim.',
     });
     this.conflicts = conflicts;
+  }
+}
+
+/** Stopped by a signal (Ctrl-C): nothing was recorded; exit 128 + the signal's number, as shells do. */
+export class InterruptedError extends AgentSyncError {
+  readonly exitCode: number;
+
+  constructor(message: string, readonly signal: NodeJS.Signals) {
+    super(message);
+    this.exitCode = 128 + (constants.signals[signal] ?? 0);
   }
 }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from './config/duration';
 import type { AgentSyncConfig } from './config/schema';
-import { UsageError } from './errors';
+import { InterruptedError, UsageError } from './errors';
 import { git, splitNul, type Repo } from './git';
 import type { HealthRecord } from './state';
 import { TRACKER_FILE } from './tracker/constants';
@@ -186,9 +186,9 @@ export function runCheck(check: HealthCheck, cwd: string): Promise<CheckResult> 
 }
 
 /** Thrown when the run was interrupted: nothing is recorded. */
-export class HealthInterrupted extends Error {
-  constructor(readonly signal: NodeJS.Signals) {
-    super(`Health checks interrupted by ${signal}; nothing was recorded.`);
+export class HealthInterrupted extends InterruptedError {
+  constructor(signal: NodeJS.Signals) {
+    super(`Health checks interrupted by ${signal}; nothing was recorded.`, signal);
   }
 }
 

@@ -51,6 +51,7 @@ Options:
     }
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await requireAgent(ctx);
+    const live = values.json ? undefined : progress(io);
     const handoff = await endSession(ctx, agent, {
       summary: values.summary,
       done: values.done,
@@ -60,8 +61,8 @@ Options:
       tokens,
       allowRegression: values['allow-regression'] ? values.reason : undefined,
       commit: !values['no-commit'],
-      ...(values.json ? {} : { health: progress(io) }),
-    });
+      ...(live ? { health: live } : {}),
+    }).finally(() => live?.stop());
     if (values.json) {
       printJson(io, { ok: true, agent, ...handoff });
       return 0;

@@ -1,6 +1,5 @@
-import { constants } from 'node:os';
 import { findAgent, openContext } from '@agentsync/core/context';
-import { compareWithBaseline, HealthInterrupted, runHealth } from '@agentsync/core/health';
+import { compareWithBaseline, runHealth } from '@agentsync/core/health';
 import { activeSession } from '@agentsync/core/state';
 import { readState } from '@agentsync/core/store';
 import { defineCommand } from '../command';
@@ -31,15 +30,7 @@ Options:
     const agent = await findAgent(ctx);
     const session = agent ? activeSession((await readState(ctx.repo)).state, agent, ctx.now()) : undefined;
     const live = values.json ? undefined : progress(io);
-    let result;
-    try {
-      result = await runHealth(ctx.repo, ctx.config, { base: values.base, ...live });
-    } catch (error) {
-      if (!(error instanceof HealthInterrupted)) throw error;
-      live?.stop();
-      io.err(error.message);
-      return 128 + constants.signals[error.signal];
-    }
+    const result = await runHealth(ctx.repo, ctx.config, { base: values.base, ...live }).finally(() => live?.stop());
     const comparison = compareWithBaseline(result, session?.baseline, ctx.config.health.policy);
     if (values.json) printJson(io, { ok: !comparison.blocked, ...result, baseline: session?.baseline ?? null, ...comparison });
     else printHealth(io, result, comparison, Boolean(session?.baseline), ctx.config.health.policy);

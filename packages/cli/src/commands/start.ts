@@ -39,14 +39,15 @@ Options:
     }
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await requireAgent(ctx);
+    const live = values.json ? undefined : progress(io);
     const assessment = await startSession(ctx, agent, {
       goal: values.goal,
       tier,
       claims: values.claim,
       fixingBaseline: values['fixing-baseline'],
       pull: values.pull,
-      ...(values.json ? {} : { health: progress(io) }),
-    });
+      ...(live ? { health: live } : {}),
+    }).finally(() => live?.stop());
     if (values.json) printJson(io, { ok: true, agent, ...assessment });
     else printAssessment(io, assessment, ctx.now());
     return 0;
