@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeBareRemote, makeRepo, makeTemp, repoAt } from './fixture';
@@ -104,6 +104,28 @@ describe('start, note, end', () => {
     expect(stdout).toMatch(/ {2}alice {2}s-\w+ {2}tier 1 {2}main {2}alice's goal {2}baseline green\n/);
     expect(stdout).toMatch(/ {2}bob {2}s-\w+ {2}tier 1 {2}main {2}bob's goal {2}baseline red \(unit\) {2}\[fixing baseline\]\n/);
     expect(stdout).toMatch(/ {2}alice {2}alice {2}exclusive {2}expires in 2h 0m {2}goal: alice's goal\n/);
+  });
+
+  it('end after a failed handoff commit can run again, replacing its handoff instead of adding a second', async () => {
+    const repo = await makeRepo();
+    const hooks = makeTemp('failing-hooks');
+    writeFileSync(join(hooks, 'pre-commit'), '#!/bin/sh\necho "lint failed" >&2\nexit 1\n', { mode: 0o755 });
+    await repo.git(['config', 'core.hooksPath', hooks]);
+    const env = { AGENTSYNC_AGENT: 'claude' };
+    expect((await run(repo.dir, ['start', '--goal', 'g', '--tier', '1'], { env })).code).toBe(0);
+    const failed = await run(repo.dir, ['end', '--summary', 'first try', '--next', 'docs'], { env });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('The handoff commit failed');
+    expect(json(await run(repo.dir, ['status', '--json'])).sessions).toHaveLength(1);
+
+    await repo.git(['config', '--unset', 'core.hooksPath']);
+    expect((await run(repo.dir, ['end', '--summary', 'second try', '--next', 'docs'], { env })).code).toBe(0);
+    const tracker = readFileSync(join(repo.dir, 'AgentTracker.md'), 'utf8');
+    expect(tracker.match(/### Handoff/g)).toHaveLength(1);
+    expect(tracker).toContain('second try');
+    expect(tracker).not.toContain('first try');
+    expect(tracker.match(/^- docs/gm)).toHaveLength(1);
+    expect(json(await run(repo.dir, ['status', '--json'])).sessions).toEqual([]);
   });
 
   it('end without a session exits 2 and changes nothing', async () => {

@@ -48,7 +48,7 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
         if (!error) return resolve(stdout);
         const code = typeof error.code === 'number' ? error.code : null;
         if (error.code === 'ENOENT') {
-          return reject(new EnvironmentError('git was not found on PATH.', { hint: 'Install git 2.31 or newer.' }));
+          return reject(new EnvironmentError('git was not found on PATH.', { hint: 'Install git 2.36 or newer.' }));
         }
         reject(new GitError(args, code, stderr || error.message, Boolean(error.killed && options.timeout), stdout));
       },

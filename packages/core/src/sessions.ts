@@ -23,6 +23,7 @@ import {
   setSessions,
   TRACKER_FILE,
   updateTracker,
+  upsertEntry,
   type HandoffEntry,
   type NextEntry,
   type TrackerDoc,
@@ -132,6 +133,14 @@ async function writeSnapshots(ctx: Context, doc: TrackerDoc, adjust: (state: Sta
 // Each worktree has its own tracker file, so its lock lives in that worktree's git dir.
 const trackerOptions = (ctx: Context) => ({ create: true, lockDir: ctx.repo.gitDir });
 
+function refuseSecondSession(existing: Session | undefined): void {
+  if (!existing) return;
+  throw new UsageError(`${existing.agent} already has an active session ${existing.id} (goal: ${existing.goal}).`, {
+    where: existing.id,
+    hint: 'End it with `agentsync end --summary …` first, or keep working in it.',
+  });
+}
+
 /**
  * Starts a session: checks the branch and upstream, records the session and its
  * claims in one compare-and-swap (all or nothing), and returns the assessment.
@@ -150,6 +159,8 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
     warnings.push(`${message} ${hint}`);
   }
   const tracker = await readTracker(ctx.repo.root);
+  // Before the health run, which may take minutes; checked again in the compare-and-swap.
+  refuseSecondSession(activeSession((await readFreshState(ctx)).state, agent, ctx.now()));
   const upstream = await checkUpstream(ctx, options.pull ?? false);
   if (upstream?.fetchError) warnings.push(`Could not fetch ${upstream.upstream}: ${upstream.fetchError}`);
   const ttlMs = parseDuration(ctx.config.claims.ttl);
@@ -163,13 +174,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
   }
 
   const { session, state } = await updateState(ctx.repo, storeOptions(ctx, agent), (current, now) => {
-    const existing = activeSession(current, agent, now);
-    if (existing) {
-      throw new UsageError(`${agent} already has an active session ${existing.id} (goal: ${existing.goal}).`, {
-        where: existing.id,
-        hint: 'End it with `agentsync end --summary …` first, or keep working in it.',
-      });
-    }
+    refuseSecondSession(activeSession(current, agent, now));
     const started: Session = {
       id: newSessionId(),
       agent,
@@ -290,7 +295,7 @@ async function commitHandoff(ctx: Context, session: Session, summary: string): P
   ].join('\n');
   await git(['commit', '--quiet', '-m', message], { cwd }).catch((error: Error) => {
     throw new BlockedError(`The handoff commit failed: ${error.message.split('\n').slice(-3).join(' ').trim()}`, {
-      hint: 'The handoff is written in AgentTracker.md and the session is still open: fix what blocked the commit and commit it yourself, or run end again with --no-commit.',
+      hint: 'The handoff is written in AgentTracker.md and the session is still open: fix what blocked the commit and run end again (it replaces this handoff), or end with --no-commit and commit it yourself.',
     });
   });
   return (await git(['rev-parse', 'HEAD'], { cwd })).trim();
@@ -359,8 +364,13 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
   await updateTracker(
     ctx.repo.root,
     async (doc) => {
-      addEntry(doc, entry);
-      for (const text of entry.next) addEntry(doc, { kind: 'next', id: newEntryId('next'), at, updatedAt: at, agent, text });
+      // Ending again after a failed handoff commit replaces that session's entry instead of adding a second.
+      const earlier = entries(doc, 'handoff').find((e) => e.session === session.id);
+      upsertEntry(doc, earlier ? { ...entry, id: earlier.id, at: earlier.at } : entry);
+      const open = new Set(entries(doc, 'next').map((e) => `${e.agent}\0${e.text}`));
+      for (const text of entry.next.filter((t) => !open.has(`${agent}\0${t}`))) {
+        addEntry(doc, { kind: 'next', id: newEntryId('next'), at, updatedAt: at, agent, text });
+      }
       await writeSnapshots(ctx, doc, close);
       nextWork = entries(doc, 'next');
     },
