@@ -8,7 +8,7 @@ import { UsageError } from './errors';
 import { openRepo, type Repo } from './git';
 import { resolveAgentIn } from './identity';
 import { parseDuration } from './config/duration';
-import { loadConfig } from './config/load';
+import { loadConfigCached } from './config/cached';
 import { refreshRef, remoteOptions, RemoteUnreachableError } from './remote';
 import { readState, STATE_REF, type Snapshot, type StoreOptions } from './store';
 
@@ -34,7 +34,8 @@ export interface ContextOptions {
 /** Opens the repository around `cwd` and loads and validates its configuration. */
 export async function openContext(options: ContextOptions): Promise<Context> {
   const repo = await openRepo(options.cwd);
-  const { config, exists } = await loadConfig(repo.root);
+  // Validated once per content of the file: an unchanged config costs no zod load.
+  const { config, exists } = await loadConfigCached(repo.root, cacheDir(repo));
   return { ...options, repo, config, configured: exists, now: options.now ?? (() => new Date()) };
 }
 
@@ -67,8 +68,13 @@ export function claimTtlMs(ctx: Context, override?: string): number {
   }
 }
 
+/** A relative POSIX path without `.`, `..` or empty segments (names may hold any other character). */
+const CLEAN_RELATIVE = /^(?!\/)(?!(?:.*\/)?\.\.?(?:\/|$))(?!.*\/\/)(?!.*\/$)./s;
+
 /** Turns a path given on the command line (relative to cwd) into a repo-relative POSIX path. */
 export function repoPath(ctx: Context, path: string): string {
+  // Most paths come already clean and relative to the root (from scripts, from git): no resolving.
+  if (ctx.cwd === ctx.repo.root && CLEAN_RELATIVE.test(path)) return path;
   const rel = relative(ctx.repo.root, resolve(ctx.cwd, path));
   // `..x.ts` is a file name, not a way out of the repository.
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || resolve(rel) === rel) {

@@ -3,6 +3,8 @@
  * data, never shell) and callers that read paths ask git for NUL-separated output.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { EnvironmentError } from './errors';
 
 export interface GitOptions {
@@ -84,8 +86,38 @@ export interface Repo {
   commonDir: string;
 }
 
+/**
+ * The repository whose worktree top is `dir`, read from the `.git` entry as
+ * git lays it out (a directory, or a file naming the git dir of a linked
+ * worktree or submodule): no git process, which matters on the hook path.
+ * Undefined when `dir` is not a worktree's top.
+ */
+function repoAtTop(dir: string): Repo | undefined {
+  const dotGit = join(dir, '.git');
+  try {
+    if (statSync(dotGit).isDirectory()) return { root: dir, gitDir: dotGit, commonDir: dotGit };
+    const pointer = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1];
+    if (!pointer) return undefined;
+    const gitDir = resolve(dir, pointer.trim());
+    let commonDir = gitDir;
+    try {
+      commonDir = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+    } catch {
+      // No commondir file: a submodule's own git dir.
+    }
+    return { root: dir, gitDir, commonDir };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Finds the repository around `cwd`; exit 2 with a clear message when there is none. */
 export async function openRepo(cwd: string): Promise<Repo> {
+  // Git runs hooks from the worktree's top; GIT_DIR and friends override the layout, so then ask git.
+  if (!process.env.GIT_DIR && !process.env.GIT_WORK_TREE && !process.env.GIT_COMMON_DIR) {
+    const top = repoAtTop(realpathSync(cwd));
+    if (top) return top;
+  }
   let out: string;
   try {
     out = await git(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'], {

@@ -128,7 +128,11 @@ export class ClaimIndex<T> {
   }
 }
 
+/** Characters that can make a glob more than a path; without any, picomatch.scan need not run. */
+const GLOB_CHARS = /[*?[\]{}()!+@|\\]/;
+
 function isPlain(glob: string): boolean {
+  if (!GLOB_CHARS.test(glob)) return true;
   return !glob.startsWith('!') && !picomatch.scan(glob).isGlob;
 }
 

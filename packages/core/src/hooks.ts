@@ -52,12 +52,12 @@ function settled<T>(result: PromiseSettledResult<T>): T {
  * and the store are read, so neither being broken can stand in an emergency's way;
  * a repo without `.agentsync.json` gets nothing written, not even a cache.
  */
-async function guarded(
+async function guarded<P = undefined>(
   hook: HookName,
   repo: Repo,
   env: NodeJS.ProcessEnv,
-  body: (ctx: HookContext) => Promise<Finding[]>,
-  auditDetail = '',
+  body: (ctx: HookContext, prefetched: P) => Promise<Finding[]>,
+  options: { auditDetail?: string; prefetch?: () => Promise<P> } = {},
 ): Promise<HookOutcome> {
   if (env.HUSKY === '0') return { findings: [], skipped: 'HUSKY=0' };
   if (!(await exists(join(repo.root, CONFIG_FILE)))) return { findings: [], skipped: 'unconfigured' };
@@ -70,10 +70,13 @@ async function guarded(
     await appendAudit(
       repo,
       actor,
-      `skip ${hook} by ${actor}: ${reason}\n\nbranch: ${identity.branch ?? '(detached)'}\nhead: ${head}\n${auditDetail}`,
+      `skip ${hook} by ${actor}: ${reason}\n\nbranch: ${identity.branch ?? '(detached)'}\nhead: ${head}\n${options.auditDetail ?? ''}`,
     );
     return { findings: [], skipped: 'AGENTSYNC_SKIP', agent: actor };
   }
+  // The hook's own git call overlaps the loads below: git runs hooks from the top of the worktree.
+  const prefetched = options.prefetch?.();
+  prefetched?.catch(() => undefined);
   // Read at once, but a broken config is reported before a broken store, whichever fails first.
   const [loaded, snapshot, inputs] = await Promise.allSettled([
     loadConfigCached(repo.root, join(repo.commonDir, 'agentsync')),
@@ -83,16 +86,17 @@ async function guarded(
   const [{ config }, { state }, identity] = [settled(loaded), settled(snapshot), settled(inputs)];
   const ctx = { repo, config, state, agent: resolveAgent(identity)?.agent, branch: identity.branch, now: new Date() };
   const remote = remoteOptions(config);
-  if (!remote) return { findings: await body(ctx), config, agent: ctx.agent };
+  const run = async () => body(ctx, (await prefetched) as P);
+  if (!remote) return { findings: await run(), config, agent: ctx.agent };
 
   // pre-push always fetches; the others trust a fetch within the freshness window.
   const forced = hook === 'pre-push';
   const offline = await syncRemote(ctx, remote, forced);
-  let findings = await body(ctx);
+  let findings = await run();
   if (!forced && !offline && findings.some((f) => f.rule === 'claims' && f.level === 'block')) {
     // A block is confirmed against a fresh fetch: a release made on another machine counts at once.
     await syncRemote(ctx, remote, true);
-    findings = await body(ctx);
+    findings = await run();
   }
   if (offline) findings.unshift(offlineFinding(remote, offline));
   return { findings, config, agent: ctx.agent };
@@ -126,12 +130,13 @@ const uniquePaths = (changes: PathChange[]) => [...new Set(changes.flatMap((c) =
 
 /** pre-commit: claims, hot files, risk gates, sessions and branches, the red baseline. */
 export function preCommit(repo: Repo, env: NodeJS.ProcessEnv): Promise<HookOutcome> {
-  return guarded('pre-commit', repo, env, async (ctx) => {
-    const { changes, lines } = await stagedChange(repo, { lines: ctx.config.hotFiles.length > 0 });
+  return guarded('pre-commit', repo, env, async (ctx, staged) => {
+    // Line counts cost git a real diff: asked for only where hot files are configured.
+    const { changes, lines } = ctx.config.hotFiles.length > 0 ? await stagedChange(repo, { lines: true }) : staged;
     const findings = evaluateCommit({ ...ctx, paths: uniquePaths(changes), changedLines: lines });
     if (!findings.some((f) => f.level === 'block')) findings.push(...(await renewIfHalfGone(ctx)));
     return findings;
-  });
+  }, { prefetch: () => stagedChange(repo) });
 }
 
 /**
@@ -324,7 +329,7 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
       if (findings.some((f) => f.level === 'block')) return findings;
       return [...findings, ...(await pushHealthFindings(ctx, updates, options))];
     },
-    detail,
+    { auditDetail: detail },
   );
 }
 

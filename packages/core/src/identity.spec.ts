@@ -153,8 +153,10 @@ describe('loading identity from a repository', () => {
     run('commit', '-q', '--allow-empty', '-m', 'first');
     run('checkout', '-q', '-b', 'codex/feature');
     run('config', 'agentsync.agent', 'Reviewer');
-    const inputs = await loadIdentityInputs(root, { GEMINI_CLI: '1' }, 'cli');
-    expect(inputs).toEqual({ flag: 'cli', env: { GEMINI_CLI: '1' }, gitConfig: 'Reviewer', branch: 'codex/feature' });
+    const inputs = await loadIdentityInputs(root, { GEMINI_CLI: '1' });
+    expect(inputs).toEqual({ flag: undefined, env: { GEMINI_CLI: '1' }, gitConfig: 'Reviewer', branch: 'codex/feature' });
+    // A flag outranks git config, so git config is not even read.
+    expect(await loadIdentityInputs(root, {}, 'cli')).toEqual({ flag: 'cli', env: {}, gitConfig: undefined, branch: 'codex/feature' });
     expect(await resolveAgentIn(root, {})).toEqual({ agent: 'reviewer', source: 'git-config' });
     expect(await resolveAgentIn(root, { AGENTSYNC_AGENT: 'env-agent' })).toEqual({ agent: 'env-agent', source: 'env' });
     expect(await resolveAgentIn(root, {}, 'flag-agent')).toEqual({ agent: 'flag-agent', source: 'flag' });

@@ -115,8 +115,10 @@ export function resolveAgent(input: IdentityInputs): Identity | undefined {
 
 /** Reads git config `agentsync.agent` and the current branch of the repository at `root`. */
 export async function loadIdentityInputs(root: string, env: NodeJS.ProcessEnv, flag?: string): Promise<IdentityInputs> {
+  // The flag and AGENTSYNC_AGENT outrank git config: then it is not worth a git call.
+  const explicit = Boolean(flag || env.AGENTSYNC_AGENT);
   const [gitConfig, branch] = await Promise.all([
-    tryGit(['config', '--get', 'agentsync.agent'], { cwd: root }),
+    explicit ? undefined : tryGit(['config', '--get', 'agentsync.agent'], { cwd: root }),
     tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: root }),
   ]);
   return { flag, env, gitConfig: gitConfig?.replace(/\n$/, ''), branch: branch?.replace(/\n$/, '') };

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+/**
+ * `agentsync check` of 10,000 paths against 1,000 live claims, and one
+ * `agentsync claim` against the same state, each beside `node -e 0` (one Node
+ * start) and a bare `git update-ref` (one git call) sampled in the same run.
+ *
+ * Goal: check ≤ 1.5 × node -e 0 + 100 ms. The claim is held to the same budget.
+ *
+ *   node tools/bench/check.mjs [--quick] [--keep]
+ */
+import {
+  CLI,
+  NODE,
+  STATE_REF,
+  isMain,
+  keepTempDirs,
+  liveClaim,
+  makeRepo,
+  parseFlags,
+  printResult,
+  progress,
+  run,
+  sampleInterleaved,
+  writeState,
+} from './lib.mjs';
+
+export const PACKAGES = 100;
+
+/** 10,000 repo paths: packages/pNN/src/dMM/fK.{ts,json,md}, 100 per package. */
+export function checkedPaths() {
+  const paths = [];
+  for (let p = 0; p < PACKAGES; p++) {
+    for (let d = 0; d < 10; d++) {
+      for (let f = 0; f < 10; f++) paths.push(`packages/p${p}/src/d${d}/f${f}.${f < 7 ? 'ts' : f < 9 ? 'json' : 'md'}`);
+    }
+  }
+  return paths;
+}
+
+/**
+ * 1,000 claims by 250 agents (4 each), a realistic mix: 60 % plain files, 30 %
+ * `dir/**` folders, 10 % `*.ts` globs. Every tenth claim of each kind lies in
+ * the checked paths' folders, so a few hundred of the 10,000 paths are blocked
+ * and the matcher is exercised on hits as well as misses.
+ */
+export function benchClaims(now = Date.now()) {
+  const claims = [];
+  for (let c = 0; c < 1000; c++) {
+    const p = c % PACKAGES;
+    const d = Math.floor(c / PACKAGES) % 10;
+    const inChecked = Math.floor(c / 10) % 10 === 0;
+    const kind = c % 10 < 6 ? 'file' : c % 10 < 9 ? 'dir' : 'glob';
+    const glob = {
+      file: inChecked ? `packages/p${p}/src/d${d}/f${c % 7}.ts` : `packages/p${p}/docs/note-${c}.md`,
+      dir: inChecked ? `packages/p${p}/src/d${d}/**` : `packages/p${p}/lib/m${c}/**`,
+      glob: inChecked ? `packages/p${p}/src/d${d}/*.ts` : `packages/p${p}/scripts/s${c}/*.ts`,
+    }[kind];
+    claims.push(liveClaim(`agent-${c % 250}`, glob, { now }));
+  }
+  return claims;
+}
+
+export async function runCheckBench({ quick = false } = {}) {
+  const runs = quick ? 5 : 21;
+  progress(`check: fixture (1,000 claims, 10,000 paths), then ${runs} interleaved rounds`);
+  const repo = makeRepo('check');
+  const claims = benchClaims();
+  const base = writeState(repo, claims);
+  const paths = checkedPaths();
+  const cwd = repo.dir;
+
+  const variants = [
+    { name: 'node', cmd: NODE, args: ['-e', '0'], cwd },
+    { name: 'update-ref', cmd: 'git', args: ['update-ref', 'refs/bench/probe', 'HEAD'], cwd },
+    // Exit 1: some paths are blocked, as in a real repo with 1,000 claims.
+    { name: 'check', cmd: NODE, args: [CLI, 'check', ...paths, '--agent', 'bench-checker'], cwd, expect: [1] },
+    {
+      name: 'claim',
+      cmd: NODE,
+      args: [CLI, 'claim', 'packages/p0/new-area/**', '--agent', 'bench-claimer'],
+      cwd,
+      // Every claim starts from the same 1,000-claim state (untimed reset).
+      before: () => repo.git(['update-ref', STATE_REF, base]),
+    },
+  ];
+
+  // Sanity: the fixture blocks some of the paths, not all, and claims work.
+  const probe = repo.git(['show', `${STATE_REF}:state.json`]);
+  if (JSON.parse(probe).claims.length !== 1000) throw new Error('state.json does not hold 1,000 claims');
+
+  const stats = sampleInterleaved(variants, { runs });
+  const { stdout } = run(NODE, [CLI, 'check', ...paths, '--agent', 'bench-checker', '--json'], { cwd, expect: [1] });
+  const blockedCount = new Set(JSON.parse(stdout).blocked.map((b) => b.path)).size;
+
+  const node = stats.get('node').median;
+  const budget = 1.5 * node + 100;
+  const goal = `≤ 1.5× node + 100 = ${budget.toFixed(0)} ms`;
+  return {
+    id: 'check',
+    title: 'agentsync check: 10,000 paths against 1,000 live claims (250 agents)',
+    variants: [
+      ['node -e 0', stats.get('node')],
+      ['git update-ref (bare)', stats.get('update-ref')],
+      [`agentsync check (10,000 paths, ${blockedCount} blocked)`, stats.get('check')],
+      ['agentsync claim (1 glob, 1,000 claims held)', stats.get('claim')],
+    ],
+    goals: [
+      { label: 'check 10k paths / 1k claims', subjectMs: stats.get('check').median, baseline: 'node -e 0', baselineMs: node, goal, pass: stats.get('check').median <= budget },
+      { label: 'check 10k paths / 1k claims', subjectMs: stats.get('check').median, baseline: 'git update-ref', baselineMs: stats.get('update-ref').median, goal: '—' },
+      { label: 'claim 1 glob / 1k claims', subjectMs: stats.get('claim').median, baseline: 'node -e 0', baselineMs: node, goal, pass: stats.get('claim').median <= budget },
+      { label: 'claim 1 glob / 1k claims', subjectMs: stats.get('claim').median, baseline: 'git update-ref', baselineMs: stats.get('update-ref').median, goal: '—' },
+    ],
+    notes: [
+      `claims: 600 plain files, 300 \`dir/**\` folders, 100 \`*.ts\` globs, held by 250 agents; ${blockedCount} of the 10,000 paths are blocked (exit 1)`,
+      'the claim goal reuses the check budget (the brief sets none for claim); each claim run starts from the same 1,000-claim state',
+    ],
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const flags = parseFlags();
+  keepTempDirs(flags.keep);
+  printResult(await runCheckBench(flags));
+}

@@ -1,0 +1,260 @@
+/**
+ * What every benchmark shares: timing a child process, medians, interleaved
+ * sampling, throwaway repositories, the coordination state written straight
+ * into refs/agentsync/state, machine facts and table formatting.
+ *
+ * Only Node built-ins: the benchmarks add no dependency to the workspace.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = join(ROOT, 'packages/cli/bin/agentsync.js');
+export const CORE_DIST = join(ROOT, 'packages/core/dist');
+export const NODE = process.execPath;
+
+/** `--quick` asks for fewer runs; `--keep` leaves the temp directories for inspection. */
+export function parseFlags(argv = process.argv.slice(2)) {
+  return { quick: argv.includes('--quick'), keep: argv.includes('--keep') };
+}
+
+/** True when the module at `url` is the script node was started with. */
+export const isMain = (url) => process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(url);
+
+// ---------------------------------------------------------------------------
+// Processes
+
+/**
+ * The environment every measured command runs in: no agent identity or hook
+ * switches leaking in from the caller, no user or system git config (a global
+ * core.hooksPath or commit.gpgSign would change what is measured), a fixed author.
+ */
+export function benchEnv(extra = {}) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(AGENTSYNC|HUSKY|GIT_|CLAUDE|CODEX|GEMINI|COPILOT|NODE_OPTIONS$|NODE_DEBUG$)/.test(key)),
+  );
+  return {
+    ...env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: os.devNull,
+    GIT_AUTHOR_NAME: 'Bench',
+    GIT_AUTHOR_EMAIL: 'bench@example.com',
+    GIT_COMMITTER_NAME: 'Bench',
+    GIT_COMMITTER_EMAIL: 'bench@example.com',
+    NO_COLOR: '1',
+    ...extra,
+  };
+}
+
+/**
+ * Runs a command to completion. Throws when its exit code is not one of
+ * `expect` (default [0]), showing its output: a benchmark of a failing command
+ * measures nothing.
+ */
+export function run(cmd, args, { cwd, env = benchEnv(), input, expect = [0] } = {}) {
+  const result = spawnSync(cmd, args, { cwd, env, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw result.error;
+  if (!expect.includes(result.status)) {
+    const shown = [cmd, ...args].map((a) => (a.length > 80 ? `${a.slice(0, 77)}…` : a));
+    const argsNote = args.length > 12 ? ` (${args.length} arguments)` : '';
+    throw new Error(
+      `${shown.slice(0, 12).join(' ')}${argsNote} exited ${result.status ?? result.signal}, expected ${expect.join(' or ')}\n` +
+        `${result.stdout}${result.stderr}`.trim().slice(0, 4000),
+    );
+  }
+  return result;
+}
+
+/** Milliseconds one run of a command takes, wall clock around spawnSync. */
+export function timeRun(cmd, args, options) {
+  const start = process.hrtime.bigint();
+  const result = run(cmd, args, options);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  return { ms, result };
+}
+
+export function median(values) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Samples every variant `runs` times, interleaved: each round runs every
+ * variant once, the order rotated from round to round, so drift (thermal,
+ * page cache, a neighbour's load) spreads over all variants instead of
+ * landing on one. One untimed warm-up round comes first.
+ *
+ * A variant is { name, cmd, args, cwd?, env?, expect?, before?(round) }; `before`
+ * runs untimed just ahead of each sample (for example to stage a change).
+ * Returns Map name -> { samples, median, min, max, runs }.
+ */
+export function sampleInterleaved(variants, { runs, warmup = 1 } = {}) {
+  const samples = new Map(variants.map((v) => [v.name, []]));
+  for (let round = -warmup; round < runs; round++) {
+    const order = variants.map((_, i) => variants[(i + Math.max(round, 0)) % variants.length]);
+    for (const variant of order) {
+      variant.before?.(round);
+      const { ms } = timeRun(variant.cmd, variant.args, variant);
+      if (round >= 0) samples.get(variant.name).push(ms);
+    }
+  }
+  return new Map(
+    [...samples].map(([name, xs]) => [name, { samples: xs, runs: xs.length, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }]),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Throwaway repositories
+
+const tempDirs = [];
+let keepTemp = false;
+export function keepTempDirs(keep) {
+  keepTemp = keep;
+}
+// Ctrl-C between samples still removes the temp folders.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+process.on('exit', () => {
+  if (keepTemp) {
+    if (tempDirs.length) console.error(`(kept ${tempDirs.join(', ')})`);
+    return;
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDir(prefix) {
+  const dir = realpathSync(mkdtempSync(join(os.tmpdir(), `agentsync-bench-${prefix}-`)));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Writes files (path -> content) under `root`, creating folders. */
+export function writeFiles(root, files) {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+/**
+ * A fresh repository with `files` committed on `branch`, git config isolated
+ * by benchEnv(). Returns { dir, git(args, options) }.
+ */
+export function makeRepo(prefix, { files = {}, branch = 'main' } = {}) {
+  const dir = tempDir(prefix);
+  const git = (args, options = {}) => run('git', args, { cwd: dir, ...options }).stdout;
+  git(['init', '-q', '-b', branch]);
+  writeFiles(dir, { '.agentsync.json': '{}\n', ...files });
+  git(['add', '-A']);
+  git(['commit', '-q', '--no-verify', '-m', 'Bench fixture']);
+  return { dir, git };
+}
+
+// ---------------------------------------------------------------------------
+// The coordination state, written directly (see packages/core/src/store.ts)
+
+export const STATE_REF = 'refs/agentsync/state';
+
+/** A live exclusive claim, as state.ts stores it. */
+export function liveClaim(holder, glob, { now = Date.now(), ttlMs = 24 * 3600_000 } = {}) {
+  return {
+    holder,
+    glob,
+    mode: 'exclusive',
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + ttlMs).toISOString(),
+  };
+}
+
+/**
+ * Makes refs/agentsync/state a commit whose tree holds state.json with these
+ * claims: four git calls instead of one CLI call per claim. Returns the commit.
+ */
+export function writeState(repo, claims, sessions = []) {
+  const state = { version: 1, sessions, claims };
+  const blob = repo.git(['hash-object', '-w', '--stdin'], { input: `${JSON.stringify(state, null, 2)}\n` }).trim();
+  const tree = repo.git(['mktree'], { input: `100644 blob ${blob}\tstate.json\n` }).trim();
+  const commit = repo.git(['commit-tree', tree, '-m', `bench: ${claims.length} claims`]).trim();
+  repo.git(['update-ref', STATE_REF, commit]);
+  return commit;
+}
+
+// ---------------------------------------------------------------------------
+// Reporting
+
+/** The facts a reader needs to compare these numbers with their own. */
+export function machineInfo() {
+  const cpus = os.cpus();
+  let distro = '';
+  try {
+    distro = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(run('cat', ['/etc/os-release']).stdout)?.[1] ?? '';
+  } catch {
+    // not Linux, or no os-release: os.type() and os.release() still say enough
+  }
+  return {
+    node: process.version,
+    git: run('git', ['--version']).stdout.trim().replace(/^git version /, ''),
+    os: `${distro ? `${distro}, ` : ''}${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: cpus[0]?.model?.trim() ?? 'unknown',
+    cores: cpus.length,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    load: loadAverage(),
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
+}
+
+/** The 1-minute load average: other work on the machine makes every figure noisier. */
+export const loadAverage = () => os.loadavg()[0].toFixed(2);
+
+export const fmtMs = (ms) => (Number.isFinite(ms) ? (Math.abs(ms) >= 100 ? ms.toFixed(0) : ms.toFixed(1)) : '—');
+export const fmtRatio = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
+export const passText = (pass) => (pass === undefined ? 'info' : pass ? 'PASS' : 'FAIL');
+
+/** A plain-text table with aligned columns; numbers-looking cells align right. */
+export function textTable(headers, rows) {
+  const cells = [headers, ...rows].map((row) => row.map((cell) => String(cell)));
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => /^[-+]?[\d.,]+(×| ms)?$|^—$/.test(String(row[i]))));
+  const line = (row) => row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** The same table in Markdown. */
+export function markdownTable(headers, rows) {
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => /^[-+]?[\d.,]+(×| ms)?$|^—$/.test(String(row[i]))));
+  const esc = (cell) => String(cell).replace(/\|/g, '\\|');
+  return [
+    `| ${headers.map(esc).join(' | ')} |`,
+    `| ${numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** The rows every benchmark's variants table shows. */
+export const VARIANT_HEADERS = ['variant', 'median ms', 'min', 'max', 'runs'];
+export const variantRow = (label, stats) => [label, fmtMs(stats.median), fmtMs(stats.min), fmtMs(stats.max), stats.runs];
+
+/** The goal table: subject, its baseline from the same run, the ratio, the goal and pass or fail. */
+export const GOAL_HEADERS = ['benchmark', 'median ms', 'baseline', 'baseline ms', 'ratio', 'goal', 'result'];
+export const goalRow = (g) => [g.label, fmtMs(g.subjectMs), g.baseline, fmtMs(g.baselineMs), fmtRatio(g.subjectMs / g.baselineMs), g.goal, passText(g.pass)];
+
+/**
+ * Prints one benchmark's result ({ title, variants: [[label, stats]], goals, notes })
+ * as text, for a bench run on its own and for run.mjs.
+ */
+export function printResult(result) {
+  console.log(`\n== ${result.title}`);
+  console.log(textTable(VARIANT_HEADERS, result.variants.map(([label, stats]) => variantRow(label, stats))));
+  if (result.goals.length) {
+    console.log('');
+    console.log(textTable(GOAL_HEADERS, result.goals.map(goalRow)));
+  }
+  for (const note of result.notes ?? []) console.log(`  note: ${note}`);
+}
+
+/** Progress on stderr, so stdout stays the table. */
+export const progress = (text) => process.stderr.write(`${text}\n`);
