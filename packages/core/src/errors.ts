@@ -3,8 +3,6 @@
  * codes and messages. Every error says what went wrong, where, and how to fix it.
  */
 
-import { constants } from 'node:os';
-
 /** Exit codes of DESIGN.md section 4. */
 export const EXIT = { ok: 0, blocked: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -125,6 +123,8 @@ export class InterruptedError extends AgentSyncError {
 
   constructor(message: string, readonly signal: NodeJS.Signals) {
     super(message);
+    // Loaded here, not at the top: errors.ts is on every hook's path, interruptions are not.
+    const { constants } = require('node:os') as typeof import('node:os');
     this.exitCode = 128 + (constants.signals[signal] ?? 0);
   }
 }

@@ -30,7 +30,7 @@ describe('loadConfigCached', () => {
     // Only a cache hit can return what was planted in the entry.
     const entry = JSON.parse(await readFile(cacheFile(), 'utf8'));
     expect(entry.config).toEqual(first.config);
-    await writeFile(cacheFile(), JSON.stringify({ hash: entry.hash, config: { ...entry.config, gates: 'planted' } }));
+    await writeFile(cacheFile(), JSON.stringify({ key: entry.key, config: { ...entry.config, gates: 'planted' } }));
     expect((await loadConfigCached(root, cacheDir)).config.gates).toBe('planted');
   });
 
@@ -66,7 +66,7 @@ describe('loadConfigCached', () => {
 
   it('ignores a corrupt cache and replaces it', async () => {
     await mkdir(cacheDir, { recursive: true });
-    await writeFile(cacheFile(), '{"hash":');
+    await writeFile(cacheFile(), '{"key":');
     expect((await loadConfigCached(root, cacheDir)).config).toEqual(defaultConfig());
     expect(JSON.parse(await readFile(cacheFile(), 'utf8')).config).toEqual(defaultConfig());
   });
@@ -82,10 +82,10 @@ describe('loadConfigCached, compiled', () => {
   const packageDir = join(__dirname, '..', '..');
   let outDir: string;
 
-  // Compiles the config module alone, so the test does not depend on the rest of the package building.
+  // Compiles the config module alone, so the test does not depend on the rest of the package building;
+  // one level below the package, as dist is, so its require of ../../package.json resolves the same.
   beforeAll(async () => {
-    await mkdir(join(packageDir, 'tmp'), { recursive: true });
-    outDir = await mkdtemp(join(packageDir, 'tmp', 'config-cached-'));
+    outDir = await mkdtemp(join(packageDir, '.test-build-'));
     const tsc = require.resolve('typescript/bin/tsc');
     const options = ['--ignoreConfig', '--outDir', outDir, '--rootDir', join(packageDir, 'src')];
     const compiler = ['--module', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node'];

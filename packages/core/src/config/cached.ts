@@ -1,16 +1,17 @@
 /**
  * The git hooks' way to the config. Validation loads zod and costs ~30 ms, so the normalized
- * config is cached under the file's hash and, while the file is unchanged, zod is never loaded.
+ * config is cached beside the file's exact text and, while the file is unchanged, zod is never loaded.
+ * (Comparing the text itself costs less than loading node:crypto to hash it: config files are small.)
  * Only types and zod-free modules may be imported statically here.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE, CONFIG_SCHEMA_VERSION } from './constants';
 import type { AgentSyncConfig } from './schema';
 
 /** A new AgentSync release may normalize differently, so its version is part of the key too. */
-const { version } = require('@agentsync/core/package.json') as { version: string };
+// A relative path: resolving the package's own exports map costs more on this hot path.
+const { version } = require('../../package.json') as { version: string };
 const CACHE_KEY_PREFIX = `agentsync ${version} schema ${CONFIG_SCHEMA_VERSION}\0`;
 
 /** The cache file's name inside the cache directory. */
@@ -29,18 +30,14 @@ export async function loadConfigCached(
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return loadUncached(root);
   }
   const exists = bytes !== undefined;
-  const hash = createHash('sha1')
-    .update(CACHE_KEY_PREFIX)
-    .update(bytes ? 'file\0' : 'absent')
-    .update(bytes ?? '')
-    .digest('hex');
+  const key = `${CACHE_KEY_PREFIX}${bytes ? `file\0${bytes.toString('utf8')}` : 'absent'}`;
   const cacheFile = join(cacheDir, CONFIG_CACHE_FILE);
-  const cached = await readCache(cacheFile, hash);
+  const cached = await readCache(cacheFile, key);
   if (cached) return { config: cached, exists };
 
   const { validateConfig } = await import('./load.js');
   const config = validateConfig(bytes ? bytes.toString('utf8') : '{}', file);
-  await writeCache(cacheDir, cacheFile, JSON.stringify({ hash, config }));
+  await writeCache(cacheDir, cacheFile, JSON.stringify({ key, config }));
   return { config, exists };
 }
 
@@ -50,10 +47,10 @@ async function loadUncached(root: string) {
   return { config, exists };
 }
 
-async function readCache(cacheFile: string, hash: string): Promise<AgentSyncConfig | undefined> {
+async function readCache(cacheFile: string, key: string): Promise<AgentSyncConfig | undefined> {
   try {
-    const entry = JSON.parse(await readFile(cacheFile, 'utf8')) as { hash?: unknown; config?: AgentSyncConfig };
-    return entry.hash === hash ? entry.config : undefined;
+    const entry = JSON.parse(await readFile(cacheFile, 'utf8')) as { key?: unknown; config?: AgentSyncConfig };
+    return entry.key === key ? entry.config : undefined;
   } catch {
     return undefined;
   }

@@ -32,23 +32,37 @@ type JsonSchema = {
 /** What a key does beyond its schema description, keyed by the path as rendered. Keep each to a sentence or two. */
 const NOTES: Record<string, string> = {
   $schema: '`agentsync init` writes `./node_modules/@agentsync/core/schema/agentsync.schema.json`.',
-  health: 'Read by `agentsync start` (the baseline), `agentsync health` and `agentsync end`; see [health.md](health.md).',
+  health:
+    'Read by `agentsync start` (the baseline), `agentsync health`, `agentsync end` and the pre-push hook (each pushed tip); ' +
+    'see [health.md](health.md).',
   'health.commands': 'Run one after another with `/bin/sh -c`; each name must be unique.',
-  'health.commands[].timeout': 'Default 15m. A check that times out fails, and its result is never cached.',
+  'health.commands[].timeout': 'Default 15m. A check that times out fails; only passes are cached.',
   'health.targets':
     'Each target becomes a check named `nx:TARGET` that runs `npx --no-install nx run-many -t TARGET` ' +
     '(`nx affected --base=REF` with `agentsync health --base REF`). Needs `nx.json` at the root, else exit 2.',
   coordination:
-    'Validated, but no command reads it yet: publishing refs/agentsync/* to a remote is an upcoming feature ' +
-    '(see [store.md](store.md#sharing-the-store-between-clones)).',
-  'claims.ttl': 'Also the lease of a session. `agentsync note` renews all of the agent\'s leases; `claim --ttl` overrides it per claim.',
+    'Without `remote`, sessions and claims stay in this clone (shared by its worktrees). With it, the git host holds ' +
+    'refs/agentsync/state: every write is a push with a lease, and commands and hooks read a fetched copy; see ' +
+    '[store.md](store.md#sharing-the-store-between-clones).',
+  'coordination.remote':
+    'Only `refs/agentsync/state` travels; the audit log and the health cache stay in each clone. Every clone needs a remote of this name. Writes (`start`, `claim`, `release`, `note`, `end`) exit 2 when it cannot be reached; ' +
+    'each fetch and push gives up after 20 s.',
+  'coordination.offline':
+    'Read by the hooks, `check`, `status`, and the session look-ups of `start` and `end`: "fallback" warns (in the hooks and `check`) ' +
+    'and checks against the last fetched claims; "block" blocks the hooks and exits 2. Writes need the remote either way.',
+  'coordination.freshness':
+    'Reads (pre-commit, commit-msg, `check`, `status`, the session look-ups of `start` and `end`) reuse a fetch younger ' +
+    'than this; pre-push and every write always fetch, and a claims block is confirmed against a fresh fetch.',
+  'claims.ttl':
+    'Also the lease of a session. `agentsync note` renews all of the agent\'s leases to this from now, and so does the agent\'s ' +
+    'next commit once any of them has less than half of it left (pre-commit); `claim --ttl` overrides it per claim.',
   'claims.blockHumans': 'Without it, a person with no agent identity gets a warning instead of a block.',
   hotFiles:
     'Files many agents edit, kept to small commits: pre-commit counts added plus deleted lines per staged file (a binary file counts as 1).',
   'hotFiles[].maxChangedLines': 'Omitted in the object form: no size limit.',
   'hotFiles[].requireClaim': 'The committing agent must hold a live claim covering the file.',
   gates:
-    'Checked by pre-commit and pre-push for agents; an agent without a session gets tier 1\'s `maxRisk`. ' +
+    'Checked by pre-commit, pre-push and `agentsync verify` for agents; an agent without a session gets tier 1\'s `maxRisk`. ' +
     'People (no agent identity) pass the risk check; the approval check applies to everyone.',
   'gates[].paths': 'Matched like claims: a plain path also covers everything under it.',
   'gates[].description': 'Shown in the block message.',
@@ -68,8 +82,11 @@ const NOTES: Record<string, string> = {
   claims: 'Leases on paths: who may commit what.',
   branches: 'Branch names for agents.',
   sessions: 'What a session is required for.',
+  'sessions.required': 'Checked by pre-commit; `agentsync verify` then also fails an agent\'s commit without an `Agent-Session:` trailer.',
   hooks: 'How the git hooks behave; see [hooks.md](hooks.md).',
-  agents: 'No command reads it yet.',
+  agents:
+    'Listed in the AgentSync section of AGENTS.md, which `agentsync init` and the Nx generators write; ' +
+    '`nx g @agentsync/nx:agent` adds and updates entries. The hooks and other commands do not read it.',
 };
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -309,9 +326,10 @@ repository without \`.agentsync.json\` is not set up for AgentSync).
     /repo/.agentsync.json:3:28  claims.blockHuman: unknown key "blockHuman" (did you mean "blockHumans"?)
   \`\`\`
 
-- The git hooks read a validated copy cached in \`.git/agentsync/config-cache.json\`, keyed by the
-  file's bytes and the AgentSync version, so a commit does not pay for validation. An invalid
-  config blocks every hook (fail closed), whatever \`hooks.failOpen\` says.
+- The git hooks and the commands read a validated copy cached in \`.git/agentsync/config-cache.json\`,
+  keyed by the file's bytes and the AgentSync version, so a commit does not pay for validation. An
+  invalid config blocks every hook (fail closed), whatever \`hooks.failOpen\` says; only
+  \`AGENTSYNC_SKIP=1\` gets a commit past it (audited).
 
 ## Editor support: \`$schema\`
 
