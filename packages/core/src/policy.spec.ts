@@ -2,30 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { configSchema, type AgentSyncConfigInput } from './config/schema';
 import { claimFindings, evaluateCommit, gateFindings, hotFileFindings, sessionFindings, showPath, type CommitFacts } from './policy';
 import type { Claim, Session, State } from './state';
+import { at, claimOf, HOUR, NOW, sessionOf } from './state.fixtures';
 
-const NOW = new Date('2026-11-25T12:00:00.000Z');
-const HOUR = 3_600_000;
-const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString();
-
-const claimOf = (holder: string, glob: string, extra: Partial<Claim> = {}): Claim => ({
-  holder,
-  glob,
-  mode: 'exclusive',
-  createdAt: at(-HOUR),
-  expiresAt: at(HOUR),
-  ...extra,
-});
-
-const sessionOf = (agent: string, tier: number, extra: Partial<Session> = {}): Session => ({
-  id: `s-${agent}`,
-  agent,
-  goal: `${agent}'s goal`,
-  tier,
-  worktree: '/repo',
-  startedAt: at(-HOUR),
-  expiresAt: at(HOUR),
-  ...extra,
-});
 
 function facts(input: {
   config?: AgentSyncConfigInput;

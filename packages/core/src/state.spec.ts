@@ -11,30 +11,8 @@ import {
   type Session,
   type State,
 } from './state';
+import { at, claimOf, HOUR, NOW, sessionOf } from './state.fixtures';
 
-const NOW = new Date('2026-11-25T12:00:00.000Z');
-const HOUR = 3_600_000;
-const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString();
-
-const claimOf = (holder: string, glob: string, extra: Partial<Claim> = {}): Claim => ({
-  holder,
-  glob,
-  mode: 'exclusive',
-  createdAt: at(-HOUR),
-  expiresAt: at(HOUR),
-  ...extra,
-});
-
-const sessionOf = (agent: string, extra: Partial<Session> = {}): Session => ({
-  id: `s-${agent}`,
-  agent,
-  goal: `${agent}'s goal`,
-  tier: 2,
-  worktree: '/repo',
-  startedAt: at(-HOUR),
-  expiresAt: at(HOUR),
-  ...extra,
-});
 
 const stateOf = (claims: Claim[], sessions: Session[] = []): State => ({ ...emptyState(), claims, sessions });
 
@@ -116,7 +94,7 @@ describe('renewLeases', () => {
     const before = stateOf([claimOf('alice', 'a'), claimOf('bob', 'b')], [sessionOf('alice'), sessionOf('bob')]);
     const after = renewLeases(before, 'alice', 3 * HOUR, NOW);
     expect(after.claims).toEqual([claimOf('alice', 'a', { expiresAt: at(3 * HOUR) }), claimOf('bob', 'b')]);
-    expect(after.sessions).toEqual([sessionOf('alice', { expiresAt: at(3 * HOUR) }), sessionOf('bob')]);
+    expect(after.sessions).toEqual([sessionOf('alice', 2, { expiresAt: at(3 * HOUR) }), sessionOf('bob')]);
     expect(before.claims[0].expiresAt).toBe(at(HOUR));
   });
 });
@@ -125,7 +103,7 @@ describe('pruneExpired', () => {
   it('drops claims and sessions whose lease ran out, a lease ending now included', () => {
     const before = stateOf(
       [claimOf('alice', 'a', { expiresAt: at(-1) }), claimOf('bob', 'b', { expiresAt: at(0) }), claimOf('carol', 'c', { expiresAt: at(1) })],
-      [sessionOf('alice', { expiresAt: at(-HOUR) }), sessionOf('carol')],
+      [sessionOf('alice', 2, { expiresAt: at(-HOUR) }), sessionOf('carol')],
     );
     const after = pruneExpired(before, NOW);
     expect(after.claims.map((c) => c.holder)).toEqual(['carol']);
