@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, cleanEnv, git, makeBareRemote, makeTemp, repoAt, runProgram, type TestRepo } from './fixture';
 
@@ -98,6 +98,30 @@ describe('claims through a coordination remote', () => {
     const check = await one.run(['check', 'docs/a.md', '--agent', 'bob']);
     expect(check.code).toBe(1);
     expect(check.stderr).toMatch(/unreachable/);
+  });
+
+  it('end with the remote unreachable changes nothing: no handoff commit, the session still open', async () => {
+    const { clones: [one] } = await clones(1);
+    const env = { AGENTSYNC_AGENT: 'alice' };
+    expect((await one.run(['start', '--goal', 'g', '--tier', '1'], { env })).code).toBe(0);
+    const head = await one.git(['rev-parse', 'HEAD']);
+    await one.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
+    const ended = await one.run(['end', '--summary', 'done'], { env });
+    expect(ended.code).toBe(2);
+    expect(ended.stderr).toMatch(/unreachable \(.*does not appear to be a git repository/);
+    expect(await one.git(['rev-parse', 'HEAD'])).toBe(head);
+    expect(readFileSync(join(one.dir, 'AgentTracker.md'), 'utf8')).not.toContain('### Handoff');
+  });
+
+  it('publishes AGENTSYNC_SKIP audit records to the remote, so CI sees them', async () => {
+    const { remote, clones: [one] } = await clones(1);
+    const hooks = makeTemp('hooks');
+    writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" hook pre-commit\n`, { mode: 0o755 });
+    await one.git(['config', 'core.hooksPath', hooks]);
+    one.write('a.txt', 'a\n');
+    await one.git(['add', 'a.txt']);
+    await one.git(['commit', '-q', '-m', 'hurry'], { AGENTSYNC_SKIP: '1', AGENTSYNC_SKIP_REASON: 'outage', AGENTSYNC_AGENT: 'bob' });
+    expect(await git(remote, ['log', '-1', '--format=%an: %s', 'refs/agentsync/audit'])).toBe('bob: skip pre-commit by bob: outage\n');
   });
 
   it('a claimer killed with SIGKILL mid-race leaves the remote valid', async () => {

@@ -98,16 +98,17 @@ export function storeOptions(ctx: Context, actor: string): StoreOptions {
 /**
  * The state, refreshed from the coordination remote when the local copy is older
  * than the freshness window (or `force`). Unreachable: the local view with a
- * warning, unless coordination.offline is "block".
+ * warning, unless coordination.offline is "block" or the caller is about to
+ * write (`allowOffline` false), which must not start what it cannot finish.
  */
-export async function readFreshState(ctx: Context, force = false): Promise<Snapshot & { offline?: string }> {
+export async function readFreshState(ctx: Context, force = false, allowOffline = true): Promise<Snapshot & { offline?: string }> {
   const remote = remoteOptions(ctx.config);
   let offline: string | undefined;
   if (remote) {
     try {
       await refreshRef(ctx.repo, remote, STATE_REF, force);
     } catch (error) {
-      if (!(error instanceof RemoteUnreachableError) || remote.offline === 'block') throw error;
+      if (!(error instanceof RemoteUnreachableError) || remote.offline === 'block' || !allowOffline) throw error;
       offline = error.message;
     }
   }

@@ -67,11 +67,18 @@ async function guarded<P = undefined>(
     const actor = resolveAgent(identity)?.agent ?? 'person';
     const head = (await tryGit(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: repo.root }))?.trim() || '(no commits)';
     const reason = env.AGENTSYNC_SKIP_REASON?.trim() || '(no reason given)';
-    await appendAudit(
-      repo,
-      actor,
-      `skip ${hook} by ${actor}: ${reason}\n\nbranch: ${identity.branch ?? '(detached)'}\nhead: ${head}\n${options.auditDetail ?? ''}`,
+    const record = `skip ${hook} by ${actor}: ${reason}\n\nbranch: ${identity.branch ?? '(detached)'}\nhead: ${head}\n${options.auditDetail ?? ''}`;
+    // Published through the coordination remote, so CI's verify sees it; an emergency must not
+    // depend on the network or on a valid config, so it falls back to this clone's record.
+    const remote = await loadConfigCached(repo.root, join(repo.commonDir, 'agentsync')).then((c) => remoteOptions(c.config), () => undefined);
+    const published = await appendAudit(repo, actor, record, remote).then(
+      () => true,
+      (error) => {
+        if (!(error instanceof RemoteUnreachableError)) throw error;
+        return false;
+      },
     );
+    if (!published) await appendAudit(repo, actor, record);
     return { findings: [], skipped: 'AGENTSYNC_SKIP', agent: actor };
   }
   // The hook's own git call overlaps the loads below: git runs hooks from the top of the worktree.

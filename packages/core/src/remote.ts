@@ -5,7 +5,7 @@
  * writer built on, so of two agents racing through the host exactly one wins.
  * No server of our own: just fetch, ls-remote and push --force-with-lease.
  */
-import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from './config/duration';
 import type { AgentSyncConfig } from './config/schema';
@@ -30,9 +30,21 @@ export function remoteOptions(config: AgentSyncConfig): RemoteOptions | undefine
 /** The remote could not be reached (or refused us for a reason other than a lost race). */
 export class RemoteUnreachableError extends EnvironmentError {}
 
+/** What git said, in a line: its fatal and error lines, without their prefixes. */
+function gitReason(error: unknown): string {
+  if (!(error instanceof GitError)) return String(error);
+  if (error.timedOut) return `no answer within ${NETWORK_TIMEOUT_MS / 1000} s`;
+  const lines = error.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+  const said = lines.filter((line) => /^(fatal|error):/.test(line)).map((line) => line.replace(/^(fatal|error):\s*/, ''));
+  return (said.length ? said : lines).slice(0, 2).join('; ') || `git exited ${error.exitCode}`;
+}
+
 function unreachable(remote: string, error: unknown): RemoteUnreachableError {
-  const detail = error instanceof GitError ? (error.timedOut ? 'timed out' : error.stderr.trim().split('\n').pop()) : String(error);
-  return new RemoteUnreachableError(`The coordination remote "${remote}" is unreachable: ${detail}`, {
+  return unreachableBecause(remote, gitReason(error));
+}
+
+function unreachableBecause(remote: string, reason: string): RemoteUnreachableError {
+  return new RemoteUnreachableError(`The coordination remote "${remote}" is unreachable (${reason}).`, {
     where: `coordination.remote = ${remote}`,
     hint: `Check the network and \`git remote get-url ${remote}\`; nothing was changed. Hooks fall back to the last fetched view unless coordination.offline is "block".`,
   });
@@ -40,19 +52,21 @@ function unreachable(remote: string, error: unknown): RemoteUnreachableError {
 
 const stampFile = (repo: Repo, remote: string) => join(repo.commonDir, 'agentsync', `fetched-${remote.replace(/[^\w.-]/g, '_')}`);
 
-function markFetched(repo: Repo, remote: string): void {
+/** Records when the remote was last asked, and why it failed if it did (empty: it answered). */
+function markFetched(repo: Repo, remote: string, failure = ''): void {
   const file = stampFile(repo, remote);
   mkdirSync(join(repo.commonDir, 'agentsync'), { recursive: true });
-  writeFileSync(file, '');
+  writeFileSync(file, failure);
   const now = new Date();
   utimesSync(file, now, now);
 }
 
-function fetchedAgoMs(repo: Repo, remote: string): number {
+function lastFetch(repo: Repo, remote: string): { agoMs: number; failure: string } {
   try {
-    return Date.now() - statSync(stampFile(repo, remote)).mtimeMs;
+    const file = stampFile(repo, remote);
+    return { agoMs: Date.now() - statSync(file).mtimeMs, failure: readFileSync(file, 'utf8') };
   } catch {
-    return Number.POSITIVE_INFINITY;
+    return { agoMs: Number.POSITIVE_INFINITY, failure: '' };
   }
 }
 
@@ -78,15 +92,26 @@ export async function pullRef(repo: Repo, remote: string, ref: string): Promise<
       }
       // Another process of this clone is updating the same local ref: it brings the same objects.
       const busy = error instanceof GitError && /cannot lock ref|\.lock/.test(error.stderr);
-      if (!busy || attempt >= 20) throw unreachable(remote, error);
+      if (!busy || attempt >= 20) {
+        markFetched(repo, remote, gitReason(error));
+        throw unreachable(remote, error);
+      }
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
     }
   }
 }
 
-/** Refreshes the local copy unless it was fetched within the freshness window (or `force`). */
+/**
+ * Refreshes the local copy unless it was fetched within the freshness window
+ * (or `force`). A failure inside the window is remembered, so a host that does
+ * not answer costs one timeout per window, not one per hook.
+ */
 export async function refreshRef(repo: Repo, options: RemoteOptions, ref: string, force = false): Promise<void> {
-  if (!force && fetchedAgoMs(repo, options.name) < options.freshnessMs) return;
+  const last = lastFetch(repo, options.name);
+  if (!force && last.agoMs < options.freshnessMs) {
+    if (last.failure) throw unreachableBecause(options.name, last.failure);
+    return;
+  }
   await pullRef(repo, options.name, ref);
 }
 

@@ -311,7 +311,8 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
   if (!summary) throw new UsageError('The handoff needs a summary.', { hint: 'Pass --summary "what was done".' });
   // Fail on a malformed tracker before anything changes.
   await readTracker(ctx.repo.root);
-  const session = activeSession((await readFreshState(ctx)).state, agent, ctx.now());
+  // The handoff ends in a store write: with an unreachable remote, fail now, before the commit.
+  const session = activeSession((await readFreshState(ctx, true, false)).state, agent, ctx.now());
   if (!session) {
     throw new UsageError(`${agent} has no active session to end.`, {
       hint: 'Start one with `agentsync start --goal … --tier N`, or write partial work with `agentsync note`.',

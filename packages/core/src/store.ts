@@ -9,7 +9,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { EnvironmentError } from './errors';
-import { git, GitError, type Repo } from './git';
+import { git, GitError, tryGit, type Repo } from './git';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
 import { emptyState, pruneExpired, type State } from './state';
 
@@ -99,9 +99,9 @@ async function commitState(repo: Repo, state: State, parent: string | undefined,
 }
 
 /** Moves `ref` from `expected` to `next`; false when another writer moved it first. */
-async function compareAndSwap(repo: Repo, ref: string, next: string, expected: string | undefined, message: string) {
+async function compareAndSwap(repo: Repo, ref: string, next: string, expected: string | undefined) {
   try {
-    await git(['update-ref', '-m', message, ref, next, expected ?? NO_COMMIT], { cwd: repo.root });
+    await git(['update-ref', ref, next, expected ?? NO_COMMIT], { cwd: repo.root });
     return true;
   } catch (error) {
     if (error instanceof GitError) return false;
@@ -114,53 +114,74 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Full-jitter exponential backoff, capped so a crowd of writers drains in seconds. */
 const backoff = (attempt: number) => randomInt(1, Math.min(1500, 20 * 2 ** Math.min(attempt, 7)) + 2);
 
+/** One attempt's outcome: a commit to move the ref to (none: nothing to write) and the result. */
+interface Attempt<T> {
+  commit?: string;
+  result: T;
+}
+
+/**
+ * Moves `ref` by compare-and-swap until this writer wins: `build` gets the
+ * commit the ref holds now (undefined: no ref yet) and makes the next one.
+ * Locally that is `update-ref NEW OLD`; through a coordination remote, a push
+ * with a lease on what was built on, so a write counts only once the host took
+ * it. Losers retry after a jittered backoff.
+ */
+async function casLoop<T>(
+  repo: Repo,
+  ref: string,
+  options: Pick<StoreOptions, 'attempts' | 'remote'>,
+  build: (parent: string | undefined) => Promise<Attempt<T>>,
+): Promise<T> {
+  const attempts = options.attempts ?? 60;
+  const remote = options.remote?.name;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const remoteHasRef = remote ? await pullRef(repo, remote, ref) : false;
+    const parent = (await tryGit(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { cwd: repo.root }))?.trim() || undefined;
+    const { commit, result } = await build(parent);
+    if (!commit) return result;
+    if (remote) {
+      if (await pushWithLease(repo, remote, ref, commit, remoteHasRef ? parent : undefined)) {
+        // Best effort: a busy local ref catches up on the next fetch; the remote already holds the truth.
+        await git(['update-ref', ref, commit], { cwd: repo.root }).catch(() => undefined);
+        return result;
+      }
+    } else if (await compareAndSwap(repo, ref, commit, parent)) {
+      return result;
+    }
+    await sleep(backoff(attempt));
+  }
+  throw new EnvironmentError(`Could not update ${ref}: ${attempts} other writers won in a row.`, {
+    where: ref,
+    hint: `Try again; if it persists, look for a runaway process writing to the store (\`git log ${ref}\`).`,
+  });
+}
+
 /**
  * Applies `mutate` to the freshest state by compare-and-swap, retrying with
  * jittered backoff when another writer wins. Expired entries are pruned first,
  * so `mutate` sees live state only. Returns what `mutate` returned.
  */
-export async function updateState<T>(
-  repo: Repo,
-  options: StoreOptions,
-  mutate: (state: State, now: Date) => Mutation<T>,
-): Promise<T> {
-  const attempts = options.attempts ?? 60;
-  const remote = options.remote?.name;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const remoteHasState = remote ? await pullRef(repo, remote, STATE_REF) : false;
-    const snapshot = await readState(repo);
+export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: (state: State, now: Date) => Mutation<T>): Promise<T> {
+  return casLoop(repo, STATE_REF, options, async (parent) => {
+    const { state } = parent ? await readState(repo, parent) : { state: emptyState() };
     const now = options.now?.() ?? new Date();
-    const change = mutate(pruneExpired(snapshot.state, now), now);
-    if (!change.state) return change.result;
-    const commit = await commitState(repo, change.state, snapshot.commit, change.message, options.actor);
-    if (remote) {
-      // Won only once the host accepted it; the local copy then follows.
-      if (await pushWithLease(repo, remote, STATE_REF, commit, remoteHasState ? snapshot.commit : undefined)) {
-        // Best effort: a busy local ref catches up on the next fetch; the remote already holds the truth.
-        await git(['update-ref', '-m', change.message, STATE_REF, commit], { cwd: repo.root }).catch(() => undefined);
-        return change.result;
-      }
-    } else if (await compareAndSwap(repo, STATE_REF, commit, snapshot.commit, change.message)) {
-      return change.result;
-    }
-    await sleep(backoff(attempt));
-  }
-  throw new EnvironmentError(`Could not update ${STATE_REF}: ${attempts} other writers won in a row.`, {
-    where: STATE_REF,
-    hint: 'Try again; if it persists, look for a runaway process writing to the store (`git log refs/agentsync/state`).',
+    const change = mutate(pruneExpired(state, now), now);
+    if (!change.state) return { result: change.result };
+    return { commit: await commitState(repo, change.state, parent, change.message, options.actor), result: change.result };
   });
 }
 
-/** Appends one audit record (for example a hook skipped with AGENTSYNC_SKIP) to the audit ref. */
-export async function appendAudit(repo: Repo, actor: string, message: string): Promise<void> {
+/**
+ * Appends one audit record (for example a hook skipped with AGENTSYNC_SKIP) to
+ * refs/agentsync/audit, published like the state where a coordination remote
+ * is set, so CI's verify sees it.
+ */
+export async function appendAudit(repo: Repo, actor: string, message: string, remote?: RemoteOptions): Promise<void> {
   const cwd = repo.root;
   const emptyTree = (await git(['mktree'], { cwd, input: '' })).trim();
-  for (let attempt = 0; attempt < 60; attempt++) {
-    const parent = (await git(['rev-parse', '-q', '--verify', `${AUDIT_REF}^{commit}`], { cwd }).catch(() => '')).trim();
-    const commit = (
-      await git(['commit-tree', emptyTree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd, env: authorEnv(actor) })
-    ).trim();
-    if (await compareAndSwap(repo, AUDIT_REF, commit, parent || undefined, 'agentsync audit')) return;
-    await sleep(backoff(attempt));
-  }
+  await casLoop(repo, AUDIT_REF, { remote }, async (parent) => ({
+    commit: (await git(['commit-tree', emptyTree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd, env: authorEnv(actor) })).trim(),
+    result: undefined,
+  }));
 }
