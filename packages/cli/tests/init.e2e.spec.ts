@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CLI, git, makeBareRemote, makeRepo, makeTemp, runProgram, type TestRepo } from './fixture';
 import { json, run } from './e2e';
+import { MERGE_DRIVER_COMMAND } from '@agentsync/core/merge-driver';
 import { installHusky } from './husky';
 
 /** Every file outside .git, with its bytes and mode. */
@@ -140,7 +141,7 @@ describe('agentsync init: merge driver and CI workflow', () => {
   it('registers the tracker merge driver in the clone', async () => {
     const repo = await makeRepo({ config: null });
     expect((await run(repo.dir, ['init'])).code).toBe(0);
-    expect(await repo.git(['config', 'merge.agentsync-tracker.driver'])).toBe('node_modules/.bin/agentsync merge-tracker %O %A %B\n');
+    expect(await repo.git(['config', 'merge.agentsync-tracker.driver'])).toBe(`${MERGE_DRIVER_COMMAND}\n`);
     expect(readFileSync(join(repo.dir, '.gitattributes'), 'utf8')).toContain('AgentTracker.md merge=agentsync-tracker');
   });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, makeRepo, type TestRepo } from './fixture';
+import { MERGE_DRIVER_COMMAND } from '@agentsync/core/merge-driver';
 
 /** A repo with the tracker, the merge driver wired to the built CLI, and .gitattributes. */
 async function trackerRepo(): Promise<TestRepo> {
@@ -32,8 +33,23 @@ describe('agentsync merge-tracker as git merge driver', () => {
     expect((await repo.run(['setup'])).code).toBe(0);
     expect((await repo.run(['setup'])).code).toBe(0);
     expect((await repo.git(['config', '--get-all', 'merge.agentsync-tracker.driver'])).trim()).toBe(
-      'node_modules/.bin/agentsync merge-tracker %O %A %B',
+      MERGE_DRIVER_COMMAND,
     );
+  });
+
+  it('falls back to git\'s line merge in a worktree without the binary: a conflict, never a lost entry', async () => {
+    const repo = await makeRepo();
+    await repo.run(['init']);
+    await repo.git(['add', '-A']);
+    await repo.git(['commit', '-q', '-m', 'tracker']);
+    // init registered the default driver; this repo has no node_modules/.bin/agentsync.
+    await branchWithNotes(repo, 'alice/a', 'alice', ['alice only']);
+    await branchWithNotes(repo, 'bob/b', 'bob', ['bob only']);
+    await expect(repo.git(['merge', '-q', '--no-edit', 'alice/a'])).rejects.toThrow();
+    const text = tracker(repo);
+    expect(text).toMatch(/^<<<<<<< /m);
+    expect(text).toContain('alice only');
+    expect(text).toContain('bob only');
   });
 
   it('merges two branches that both added notes and handoffs, with no conflict and every entry kept', async () => {

@@ -133,11 +133,3 @@ export async function commitsPaths(repo: Repo, commits: readonly string[]): Prom
   }
   return result;
 }
-
-/** What `commit` (any revision) changed (see {@link commitsPaths}, which reads only full ids). */
-export async function commitPaths(repo: Repo, commit: string): Promise<PathChange[]> {
-  const sha = OBJECT_ID.test(commit)
-    ? commit
-    : (await git(['rev-parse', '--verify', '--end-of-options', `${commit}^{commit}`], { cwd: repo.root })).trim();
-  return (await commitsPaths(repo, [sha])).get(sha) ?? [];
-}

@@ -11,7 +11,14 @@ import { TrackerError } from './errors';
 import { mergeTrackers, type TextMerge } from './tracker/merge';
 
 export const MERGE_DRIVER = 'agentsync-tracker';
-export const MERGE_DRIVER_COMMAND = 'node_modules/.bin/agentsync merge-tracker %O %A %B';
+/**
+ * What git runs (through sh, from the worktree's top). Git config is shared by
+ * every worktree of a clone, and a worktree may have no install: then git's own
+ * line merge runs, so the other side's entries show as a conflict, never vanish.
+ */
+export const MERGE_DRIVER_COMMAND =
+  'if [ -x node_modules/.bin/agentsync ]; then node_modules/.bin/agentsync merge-tracker %O %A %B; ' +
+  'else git merge-file -L ours -L base -L theirs %A %O %B; fi';
 
 /** `git merge-file` on three texts: the merged text and how many conflict hunks it has. */
 function gitMergeText(cwd: string): TextMerge {

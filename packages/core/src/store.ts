@@ -16,7 +16,6 @@ import { emptyState, pruneExpired, type State } from './state';
 export const STATE_REF = 'refs/agentsync/state';
 export const AUDIT_REF = 'refs/agentsync/audit';
 const STATE_FILE = 'state.json';
-const NO_COMMIT = '0'.repeat(40);
 
 /** The state and the commit it was read from (undefined before the first write). */
 export interface Snapshot {
@@ -75,7 +74,8 @@ function corrupt(ref: string, why: string): EnvironmentError {
   });
 }
 
-function parseState(text: string, ref: string): State {
+/** Parses a store commit's state.json; a corrupt one is an EnvironmentError naming the ref. */
+export function parseState(text: string, ref: string): State {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -101,13 +101,17 @@ async function commitState(repo: Repo, state: State, parent: string | undefined,
 /** Moves `ref` from `expected` to `next`; false when another writer moved it first. */
 async function compareAndSwap(repo: Repo, ref: string, next: string, expected: string | undefined) {
   try {
-    await git(['update-ref', ref, next, expected ?? NO_COMMIT], { cwd: repo.root });
+    // An empty old value means "must not exist yet", whatever the repository's hash length.
+    await git(['update-ref', ref, next, expected ?? ''], { cwd: repo.root });
     return true;
   } catch (error) {
-    if (error instanceof GitError) return false;
+    if (error instanceof GitError && LOST_RACE.test(error.stderr)) return false;
     throw error;
   }
 }
+
+/** What update-ref says when another writer moved (or is moving) the ref first. */
+const LOST_RACE = /cannot lock ref|but expected|reference already exists|is at [0-9a-f]+ but/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -180,7 +184,8 @@ export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: 
 export async function appendAudit(repo: Repo, actor: string, message: string, remote?: RemoteOptions): Promise<void> {
   const cwd = repo.root;
   const emptyTree = (await git(['mktree'], { cwd, input: '' })).trim();
-  await casLoop(repo, AUDIT_REF, { remote }, async (parent) => ({
+  // A few attempts only: an emergency skip must not wait long on anyone.
+  await casLoop(repo, AUDIT_REF, { remote, attempts: 5 }, async (parent) => ({
     commit: (await git(['commit-tree', emptyTree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd, env: authorEnv(actor) })).trim(),
     result: undefined,
   }));

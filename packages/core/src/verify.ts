@@ -5,12 +5,12 @@
  * hooks are caught before they merge.
  */
 import type { AgentSyncConfig } from './config/schema';
-import { commitPaths } from './changes';
+import { commitsPaths } from './changes';
 import { UsageError } from './errors';
 import { git, GitError, type Repo } from './git';
 import { claimFindings, gateFindings, type Finding } from './policy';
 import { emptyState, type State } from './state';
-import { AUDIT_REF, STATE_REF } from './store';
+import { AUDIT_REF, parseState, STATE_REF } from './store';
 
 export interface CommitVerdict {
   commit: string;
@@ -42,7 +42,7 @@ const RECORD = '\x1e';
 async function rangeCommits(repo: Repo, range: string): Promise<CommitInfo[]> {
   let out: string;
   try {
-    out = await git(['log', '--reverse', `--format=%H${FIELD}%ct${FIELD}%s${FIELD}%(trailers:only,unfold)${RECORD}`, range, '--'], {
+    out = await git(['log', '--reverse', `--format=%H${FIELD}%ct${FIELD}%s${FIELD}%(trailers:only,unfold)${RECORD}`, '--end-of-options', range, '--'], {
       cwd: repo.root,
     });
   } catch (error) {
@@ -90,7 +90,7 @@ async function statesAt(repo: Repo, commits: string[]): Promise<Map<string, Stat
     rest = rest.subarray(headerEnd + 1);
     if (header.endsWith(' missing')) continue;
     const size = Number(header.split(' ')[2]);
-    states.set(commit, JSON.parse(rest.subarray(0, size).toString('utf8')) as State);
+    states.set(commit, parseState(rest.subarray(0, size).toString('utf8'), `${STATE_REF} at ${commit}`));
     rest = rest.subarray(size + 1);
   }
   return states;
@@ -126,9 +126,10 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
   const inForce = commits.map((info) => storeCommitAt(history, info.time));
   const states = await statesAt(repo, [...new Set(inForce.filter((c): c is string => c !== undefined))]);
   const verdicts: CommitVerdict[] = [];
+  const changed = await commitsPaths(repo, commits.map((c) => c.sha));
   for (const [i, info] of commits.entries()) {
     const state = (inForce[i] && states.get(inForce[i])) || emptyState();
-    const paths = [...new Set((await commitPaths(repo, info.sha)).flatMap((change) => change.paths))];
+    const paths = [...new Set((changed.get(info.sha) ?? []).flatMap((change) => change.paths))];
     const agent = trailer(info, 'Agent');
     // CI cannot tell a person from an agent that skipped its hooks (and with them the
     // Agent: trailer), so an unattributed commit on someone's claim fails verify.
