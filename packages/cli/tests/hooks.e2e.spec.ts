@@ -294,6 +294,18 @@ describe.concurrent('pre-push', () => {
     expect(await gitRun(repo, ['push', '-q', 'origin', '--delete', 'claude/old'], claude)).toMatchObject({ code: 0, stderr: '' });
   });
 
+  it("judges a pushed commit as the agent its Agent: trailer names, not as whoever pushes it", async () => {
+    const repo = await hooked({}, 'claude/work', ALL_HOOKS);
+    const remote = await makeBareRemote();
+    await repo.git(['remote', 'add', 'origin', remote]);
+    expect((await run(repo.dir, ['start', '--goal', 'api', '--tier', '2', '--claim', 'src/api/**'], { env: claude })).code).toBe(0);
+    expect((await commit(repo, { 'src/api/a.ts': 'a\n' }, claude)).code).toBe(0);
+    expect(await repo.git(['log', '-1', '--format=%(trailers:key=Agent,valueonly)'])).toBe('claude\n\n');
+    // codex pushes claude's commit (after a rebase, say): claude's own claim is no conflict.
+    const pushed = await gitRun(repo, ['push', '-q', 'origin', 'HEAD:refs/heads/codex/carry'], { AGENTSYNC_AGENT: 'codex' });
+    expect(pushed).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('asks for Approved-by on gated commits made with --no-verify', async () => {
     const repo = await hooked({ gates: [{ paths: ['db/**'], risk: 'low', requires: 'approval' }] }, 'claude/work', ALL_HOOKS);
     const remote = await makeBareRemote();

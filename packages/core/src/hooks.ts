@@ -15,6 +15,7 @@ import { loadIdentityInputs, resolveAgent } from './identity';
 import { claimFindings, evaluateCommit, gateFindings, type Finding } from './policy';
 import { parseDuration } from './config/duration';
 import { activeSession, renewLeases, type State } from './state';
+import { parseTrailerLines, recordedTier, trailerValue, type Trailer } from './trailers';
 import { refreshRef, remoteOptions, RemoteUnreachableError, type RemoteOptions } from './remote';
 import { appendAudit, readState, STATE_REF, updateState } from './store';
 
@@ -177,18 +178,9 @@ async function renewIfHalfGone(ctx: HookContext): Promise<Finding[]> {
   }
 }
 
-type Trailer = { key: string; value: string };
-
-/** Parses `Key: value` trailers as git understands them. */
+/** Parses the message's trailers as git understands them. */
 async function parseTrailers(repo: Repo, message: string): Promise<Trailer[]> {
-  const out = await git(['interpret-trailers', '--parse', '--no-divider'], { cwd: repo.root, input: message });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(':'))
-    .map((line) => {
-      const colon = line.indexOf(':');
-      return { key: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() };
-    });
+  return parseTrailerLines(await git(['interpret-trailers', '--parse', '--no-divider'], { cwd: repo.root, input: message }));
 }
 
 /** Messages git will squash into another commit: they need no trailers of their own. */
@@ -285,21 +277,9 @@ async function trailersOf(repo: Repo, commits: string[]): Promise<Map<string, Tr
   const fields = out.split('\0');
   const map = new Map<string, Trailer[]>();
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    map.set(
-      fields[i].trim(),
-      fields[i + 1]
-        .split('\n')
-        .filter((line) => line.includes(':'))
-        .map((line) => ({ key: line.slice(0, line.indexOf(':')).trim(), value: line.slice(line.indexOf(':') + 1).trim() })),
-    );
+    map.set(fields[i].trim(), parseTrailerLines(fields[i + 1]));
   }
   return map;
-}
-
-/** The tier a commit's `Agent-Tier:` trailer records, if any. */
-function recordedTier(trailers: readonly Trailer[]): number | undefined {
-  const value = trailers.find((t) => t.key.toLowerCase() === 'agent-tier')?.value;
-  return value && /^[1-4]$/.test(value) ? Number(value) : undefined;
 }
 
 /**
@@ -321,14 +301,14 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
     async (ctx) => {
       const commits = [...new Set((await Promise.all(updates.map((u) => pushedCommits(repo, u)))).flat())];
       if (commits.length === 0) return [];
-      const [paths, trailers] = await Promise.all([
-        commitsPaths(repo, commits),
-        ctx.config.gates.length > 0 ? trailersOf(repo, commits) : undefined,
-      ]);
+      const [paths, trailers] = await Promise.all([commitsPaths(repo, commits), trailersOf(repo, commits)]);
       const findings: Finding[] = [];
       for (const commit of commits) {
-        const own = trailers?.get(commit) ?? [];
-        const facts = { ...ctx, paths: uniquePaths(paths.get(commit) ?? []), trailers: own, tier: recordedTier(own) };
+        const own = trailers.get(commit) ?? [];
+        // A commit made in a session is judged as its author agent (its own claims are no conflict)
+        // at the tier it was made under, whoever pushes it.
+        const agent = trailerValue(own, 'Agent') ?? ctx.agent;
+        const facts = { ...ctx, agent, paths: uniquePaths(paths.get(commit) ?? []), trailers: own, tier: recordedTier(own) };
         for (const finding of [...claimFindings(facts), ...gateFindings(facts)]) {
           findings.push({ ...finding, message: `commit ${commit.slice(0, 10)}: ${finding.message}` });
         }

@@ -6,6 +6,7 @@
 import type { AgentSyncConfig } from './config/schema';
 import { claimMatcher } from './globs';
 import { branchMatches, exampleBranch } from './branches';
+import { trailerValue } from './trailers';
 import { RISK_ORDER } from './config/constants';
 import { activeSession, blockedPaths, type State } from './state';
 
@@ -108,7 +109,7 @@ export function gateFindings(facts: CommitFacts): Finding[] {
   const findings: Finding[] = [];
   const tier = facts.tier ?? (facts.agent ? activeSession(facts.state, facts.agent, facts.now)?.tier : undefined);
   const allowed = allowedRisk(facts.config, tier);
-  const approved = facts.trailers?.some((t) => t.key.toLowerCase() === 'approved-by' && t.value.trim() !== '');
+  const approved = trailerValue(facts.trailers, 'Approved-by') !== undefined;
   for (const gate of facts.config.gates) {
     const matchers = gate.paths.map(claimMatcher);
     const touched = facts.paths.filter((p) => matchers.some((m) => m(p)));

@@ -11,6 +11,7 @@ import { git, GitError, type Repo } from './git';
 import { claimFindings, gateFindings, type Finding } from './policy';
 import { emptyState, type State } from './state';
 import { AUDIT_REF, parseState, STATE_REF } from './store';
+import { parseTrailerLines, recordedTier, trailerValue, type Trailer } from './trailers';
 
 export interface CommitVerdict {
   commit: string;
@@ -32,7 +33,7 @@ interface CommitInfo {
   sha: string;
   time: number;
   subject: string;
-  trailers: Array<{ key: string; value: string }>;
+  trailers: Trailer[];
 }
 
 const FIELD = '\x1f';
@@ -61,10 +62,7 @@ async function rangeCommits(repo: Repo, range: string): Promise<CommitInfo[]> {
         sha,
         time: Number(time) * 1000,
         subject,
-        trailers: trailers
-          .split('\n')
-          .filter((line) => line.includes(':'))
-          .map((line) => ({ key: line.slice(0, line.indexOf(':')).trim(), value: line.slice(line.indexOf(':') + 1).trim() })),
+        trailers: parseTrailerLines(trailers),
       };
     });
 }
@@ -117,7 +115,6 @@ async function auditRecords(repo: Repo, since: number, until: number) {
     .map(({ time, actor, message }) => ({ at: new Date(time).toISOString(), actor, message }));
 }
 
-const trailer = (info: CommitInfo, key: string) => info.trailers.find((t) => t.key.toLowerCase() === key.toLowerCase())?.value;
 
 /** Re-checks every commit in `range` as the hooks would have when it was made. */
 export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: string): Promise<VerifyReport> {
@@ -130,13 +127,13 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
   for (const [i, info] of commits.entries()) {
     const state = (inForce[i] && states.get(inForce[i])) || emptyState();
     const paths = [...new Set((changed.get(info.sha) ?? []).flatMap((change) => change.paths))];
-    const agent = trailer(info, 'Agent');
+    const agent = trailerValue(info.trailers, 'Agent');
     // CI cannot tell a person from an agent that skipped its hooks (and with them the
     // Agent: trailer), so an unattributed commit on someone's claim fails verify.
     const strict = { ...config, claims: { ...config.claims, blockHumans: true } };
-    const facts = { config: strict, state, now: new Date(info.time), agent, paths, trailers: info.trailers };
+    const facts = { config: strict, state, now: new Date(info.time), agent, paths, trailers: info.trailers, tier: recordedTier(info.trailers) };
     const findings = [...claimFindings(facts), ...gateFindings(facts)];
-    if (config.sessions.required && agent && !trailer(info, 'Agent-Session')) {
+    if (config.sessions.required && agent && !trailerValue(info.trailers, 'Agent-Session')) {
       findings.push({
         level: 'block',
         rule: 'sessions',
