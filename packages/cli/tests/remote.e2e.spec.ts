@@ -122,6 +122,16 @@ describe('claims through a coordination remote', () => {
     await one.git(['add', 'a.txt']);
     await one.git(['commit', '-q', '-m', 'hurry'], { AGENTSYNC_SKIP: '1', AGENTSYNC_SKIP_REASON: 'outage', AGENTSYNC_AGENT: 'bob' });
     expect(await git(remote, ['log', '-1', '--format=%an: %s', 'refs/agentsync/audit'])).toBe('bob: skip pre-commit by bob: outage\n');
+
+    // With the host down the skip still works, recorded in this clone apart from the fetched audit ref.
+    await one.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
+    one.write('b.txt', 'b\n');
+    await one.git(['add', 'b.txt']);
+    await one.git(['commit', '-q', '-m', 'hurry again'], { AGENTSYNC_SKIP: '1', AGENTSYNC_SKIP_REASON: 'host down', AGENTSYNC_AGENT: 'bob' });
+    expect(await one.git(['log', '-1', '--format=%s', 'refs/agentsync/audit-offline'])).toBe('skip pre-commit by bob: host down\n');
+    const verified = await one.run(['verify', '--range', 'HEAD~2..HEAD']);
+    expect(verified.stdout).toContain('bob: skip pre-commit by bob: outage');
+    expect(verified.stdout).toContain('bob: skip pre-commit by bob: host down');
   });
 
   it('a claimer killed with SIGKILL mid-race leaves the remote valid', async () => {

@@ -17,7 +17,7 @@ import { parseDuration } from './config/duration';
 import { activeSession, renewLeases, type State } from './state';
 import { parseTrailerLines, recordedTier, trailerValue, type Trailer } from './trailers';
 import { refreshRef, remoteOptions, RemoteUnreachableError, type RemoteOptions } from './remote';
-import { appendAudit, readState, STATE_REF, updateState } from './store';
+import { appendAudit, OFFLINE_AUDIT_REF, readState, STATE_REF, updateState } from './store';
 
 export type HookName = 'pre-commit' | 'commit-msg' | 'pre-push';
 
@@ -79,7 +79,7 @@ async function guarded<P = undefined>(
         return false;
       },
     );
-    if (!published) await appendAudit(repo, actor, record);
+    if (!published) await appendAudit(repo, actor, record, undefined, OFFLINE_AUDIT_REF);
     return { findings: [], skipped: 'AGENTSYNC_SKIP', agent: actor };
   }
   // The hook's own git call overlaps the loads below: git runs hooks from the top of the worktree.

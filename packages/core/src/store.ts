@@ -15,6 +15,8 @@ import { emptyState, pruneExpired, type State } from './state';
 
 export const STATE_REF = 'refs/agentsync/state';
 export const AUDIT_REF = 'refs/agentsync/audit';
+/** Audit records made while the coordination remote was unreachable: kept apart, since fetching the audit ref replaces it. */
+export const OFFLINE_AUDIT_REF = 'refs/agentsync/audit-offline';
 const STATE_FILE = 'state.json';
 
 /** The state and the commit it was read from (undefined before the first write). */
@@ -181,11 +183,17 @@ export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: 
  * refs/agentsync/audit, published like the state where a coordination remote
  * is set, so CI's verify sees it.
  */
-export async function appendAudit(repo: Repo, actor: string, message: string, remote?: RemoteOptions): Promise<void> {
+export async function appendAudit(
+  repo: Repo,
+  actor: string,
+  message: string,
+  remote?: RemoteOptions,
+  ref: typeof AUDIT_REF | typeof OFFLINE_AUDIT_REF = AUDIT_REF,
+): Promise<void> {
   const cwd = repo.root;
   const emptyTree = (await git(['mktree'], { cwd, input: '' })).trim();
   // A few attempts only: an emergency skip must not wait long on anyone.
-  await casLoop(repo, AUDIT_REF, { remote, attempts: 5 }, async (parent) => ({
+  await casLoop(repo, ref, { remote, attempts: 5 }, async (parent) => ({
     commit: (await git(['commit-tree', emptyTree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd, env: authorEnv(actor) })).trim(),
     result: undefined,
   }));

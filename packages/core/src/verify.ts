@@ -10,7 +10,7 @@ import { UsageError } from './errors';
 import { git, GitError, type Repo } from './git';
 import { claimFindings, gateFindings, type Finding } from './policy';
 import { emptyState, type State } from './state';
-import { AUDIT_REF, parseState, STATE_REF } from './store';
+import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from './store';
 import { parseTrailerLines, recordedTier, trailerValue, type Trailer } from './trailers';
 
 export interface CommitVerdict {
@@ -102,7 +102,8 @@ function storeCommitAt(history: Array<{ commit: string; time: number }>, time: n
 }
 
 async function auditRecords(repo: Repo, since: number, until: number) {
-  const out = await git(['log', `--format=%ct${FIELD}%an${FIELD}%B${RECORD}`, AUDIT_REF, '--'], { cwd: repo.root }).catch(() => '');
+  const refs = [AUDIT_REF, OFFLINE_AUDIT_REF];
+  const out = await git(['log', '--ignore-missing', `--format=%ct${FIELD}%an${FIELD}%B${RECORD}`, ...refs, '--'], { cwd: repo.root }).catch(() => '');
   return out
     .split(RECORD)
     .map((r) => r.replace(/^\n/, ''))
