@@ -6,7 +6,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { AgentSyncConfig } from './config/schema';
 import { UsageError } from './errors';
 import { openRepo, type Repo } from './git';
-import { resolveAgentIn } from './identity';
+import { requireAgentIn, resolveAgentIn } from './identity';
 import { parseDuration } from './config/duration';
 import { loadConfigCached } from './config/cached';
 import { refreshRef, remoteOptions, RemoteUnreachableError } from './remote';
@@ -46,13 +46,7 @@ export async function findAgent(ctx: Context): Promise<string | undefined> {
 
 /** The acting agent; a clear exit-2 error naming the four ways to set one when there is none. */
 export async function requireAgent(ctx: Context): Promise<string> {
-  const agent = await findAgent(ctx);
-  if (agent) return agent;
-  throw new UsageError('No agent identity: this command acts for an agent.', {
-    hint:
-      'Set one with --agent ID, AGENTSYNC_AGENT=ID, `git config agentsync.agent ID`, or work on a branch named ID/feature ' +
-      '(Claude Code, Codex, Gemini CLI and Copilot are detected automatically).',
-  });
+  return (await requireAgentIn(ctx.repo.root, ctx.env, ctx.agentFlag)).agent;
 }
 
 /** The claim lease length from `claims.ttl`, or from an explicit `--ttl`. */

@@ -3,7 +3,7 @@
  * data, never shell) and callers that read paths ask git for NUL-separated output.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EnvironmentError } from './errors';
 
@@ -50,7 +50,9 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
         if (!error) return resolve(stdout);
         const code = typeof error.code === 'number' ? error.code : null;
         if (error.code === 'ENOENT') {
-          return reject(new EnvironmentError('git was not found on PATH.', { hint: 'Install git 2.36 or newer.' }));
+          // ENOENT from spawn means the program or the working directory is missing.
+          const missing = existsSync(options.cwd) ? 'git was not found on PATH.' : `The directory ${options.cwd} does not exist.`;
+          return reject(new EnvironmentError(missing, { hint: 'Install git 2.36 or newer, and run agentsync inside a repository.' }));
         }
         reject(new GitError(args, code, stderr || error.message, Boolean(error.killed && options.timeout), stdout));
       },

@@ -11,7 +11,6 @@ import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 import { writeAgentInstructions } from './instructions';
 import { createTrackerText } from './tracker/model';
 
-/** Read and write files by repo-relative POSIX path. */
 export interface InitOptions {
   /** Health commands to seed `health.commands` with; omitted when empty. */
   healthCommands?: Array<{ name: string; run: string }>;

@@ -3,7 +3,7 @@
  * .gitattributes): git calls it with the base, ours and theirs files and takes
  * ours as the result. Registered per clone by `agentsync setup`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, GitError, tryGit } from './git';
@@ -64,7 +64,7 @@ export async function runTrackerMergeDriver(cwd: string, basePath: string, oursP
 
 /** Registers the merge driver in this clone's git config; idempotent. Returns false outside a git repository. */
 export async function registerMergeDriver(cwd: string): Promise<boolean> {
-  if ((await tryGit(['rev-parse', '--git-dir'], { cwd })) === undefined) return false;
+  if (!existsSync(cwd) || (await tryGit(['rev-parse', '--git-dir'], { cwd })) === undefined) return false;
   await git(['config', `merge.${MERGE_DRIVER}.name`, 'AgentSync: merge AgentTracker.md entry by entry'], { cwd });
   await git(['config', `merge.${MERGE_DRIVER}.driver`, MERGE_DRIVER_COMMAND], { cwd });
   return true;

@@ -259,7 +259,7 @@ export interface Handoff {
   released: Claim[];
   health: HealthResult;
   comparison: Comparison;
-  /** The handoff commit, unless --no-commit. */
+  /** The handoff commit, unless `commit: false`. */
   commit?: string;
   /** Suggested next work for whoever comes next: all open next entries. */
   nextWork: NextEntry[];

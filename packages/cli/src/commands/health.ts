@@ -10,10 +10,10 @@ export default defineCommand({
   help: `Usage: agentsync health [--base REF] [--agent ID] [--json]
 
 Runs the health checks (health.commands, and health.targets through Nx on the
-projects affected since --base), compares them with the current session's
-baseline, and records the result. A check green in the baseline and red now is
-a regression; red in both is still red; red then green is fixed. Results are
-cached per tree: a tree already checked is not checked again.
+projects affected since --base) and compares them with the current session's
+baseline. A check green in the baseline and red now is a regression; red in
+both is still red; red then green is fixed. Passing checks are cached per
+tree: a check that passed on this tree is not run again.
 
 Exit 0 green (or nothing regressed under health.policy "regressions"),
 1 failing or regressed, 2 bad setup, 130 interrupted (Ctrl-C stops every

@@ -13,6 +13,7 @@ import {
 } from '@nx/devkit';
 import { CONFIG_FILE } from '@agentsync/core/config/constants';
 import { initRepository } from '@agentsync/core/init';
+import { registerMergeDriver } from '@agentsync/core/merge-driver';
 import { PLUGIN_NAME } from '../../utils/constants';
 import { recentChanges, suggestHotFiles } from '../../utils/hot-files';
 import { treeHost } from '../../utils/tree-host';
@@ -78,8 +79,10 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema): P
   for (const note of result.notes) logger.warn(note);
   if (!options.skipFormat) await formatFiles(tree);
   // installPackagesTask installs only when package.json changed, with the workspace's package manager.
-  return () => {
+  return async () => {
     if (!options.skipInstall) installPackagesTask(tree);
+    // The install's prepare registers the tracker's merge driver too; this covers skipInstall.
+    await registerMergeDriver(tree.root);
   };
 }
 
