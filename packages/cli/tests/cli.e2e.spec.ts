@@ -48,7 +48,7 @@ describe('agent identity', () => {
       const r = await whoami(repo, env);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('No agent identity');
-      for (const way of ['--agent ID', 'AGENTSYNC_AGENT=ID', 'git config agentsync.agent ID', 'branch named ID/feature']) {
+      for (const way of ['--agent ID', 'AGENTSYNC_AGENT=ID', 'git config agentsync.agent ID', 'a branch named `ID/feature`']) {
         expect(r.stderr).toContain(way);
       }
     }

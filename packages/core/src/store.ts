@@ -53,12 +53,12 @@ function authorEnv(actor: string): NodeJS.ProcessEnv {
   };
 }
 
-/** Reads the state at `ref` with one git call; an absent ref is the empty state. */
-export async function readState(repo: Repo, ref = STATE_REF): Promise<Snapshot> {
+/** Reads the state at `revision` (default: `ref`, which errors name) with one git call; an absent ref is the empty state. */
+export async function readState(repo: Repo, ref = STATE_REF, revision = ref): Promise<Snapshot> {
   // `info` prints the commit's header only; `contents` the blob, then a newline.
   const out = await git(['cat-file', '--batch-command'], {
     cwd: repo.root,
-    input: `info ${ref}\ncontents ${ref}:${STATE_FILE}\n`,
+    input: `info ${revision}\ncontents ${revision}:${STATE_FILE}\n`,
   });
   const firstEnd = out.indexOf('\n');
   const info = out.slice(0, firstEnd);
@@ -170,7 +170,7 @@ async function casLoop<T>(
  */
 export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: (state: State, now: Date) => Mutation<T>): Promise<T> {
   return casLoop(repo, STATE_REF, options, async (parent) => {
-    const { state } = parent ? await readState(repo, parent) : { state: emptyState() };
+    const { state } = parent ? await readState(repo, STATE_REF, parent) : { state: emptyState() };
     const now = options.now?.() ?? new Date();
     const change = mutate(pruneExpired(state, now), now);
     if (!change.state) return { result: change.result };
