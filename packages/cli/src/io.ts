@@ -2,7 +2,6 @@
  * Where a command writes, and how: plain text or JSON, colored or not.
  * Commands never touch process.stdout directly, so tests can run them in-process.
  */
-import { createColors } from 'picocolors';
 
 export interface Io {
   cwd: string;
@@ -33,7 +32,8 @@ export function processIo(): Io {
 export function colors(io: Io) {
   const { NO_COLOR, FORCE_COLOR } = io.env;
   const enabled = NO_COLOR !== undefined && NO_COLOR !== '' ? false : FORCE_COLOR !== undefined ? FORCE_COLOR !== '0' : io.isTTY;
-  return createColors(enabled);
+  // Loaded when something is printed: a hook that passes prints nothing.
+  return (require('picocolors') as typeof import('picocolors')).createColors(enabled);
 }
 
 export function printJson(io: Io, data: unknown): void {

@@ -17,10 +17,14 @@
  * (`**.ts` crosses directories in picomatch), classes spanning a `/`, and more than
  * {@link MAX_ALTERNATIVES} brace alternatives.
  */
-import picomatch = require('picomatch/posix');
+import type picomatchModule = require('picomatch/posix');
+
+/** Loaded on first use: the hooks match plain paths and `dir/**` claims, the common case, without it. */
+let loaded: typeof picomatchModule | undefined;
+const picomatch = () => (loaded ??= require('picomatch/posix') as typeof picomatchModule);
 import { UsageError } from './errors';
 
-const MATCH_OPTIONS: picomatch.PicomatchOptions = { dot: true, posix: true, literalBrackets: false, flags: 's' };
+const MATCH_OPTIONS: picomatchModule.PicomatchOptions = { dot: true, posix: true, literalBrackets: false, flags: 's' };
 const MAX_ALTERNATIVES = 64;
 /** Characters with a meaning to picomatch somewhere. */
 const SYNTAX = /[\\*?[\]{}()!+@|"]/;
@@ -43,7 +47,7 @@ export function normalizeGlob(input: string): string {
       hint: `${hint} To claim the whole repository, use \`**\`.`,
     });
   }
-  if (!isPlain(glob) && picomatch.makeRe(glob, MATCH_OPTIONS).source === '$^') {
+  if (!isPlain(glob) && picomatch().makeRe(glob, MATCH_OPTIONS).source === '$^') {
     throw new UsageError(`Claim "${input}" matches no path.`, {
       where: input,
       hint: 'Check its brackets and braces; escape a literal `[`, `{` or `*` with a backslash.',
@@ -65,7 +69,7 @@ export function claimMatcher(glob: string): (path: string) => boolean {
     const literal = unescape(glob);
     return (path) => path === literal || path.startsWith(`${literal}/`);
   }
-  const re = picomatch.makeRe(glob, MATCH_OPTIONS);
+  const re = picomatch().makeRe(glob, MATCH_OPTIONS);
   return (path) => re.test(path);
 }
 
@@ -133,7 +137,7 @@ const GLOB_CHARS = /[*?[\]{}()!+@|\\]/;
 
 function isPlain(glob: string): boolean {
   if (!GLOB_CHARS.test(glob)) return true;
-  return !glob.startsWith('!') && !picomatch.scan(glob).isGlob;
+  return !glob.startsWith('!') && !picomatch().scan(glob).isGlob;
 }
 
 function unescape(text: string): string {
@@ -147,6 +151,9 @@ function unescape(text: string): string {
  */
 function indexKey(glob: string): { base: string; whole: boolean; depth?: number; suffix: string } {
   if (isPlain(glob)) return { base: unescape(glob), whole: true, suffix: '' };
+  // `dir/**` and `**`, the common folder claims, need no parsing.
+  if (glob === '**') return { base: '', whole: true, suffix: '' };
+  if (glob.endsWith('/**') && !GLOB_CHARS.test(glob.slice(0, -3))) return { base: glob.slice(0, -3), whole: true, suffix: '' };
   const lists = segmentLists(glob);
   if (!lists) return { base: '', whole: false, suffix: '' };
   const lengths = new Set(lists.map((list) => (list.includes(GLOBSTAR) ? -1 : list.length)));
@@ -315,7 +322,7 @@ function classToken(text: string): Token {
     const code = char.codePointAt(0) as number;
     return [code - 1, code, code + 1].filter((c) => c >= 0 && c <= 0x10ffff).map((c) => String.fromCodePoint(c));
   });
-  return { kind: 'class', re: picomatch.makeRe(text, MATCH_OPTIONS), candidates: [...ASCII, ...named] };
+  return { kind: 'class', re: picomatch().makeRe(text, MATCH_OPTIONS), candidates: [...ASCII, ...named] };
 }
 
 /** Whether some single character (never `/`) is accepted by both tokens. */

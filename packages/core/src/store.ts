@@ -7,7 +7,6 @@
  * loop runs against the git host (see ./remote). `git log refs/agentsync/state`
  * is the audit trail.
  */
-import { randomInt } from 'node:crypto';
 import { EnvironmentError } from './errors';
 import { git, GitError, tryGit, type Repo } from './git';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
@@ -118,7 +117,8 @@ const LOST_RACE = /cannot lock ref|but expected|reference already exists|is at [
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Full-jitter exponential backoff, capped so a crowd of writers drains in seconds. */
-const backoff = (attempt: number) => randomInt(1, Math.min(1500, 20 * 2 ** Math.min(attempt, 7)) + 2);
+// Math.random is jitter enough here, and keeps node:crypto off the hook path.
+const backoff = (attempt: number) => 1 + Math.floor(Math.random() * (Math.min(1500, 20 * 2 ** Math.min(attempt, 7)) + 1));
 
 /** One attempt's outcome: a commit to move the ref to (none: nothing to write) and the result. */
 interface Attempt<T> {

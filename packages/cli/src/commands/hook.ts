@@ -81,6 +81,7 @@ async function runHook(hook: HookName, repo: Repo, io: Io, args: string[]): Prom
 
 /** Prints the findings; returns whether any blocks. */
 function report(hook: HookName, outcome: HookOutcome, io: Io): boolean {
+  if (outcome.findings.length === 0 && outcome.skipped !== 'AGENTSYNC_SKIP') return false;
   const c = colors(io);
   if (outcome.skipped === 'AGENTSYNC_SKIP') {
     io.err(`${c.yellow('agentsync:')} ${hook} checks skipped (AGENTSYNC_SKIP=1); recorded in refs/agentsync/audit.`);
