@@ -124,6 +124,6 @@ describe('updateState', () => {
       return addClaim(claimOf('b'))(state);
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(EnvironmentError);
-    expect((error as Error).message).toBe(`Could not update ${STATE_REF}: 2 other writers won in a row.`);
+    expect((error as Error).message).toBe(`Could not update ${STATE_REF}: other writers won 2 times in a row.`);
   });
 });

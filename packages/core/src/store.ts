@@ -34,7 +34,11 @@ export interface Mutation<T> {
 export interface StoreOptions {
   /** Who writes: the commit author. */
   actor: string;
-  /** How many times a writer that lost the race tries again. */
+  /**
+   * How many times a writer that lost the race tries again (default 60); with
+   * the default it also keeps trying for two minutes, however many attempts
+   * that takes, so a crowd of agents through one remote all get through.
+   */
   attempts?: number;
   now?: () => Date;
   /** Publish through this coordination remote: the remote decides who wins. */
@@ -140,8 +144,9 @@ async function casLoop<T>(
   build: (parent: string | undefined) => Promise<Attempt<T>>,
 ): Promise<T> {
   const attempts = options.attempts ?? 60;
+  const deadline = options.attempts === undefined ? Date.now() + 120_000 : 0;
   const remote = options.remote?.name;
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  for (let attempt = 0; attempt < attempts || Date.now() < deadline; attempt++) {
     const remoteHasRef = remote ? await pullRef(repo, remote, ref) : false;
     const parent = (await tryGit(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { cwd: repo.root }))?.trim() || undefined;
     const { commit, result } = await build(parent);
@@ -157,7 +162,7 @@ async function casLoop<T>(
     }
     await sleep(backoff(attempt));
   }
-  throw new EnvironmentError(`Could not update ${ref}: ${attempts} other writers won in a row.`, {
+  throw new EnvironmentError(`Could not update ${ref}: other writers won ${attempts} times in a row.`, {
     where: ref,
     hint: `Try again; if it persists, look for a runaway process writing to the store (\`git log ${ref}\`).`,
   });
