@@ -27,3 +27,6 @@ export * from './health';
 export * from './verify';
 export * from './merge-driver';
 export * from './ci';
+export * from './remote';
+export * from './trailers';
+export * from './doctor';
