@@ -306,6 +306,23 @@ describe.concurrent('pre-push', () => {
     expect(pushed).toMatchObject({ code: 0, stderr: '' });
   });
 
+  it('a first push to a new remote does not judge the history from before AgentSync came in', async () => {
+    const repo = await hooked(null, 'main', ALL_HOOKS);
+    // Old history: an unapproved change to a path that is gated later.
+    expect((await commit(repo, { 'db/schema.sql': 'old\n' })).code).toBe(0);
+    repo.write('.agentsync.json', JSON.stringify({ gates: [{ paths: ['db/**'], risk: 'low', requires: 'approval' }] }));
+    await repo.git(['add', '.agentsync.json']);
+    await repo.git(['commit', '-q', '-m', 'adopt agentsync']);
+    const remote = await makeBareRemote();
+    await repo.git(['remote', 'add', 'origin', remote]);
+    expect(await gitRun(repo, ['push', '-q', 'origin', 'main'])).toMatchObject({ code: 0, stderr: '' });
+    // After adoption the rule holds.
+    expect((await commit(repo, { 'db/schema.sql': 'new\n' }, {}, ['--no-verify'])).code).toBe(0);
+    const blocked = await gitRun(repo, ['push', '-q', 'origin', 'main']);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toContain('needs approval');
+  });
+
   it('asks for Approved-by on gated commits made with --no-verify', async () => {
     const repo = await hooked({ gates: [{ paths: ['db/**'], risk: 'low', requires: 'approval' }] }, 'claude/work', ALL_HOOKS);
     const remote = await makeBareRemote();

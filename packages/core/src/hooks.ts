@@ -264,8 +264,22 @@ function pushUpdates(stdin: string, env: NodeJS.ProcessEnv): PushUpdate[] {
 async function pushedCommits(repo: Repo, update: PushUpdate): Promise<string[]> {
   const cwd = repo.root;
   const known = !NO_COMMIT.test(update.remoteSha) && (await tryGit(['cat-file', '-e', `${update.remoteSha}^{commit}`], { cwd })) !== undefined;
-  const args = ['rev-list', update.localSha, ...(known ? [`^${update.remoteSha}`] : []), '--not', '--remotes'];
+  // With no remote-tracking ref at all (a first push to a new remote), the old history would count.
+  const firstPush = !known && (await git(['for-each-ref', '--count=1', 'refs/remotes'], { cwd })).trim() === '';
+  const args = ['rev-list', update.localSha, ...(known ? [`^${update.remoteSha}`] : []), ...(firstPush ? await beforeAdoption(repo, update.localSha) : []), '--not', '--remotes'];
   return (await git(args, { cwd })).split('\n').filter(Boolean);
+}
+
+/**
+ * Exclusions for the history from before `.agentsync.json` came into the
+ * branch: those commits were never made under its rules, and the first push of
+ * an old repository to a new remote must not be judged by them. (It walks the
+ * history, so only first pushes ask.)
+ */
+async function beforeAdoption(repo: Repo, tip: string): Promise<string[]> {
+  const out = await git(['log', '--format=%H', '--diff-filter=A', tip, '--', CONFIG_FILE], { cwd: repo.root });
+  const adopted = out.trim().split('\n').pop();
+  return adopted ? [`^${adopted}^@`] : [];
 }
 
 /** Commit sha to its trailers, in one git call for all of them. */
