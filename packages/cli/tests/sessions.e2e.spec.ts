@@ -128,6 +128,17 @@ describe('start, note, end', () => {
     expect(json(await run(repo.dir, ['status', '--json'])).sessions).toEqual([]);
   });
 
+  it('end --done closes the suggested next work it names', async () => {
+    const repo = await makeRepo();
+    const as = (agent: string) => ({ env: { AGENTSYNC_AGENT: agent } });
+    expect((await run(repo.dir, ['start', '--goal', 'a', '--tier', '1'], as('alice'))).code).toBe(0);
+    expect((await run(repo.dir, ['end', '--summary', 'a', '--next', 'write the docs', '--next', 'add tests', '--no-commit'], as('alice'))).code).toBe(0);
+    expect((await run(repo.dir, ['start', '--goal', 'docs', '--tier', '1'], as('bob'))).code).toBe(0);
+    expect((await run(repo.dir, ['end', '--summary', 'docs', '--done', 'write the docs', '--no-commit'], as('bob'))).code).toBe(0);
+    const next = json(await run(repo.dir, ['status', '--json'])).nextWork.map((e: { text: string }) => e.text);
+    expect(next).toEqual(['add tests']);
+  });
+
   it('end without a session exits 2 and changes nothing', async () => {
     const repo = await makeRepo();
     const r = await run(repo.dir, ['end', '--summary', 'x', '--agent', 'alice']);

@@ -20,6 +20,7 @@ import {
   newEntryId,
   readTracker,
   setClaims,
+  removeEntry,
   setSessions,
   TRACKER_FILE,
   updateTracker,
@@ -368,6 +369,9 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
       // Ending again after a failed handoff commit replaces that session's entry instead of adding a second.
       const earlier = entries(doc, 'handoff').find((e) => e.session === session.id);
       upsertEntry(doc, earlier ? { ...entry, id: earlier.id, at: earlier.at } : entry);
+      // Suggested work that this session reports done is no longer suggested.
+      const done = new Set(entry.done.map((text) => text.trim()));
+      for (const next of entries(doc, 'next').filter((e) => done.has(e.text.trim()))) removeEntry(doc, next.id);
       const open = new Set(entries(doc, 'next').map((e) => `${e.agent}\0${e.text}`));
       for (const text of entry.next.filter((t) => !open.has(`${agent}\0${t}`))) {
         addEntry(doc, { kind: 'next', id: newEntryId('next'), at, updatedAt: at, agent, text });

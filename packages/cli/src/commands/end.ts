@@ -18,7 +18,8 @@ claims, and prints the suggested next work for whoever comes next.
 
 Options:
   --summary TEXT  what was done, in a line (required)
-  --done TEXT     one thing finished, for the handoff's Done list (repeatable)
+  --done TEXT     one thing finished, for the handoff's Done list (repeatable);
+                  suggested next work with the same text is closed
   --next TEXT     suggested next work for whoever comes next (repeatable)
   --blocker TEXT  what blocks progress (repeatable)
   --failed TEXT   an approach that did not work, so nobody retries it (repeatable)
