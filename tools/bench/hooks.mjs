@@ -14,7 +14,7 @@
  *
  *   node tools/bench/hooks.mjs [--quick] [--keep]
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,6 +22,7 @@ import {
   NODE,
   ROOT,
   benchEnv,
+  hookFolder,
   isMain,
   keepTempDirs,
   liveClaim,
@@ -30,6 +31,7 @@ import {
   printResult,
   progress,
   run,
+  runGitWithHook,
   sampleInterleaved,
   writeFiles,
   writeState,
@@ -99,17 +101,11 @@ export async function runHooksBench({ quick = false } = {}) {
   run(NODE, [join(tools.husky, 'bin.js')], { cwd });
   writeFiles(cwd, { '.husky/pre-commit': 'lint-staged\n' });
   // Plain hook folders for the other variants, outside what git tracks.
-  const hooksDir = (name, body) => {
-    const dir = join(cwd, '.bench-hooks', name);
-    mkdirSync(dir, { recursive: true });
-    if (body) writeFileSync(join(dir, 'pre-commit'), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-    return dir;
-  };
   const hookPaths = {
-    bare: hooksDir('none'),
-    node: hooksDir('node', `exec "${NODE}" -e 0`),
+    bare: hookFolder(cwd, 'none'),
+    node: hookFolder(cwd, 'node', { 'pre-commit': `exec "${NODE}" -e 0` }),
     husky: join(cwd, '.husky/_'),
-    agentsync: hooksDir('agentsync', `exec "${NODE}" "${CLI}" hook pre-commit "$@"`),
+    agentsync: hookFolder(cwd, 'agentsync', { 'pre-commit': `exec "${NODE}" "${CLI}" hook pre-commit "$@"` }),
   };
   repo.git(['add', '-A']);
   repo.git(['-c', `core.hooksPath=${hookPaths.bare}`, 'commit', '-q', '-m', 'husky']);
@@ -193,14 +189,9 @@ export async function runHooksBench({ quick = false } = {}) {
  * path another agent holds.
  */
 function sanityChecks({ repo, env, hookPaths, stageChange, commit, cacheFile }) {
-  // To a file: on stderr the trace would garble what lint-staged reads from git.
-  const traceFile = join(repo.dir, '.bench-hooks/trace.log');
   for (const name of ['node', 'husky', 'agentsync']) {
     stageChange();
-    rmSync(traceFile, { force: true });
-    const { stdout, stderr } = run('git', commit(hookPaths[name]), { cwd: repo.dir, env: { ...env, GIT_TRACE: traceFile } });
-    const trace = readFileSync(traceFile, 'utf8');
-    if (!trace.includes(`${hookPaths[name]}/pre-commit`)) throw new Error(`hooks: git did not run the ${name} pre-commit hook\n${trace}`);
+    const { stdout, stderr } = runGitWithHook(commit(hookPaths[name]), `${hookPaths[name]}/pre-commit`, { cwd: repo.dir, env });
     // A passing AgentSync hook is silent: a warning would mean the fixture measures a different path.
     if (name === 'agentsync' && `${stdout}${stderr}`.trim()) throw new Error(`hooks: agentsync pre-commit was not silent\n${stdout}${stderr}`);
     if (name === 'husky' && !`${stdout}${stderr}`.includes('[COMPLETED] true')) throw new Error(`hooks: lint-staged did not run its task\n${stdout}${stderr}`);

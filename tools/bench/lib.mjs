@@ -5,8 +5,8 @@
  *
  * Only Node built-ins: the benchmarks add no dependency to the workspace.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'packages/cli/bin/agentsync.js');
 export const CORE_DIST = join(ROOT, 'packages/core/dist');
 export const NODE = process.execPath;
+/** The preload profile-hook.mjs and the breakdowns use: it records requires and git calls. */
+export const TRACE = join(ROOT, 'tools/bench/trace.cjs');
 
 /** `--quick` asks for fewer runs; `--keep` leaves the temp directories for inspection. */
 export function parseFlags(argv = process.argv.slice(2)) {
@@ -108,6 +110,37 @@ export function sampleInterleaved(variants, { runs, warmup = 1 } = {}) {
   );
 }
 
+/**
+ * Starts every job at once (each { cmd, args, cwd?, env? }) and waits for all
+ * of them: a crowd, not a sample. Returns the wall time from the first start to
+ * the last exit and, per job, its exit code, its own time to exit and its stderr.
+ * `onTick(done, elapsedMs)` is called every `tickMs` while it runs.
+ */
+export function spawnAll(jobs, { onTick, tickMs = 10_000 } = {}) {
+  const start = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - start) / 1e6;
+  let done = 0;
+  const timer = onTick ? setInterval(() => onTick(done, elapsed()), tickMs) : undefined;
+  const one = (job) =>
+    new Promise((resolvePromise) => {
+      const child = spawn(job.cmd, job.args, { cwd: job.cwd, env: job.env ?? benchEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (text) => {
+        stderr = (stderr + text).slice(-4000);
+      });
+      const finish = (code, error) => {
+        done++;
+        resolvePromise({ code, ms: elapsed(), stderr: error ? String(error) : stderr });
+      };
+      child.once('error', (error) => finish(null, error));
+      child.once('close', (code) => finish(code));
+    });
+  return Promise.all(jobs.map(one)).then((results) => {
+    if (timer) clearInterval(timer);
+    return { wallMs: elapsed(), results };
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Throwaway repositories
 
@@ -154,6 +187,53 @@ export function makeRepo(prefix, { files = {}, branch = 'main' } = {}) {
   return { dir, git };
 }
 
+/** A bare repository that `repo` gets as `origin`, with `repo`'s branch pushed to it. Returns { dir, git }. */
+export function addBareRemote(repo, prefix, { branch = 'main' } = {}) {
+  const dir = tempDir(`${prefix}-remote`);
+  const git = (args, options = {}) => run('git', args, { cwd: dir, ...options }).stdout;
+  git(['init', '-q', '--bare', '-b', branch]);
+  repo.git(['remote', 'add', 'origin', dir]);
+  repo.git(['push', '-q', '--no-verify', 'origin', `HEAD:refs/heads/${branch}`]);
+  return { dir, git };
+}
+
+/** A clone of `remoteDir` (its default branch checked out). Returns { dir, git }. */
+export function cloneRepo(remoteDir, prefix) {
+  const dir = tempDir(prefix);
+  run('git', ['clone', '-q', remoteDir, dir]);
+  return { dir, git: (args, options = {}) => run('git', args, { cwd: dir, ...options }).stdout };
+}
+
+let scratch;
+/** A fresh path in a temp folder of this run, for trace output and the like. */
+export function scratchFile(name) {
+  scratch ??= { dir: tempDir('scratch'), n: 0 };
+  return join(scratch.dir, `${scratch.n++}-${name}`);
+}
+
+/**
+ * A folder for `core.hooksPath` holding the given hooks (name -> shell body),
+ * under `root`/.bench-hooks/`name`; no hooks makes the folder of a bare run.
+ */
+export function hookFolder(root, name, hooks = {}) {
+  const dir = join(root, '.bench-hooks', name);
+  mkdirSync(dir, { recursive: true });
+  for (const [hook, body] of Object.entries(hooks)) writeFileSync(join(dir, hook), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return dir;
+}
+
+/**
+ * Runs a git command and throws unless git ran `hookFile` (GIT_TRACE, to a file:
+ * on stderr it would garble what a hook reads from git). Returns the run's result.
+ */
+export function runGitWithHook(args, hookFile, { cwd, env = benchEnv(), expect } = {}) {
+  const traceFile = scratchFile('git-trace.log');
+  const result = run('git', args, { cwd, env: { ...env, GIT_TRACE: traceFile }, expect });
+  const trace = readFileSync(traceFile, 'utf8');
+  if (!trace.includes(hookFile)) throw new Error(`git ${args[0] === '-c' ? args[2] : args[0]} did not run ${hookFile}\n${trace}`);
+  return result;
+}
+
 // ---------------------------------------------------------------------------
 // The coordination state, written directly (see packages/core/src/store.ts)
 
@@ -181,6 +261,69 @@ export function writeState(repo, claims, sessions = []) {
   const commit = repo.git(['commit-tree', tree, '-m', `bench: ${claims.length} claims`]).trim();
   repo.git(['update-ref', STATE_REF, commit]);
   return commit;
+}
+
+// ---------------------------------------------------------------------------
+// Where a process's time goes (trace.cjs)
+
+/**
+ * Runs a command whose Node process preloads trace.cjs (`node -r TRACE …`, or a
+ * git command whose hook does: git passes the environment on) and returns the
+ * wall time and the trace: { ms, bootstrap, events }.
+ */
+export function tracedRun(cmd, args, { cwd, env = benchEnv(), expect, depth = 1 } = {}) {
+  const out = scratchFile('trace.json');
+  const { ms } = timeRun(cmd, args, { cwd, env: { ...env, TRACE_OUT: out, TRACE_DEPTH: String(depth) }, expect });
+  return { ms, ...JSON.parse(readFileSync(out, 'utf8')) };
+}
+
+/** Total length of the union of [start, end] intervals. */
+function coveredMs(intervals) {
+  let total = 0;
+  let reach = -Infinity;
+  for (const [start, end] of [...intervals].sort((a, b) => a[0] - b[0])) {
+    if (end > reach) {
+      total += end - Math.max(start, reach);
+      reach = end;
+    }
+  }
+  return total;
+}
+
+export const BREAKDOWN_HEADERS = ['part', 'calls', 'median ms'];
+
+/**
+ * Medians over traced runs of one process: Node's own start, its git calls by
+ * subcommand (calls and their summed time), the time no git call was running
+ * (requires, config, the logic) and the whole, up to exit. Returns { rows,
+ * gitCalls, calls: Map subcommand -> median calls per run }.
+ */
+export function traceBreakdown(traces) {
+  const runs = traces.map(({ bootstrap, events }) => {
+    const spawns = events.filter((e) => e.kind === 'spawn');
+    const subs = new Map();
+    for (const call of spawns) {
+      const sub = call.what.split(' ')[1] ?? call.what;
+      const entry = subs.get(sub) ?? { calls: 0, ms: 0, first: call.start };
+      entry.calls++;
+      entry.ms += call.ms;
+      subs.set(sub, entry);
+    }
+    const exit = events.find((e) => e.kind === 'exit')?.start ?? NaN;
+    return { bootstrap, exit, subs, calls: spawns.length, gitMs: coveredMs(spawns.map((c) => [c.start, c.start + c.ms])) };
+  });
+  const m = (pick) => median(runs.map(pick));
+  const names = [...new Set(runs.flatMap((r) => [...r.subs.keys()]))]
+    .filter((sub) => runs.filter((r) => r.subs.has(sub)).length >= runs.length / 2)
+    .sort((a, b) => m((r) => r.subs.get(a)?.first ?? Infinity) - m((r) => r.subs.get(b)?.first ?? Infinity));
+  const calls = new Map(names.map((sub) => [sub, m((r) => r.subs.get(sub)?.calls ?? 0)]));
+  const rows = [
+    ['node start (bootstrap)', '—', fmtMs(m((r) => r.bootstrap))],
+    ...names.map((sub) => [`git ${sub}`, calls.get(sub), fmtMs(m((r) => r.subs.get(sub)?.ms ?? 0))]),
+    ['JS with no git call running (requires, config, logic)', '—', fmtMs(m((r) => r.exit - r.bootstrap - r.gitMs))],
+    ['process, start to exit', m((r) => r.calls), fmtMs(m((r) => r.exit))],
+  ];
+  return { rows, gitCalls: m((r) => r.calls), calls };
 }
 
 // ---------------------------------------------------------------------------
@@ -243,7 +386,8 @@ export const GOAL_HEADERS = ['benchmark', 'median ms', 'baseline', 'baseline ms'
 export const goalRow = (g) => [g.label, fmtMs(g.subjectMs), g.baseline, fmtMs(g.baselineMs), fmtRatio(g.subjectMs / g.baselineMs), g.goal, passText(g.pass)];
 
 /**
- * Prints one benchmark's result ({ title, variants: [[label, stats]], goals, notes })
+ * Prints one benchmark's result ({ title, variants: [[label, stats]], goals,
+ * breakdown?: { title, rows }, notes })
  * as text, for a bench run on its own and for run.mjs.
  */
 export function printResult(result) {
@@ -252,6 +396,10 @@ export function printResult(result) {
   if (result.goals.length) {
     console.log('');
     console.log(textTable(GOAL_HEADERS, result.goals.map(goalRow)));
+  }
+  if (result.breakdown) {
+    console.log(`\n${result.breakdown.title}`);
+    console.log(textTable(BREAKDOWN_HEADERS, result.breakdown.rows));
   }
   for (const note of result.notes ?? []) console.log(`  note: ${note}`);
 }

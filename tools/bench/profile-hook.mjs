@@ -9,18 +9,16 @@
  *
  *   node tools/bench/profile-hook.mjs [--runs 15] [--depth 2] [--cold]
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AGENT, STAGED_FILES, othersClaims } from './hooks.mjs';
-import { CLI, NODE, benchEnv, fmtMs, makeRepo, median, run, tempDir, textTable, writeFiles, writeState } from './lib.mjs';
+import { CLI, NODE, TRACE, benchEnv, fmtMs, makeRepo, median, run, textTable, tracedRun, writeFiles, writeState } from './lib.mjs';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '15' }, depth: { type: 'string', default: '2' }, cold: { type: 'boolean', default: false } },
 });
 const runs = Number(values.runs);
-const trace = fileURLToPath(new URL('./trace.cjs', import.meta.url));
 
 const files = {};
 for (let i = 0; i < STAGED_FILES; i++) files[`src/app/file-${i}.ts`] = `export const v${i} = 0;\n`;
@@ -31,8 +29,7 @@ for (let i = 0; i < STAGED_FILES; i++) changed[`src/app/file-${i}.ts`] = `export
 writeFiles(repo.dir, changed);
 repo.git(['add', '-A']);
 
-const env = benchEnv({ AGENTSYNC_AGENT: AGENT, TRACE_DEPTH: values.depth });
-const out = join(tempDir('trace'), 'trace.json');
+const env = benchEnv({ AGENTSYNC_AGENT: AGENT });
 const cacheFile = join(repo.dir, '.git/agentsync/config-cache.json');
 run(NODE, [CLI, 'hook', 'pre-commit'], { cwd: repo.dir, env }); // warms the config cache and the page cache
 
@@ -42,10 +39,8 @@ const bootstraps = [];
 const walls = [];
 for (let i = 0; i < runs; i++) {
   if (values.cold) rmSync(cacheFile, { force: true });
-  const start = process.hrtime.bigint();
-  run(NODE, ['-r', trace, CLI, 'hook', 'pre-commit'], { cwd: repo.dir, env: { ...env, TRACE_OUT: out } });
-  walls.push(Number(process.hrtime.bigint() - start) / 1e6);
-  const { bootstrap, events } = JSON.parse(readFileSync(out, 'utf8'));
+  const { ms, bootstrap, events } = tracedRun(NODE, ['-r', TRACE, CLI, 'hook', 'pre-commit'], { cwd: repo.dir, env, depth: values.depth });
+  walls.push(ms);
   bootstraps.push(bootstrap);
   const seen = new Map();
   for (const event of events) {

@@ -13,7 +13,10 @@ import { join, relative } from 'node:path';
 import { runCheckBench } from './check.mjs';
 import { runHooksBench } from './hooks.mjs';
 import { runLoadBench } from './load.mjs';
+import { runPrepushBench } from './prepush.mjs';
+import { runRemoteBench } from './remote.mjs';
 import {
+  BREAKDOWN_HEADERS,
   CLI,
   CORE_DIST,
   GOAL_HEADERS,
@@ -58,7 +61,7 @@ const machine = machineInfo();
 progress(`bench: node ${machine.node}, git ${machine.git}, ${machine.cores} × ${machine.cpu}, load ${machine.load}${flags.quick ? ' (--quick)' : ''}`);
 if (Number(machine.load) > machine.cores) progress(`bench: the load average (${machine.load}) exceeds the ${machine.cores} cores: expect noisy figures`);
 const results = [];
-for (const bench of [runCheckBench, runHooksBench, runLoadBench]) {
+for (const bench of [runCheckBench, runHooksBench, runLoadBench, runPrepushBench, runRemoteBench]) {
   const result = await bench(flags);
   printResult(result);
   results.push(result);
@@ -87,7 +90,7 @@ described here, on this machine:
 | cpu | ${machine.cpu} |
 | cores | ${machine.cores} |
 | memory | ${machine.memory} |
-| load average (1 min) | ${machine.load} at the start, ${loadAtEnd} at the end (a figure above ${machine.cores} means other work competed for the cores) |
+| load average (1 min) | ${machine.load} at the start (a figure above ${machine.cores} means other work competed for the cores), ${loadAtEnd} at the end (raised by remote.mjs's crowd of claim processes, which runs last) |
 | runs | ${flags.quick ? '--quick (fewer runs per variant)' : 'full'}; the whole run took ${seconds.toFixed(0)} s |
 
 ## Method
@@ -98,19 +101,27 @@ described here, on this machine:
   \`packages/cli/dist\` through \`bin/agentsync.js\`.
 - **Baselines in the same run.** Each subject is compared with a baseline measured
   in the same run, on the same repository: \`node -e 0\` (the floor for anything
-  written in Node), a bare \`git update-ref\` (one git call), a commit with no hook.
+  written in Node), a bare \`git update-ref\` (one git call), a commit or a push
+  with no hook, a plain \`git push\` to the same remote.
   Ratios are subject median ÷ baseline median from that run, so they compare
   across machines better than the raw milliseconds.
 - **Interleaved.** Every round runs each variant once, the order rotated from round
   to round, so drift (CPU frequency, page cache, other load) spreads over all
   variants instead of biasing one. One untimed warm-up round comes first.
 - **Medians** over the rounds (min and max shown for spread); \`--quick\` takes fewer
-  rounds. Work that sets a sample up (staging a change, resetting the state ref,
-  removing the config cache) runs untimed just before it.
+  rounds. Work that sets a sample up (staging a change, making the commit to push,
+  resetting the state ref, removing the config cache) runs untimed just before it.
+- **A crowd runs once.** The many-agents run of \`remote.mjs\` starts every process
+  at once and is not repeated or interleaved (with \`--quick\`, 50 agents instead of
+  200): its figure is one wall time, with each agent's own time to its answer beside it.
+- **Where the time goes.** Where a table says so, a few extra runs preload
+  \`tools/bench/trace.cjs\` (which records each git call and Node's start) and show
+  the medians by part; those runs are not among the timed samples.
 - **Fixtures** are throwaway repositories in the temp folder with git's system and
   global config switched off. The 1,000 and 200 claims are written straight into
   \`refs/agentsync/state\` (\`hash-object\`, \`mktree\`, \`commit-tree\`, \`update-ref\`),
-  as the store would hold them. lint-staged 16 (and husky 9 when the workspace has
+  as the store would hold them. Remotes are bare repositories in the temp folder
+  (\`git init --bare\`), reached over git's local transport: no network latency. lint-staged 16 (and husky 9 when the workspace has
   none) is installed once into a temp folder, never into the workspace.
 - **It reports, never asserts**: a missed goal shows FAIL here and the run still exits 0.
 
@@ -125,7 +136,7 @@ ${results
 ${markdownTable(VARIANT_HEADERS, r.variants.map(([label, stats]) => variantRow(label, stats)))}
 
 ${markdownTable(GOAL_HEADERS, r.goals.map(goalRow))}
-
+${r.breakdown ? `\n${r.breakdown.title}\n\n${markdownTable(BREAKDOWN_HEADERS, r.breakdown.rows)}\n` : ''}
 ${(r.notes ?? []).map((n) => `- ${n}`).join('\n')}
 `,
   )
@@ -144,6 +155,21 @@ ${(r.notes ?? []).map((n) => `- ${n}`).join('\n')}
   modules the pre-commit hook loads, which is why the hooks read the config from
   \`.git/agentsync/config-cache.json\` (keyed by the file's hash) and load zod only
   when \`.agentsync.json\` changed.
+- \`tools/bench/prepush.mjs\` (issue "Health"): \`git push\` of a commit whose tree already
+  passed the health checks, to a bare remote, with no hook, a \`node -e 0\` hook that
+  reads git's stdin, and \`agentsync hook pre-push\` (the cache hits, nothing runs).
+  Goal: AgentSync adds at most 2 × what the \`node -e 0\` hook adds.
+- \`tools/bench/remote.mjs\` (issue "Across machines"): (a) one \`agentsync claim\` with
+  \`coordination.remote\` set, beside one plain \`git push\` to the same bare remote and
+  \`node -e 0\`; goal: at most 2 × the push. (b) 200 agents (50 with \`--quick\`) claiming
+  distinct globs at once from 4 clones; goal: none lost, all present in the remote's
+  state afterwards. The remote is a single compare-and-swap register (a push with a
+  lease): of n writers racing, one wins per round and the others fetch and retry, so
+  the crowd costs O(n²) attempts and git calls, n × (n + 1) / 2 at worst without the
+  backoff, and a writer that runs out of the store's retry budget is refused. Its wall time is
+  how long the last of the n agents waited for its answer, with n Node starts and
+  all those git calls sharing the machine's cores; it is not one claim's latency.
+  This run alone takes minutes at 200 agents on a small machine.
 
 Each runs alone too: \`node tools/bench/check.mjs --quick\`. To see where the pre-commit
 hook's time goes, \`node tools/bench/profile-hook.mjs\` prints the median timeline of its
