@@ -41,12 +41,12 @@ export async function openContext(options: ContextOptions): Promise<Context> {
 
 /** The acting agent, or undefined for a person with no identity set. */
 export async function findAgent(ctx: Context): Promise<string | undefined> {
-  return (await resolveAgentIn(ctx.repo.root, ctx.env, ctx.agentFlag))?.agent;
+  return (await resolveAgentIn(ctx.repo, ctx.env, ctx.agentFlag))?.agent;
 }
 
 /** The acting agent; a clear exit-2 error naming the four ways to set one when there is none. */
 export async function requireAgent(ctx: Context): Promise<string> {
-  return (await requireAgentIn(ctx.repo.root, ctx.env, ctx.agentFlag)).agent;
+  return (await requireAgentIn(ctx.repo, ctx.env, ctx.agentFlag)).agent;
 }
 
 /** The claim lease length from `claims.ttl`, or from an explicit `--ttl`. */

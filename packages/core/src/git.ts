@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EnvironmentError } from './errors';
 
@@ -142,4 +143,18 @@ export async function openRepo(cwd: string): Promise<Repo> {
     });
   }
   return { root, gitDir, commonDir };
+}
+
+/**
+ * The checked-out branch's short name (`git symbolic-ref --short HEAD`), or
+ * undefined on a detached HEAD. Read from the HEAD file where git's files
+ * backend keeps it, which spares every hook a git process; git is asked for
+ * anything else (a reftable repository's HEAD, a symref outside refs/heads).
+ */
+export async function currentBranch(repo: Repo): Promise<string | undefined> {
+  const head = await readFile(join(repo.gitDir, 'HEAD'), 'utf8').catch(() => '');
+  const branch = /^ref: refs\/heads\/(.+)\n?$/.exec(head)?.[1];
+  if (branch && branch !== '.invalid') return branch;
+  if (/^[0-9a-f]{40,64}\n?$/.test(head)) return undefined;
+  return (await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: repo.root }))?.trim() || undefined;
 }

@@ -62,7 +62,7 @@ async function guarded<P = undefined>(
 ): Promise<HookOutcome> {
   if (env.HUSKY === '0') return { findings: [], skipped: 'HUSKY=0' };
   if (!(await exists(join(repo.root, CONFIG_FILE)))) return { findings: [], skipped: 'unconfigured' };
-  const identityInputs = loadIdentityInputs(repo.root, env);
+  const identityInputs = loadIdentityInputs(repo, env);
   if (env.AGENTSYNC_SKIP === '1') {
     const identity = await identityInputs;
     const actor = resolveAgent(identity)?.agent ?? 'person';

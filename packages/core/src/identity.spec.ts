@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from './errors';
+import { openRepo } from './git';
 import {
   agentFromBranch,
   detectAgentTool,
@@ -144,39 +145,39 @@ describe('loading identity from a repository', () => {
   });
 
   it('reads an unborn branch in a repo with no commits', async () => {
-    expect(await loadIdentityInputs(root, {})).toEqual({ env: {}, branch: 'main' });
+    expect(await loadIdentityInputs(await openRepo(root), {})).toEqual({ env: {}, branch: 'main' });
     run('checkout', '-q', '-b', 'claude/x');
-    expect(await resolveAgentIn(root, {})).toEqual({ agent: 'claude', source: 'branch' });
+    expect(await resolveAgentIn(await openRepo(root), {})).toEqual({ agent: 'claude', source: 'branch' });
   });
 
   it('reads git config and the branch', async () => {
     run('commit', '-q', '--allow-empty', '-m', 'first');
     run('checkout', '-q', '-b', 'codex/feature');
     run('config', 'agentsync.agent', 'Reviewer');
-    const inputs = await loadIdentityInputs(root, { GEMINI_CLI: '1' });
+    const inputs = await loadIdentityInputs(await openRepo(root), { GEMINI_CLI: '1' });
     expect(inputs).toEqual({ flag: undefined, env: { GEMINI_CLI: '1' }, gitConfig: 'Reviewer', branch: 'codex/feature' });
     // A flag outranks git config, so git config is not even read.
-    expect(await loadIdentityInputs(root, {}, 'cli')).toEqual({ flag: 'cli', env: {}, gitConfig: undefined, branch: 'codex/feature' });
-    expect(await resolveAgentIn(root, {})).toEqual({ agent: 'reviewer', source: 'git-config' });
-    expect(await resolveAgentIn(root, { AGENTSYNC_AGENT: 'env-agent' })).toEqual({ agent: 'env-agent', source: 'env' });
-    expect(await resolveAgentIn(root, {}, 'flag-agent')).toEqual({ agent: 'flag-agent', source: 'flag' });
+    expect(await loadIdentityInputs(await openRepo(root), {}, 'cli')).toEqual({ flag: 'cli', env: {}, gitConfig: undefined, branch: 'codex/feature' });
+    expect(await resolveAgentIn(await openRepo(root), {})).toEqual({ agent: 'reviewer', source: 'git-config' });
+    expect(await resolveAgentIn(await openRepo(root), { AGENTSYNC_AGENT: 'env-agent' })).toEqual({ agent: 'env-agent', source: 'env' });
+    expect(await resolveAgentIn(await openRepo(root), {}, 'flag-agent')).toEqual({ agent: 'flag-agent', source: 'flag' });
   });
 
   it('has no branch in detached HEAD and falls back to detection', async () => {
     run('commit', '-q', '--allow-empty', '-m', 'first');
     run('checkout', '-q', '--detach');
-    expect(await loadIdentityInputs(root, {})).toEqual({ env: {}, flag: undefined, gitConfig: undefined, branch: undefined });
-    expect(await resolveAgentIn(root, { COPILOT_AGENT_SESSION_ID: 's' })).toEqual({ agent: 'copilot', source: 'detected' });
+    expect(await loadIdentityInputs(await openRepo(root), {})).toEqual({ env: {}, flag: undefined, gitConfig: undefined, branch: undefined });
+    expect(await resolveAgentIn(await openRepo(root), { COPILOT_AGENT_SESSION_ID: 's' })).toEqual({ agent: 'copilot', source: 'detected' });
   });
 
   it('explains every way to set an identity when there is none', async () => {
-    const error = await requireAgentIn(root, {}).catch((caught: unknown) => caught);
+    const error = await requireAgentIn(await openRepo(root), {}).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toBe('No agent identity.');
     for (const way of ['--agent ID', 'AGENTSYNC_AGENT=ID', 'git config agentsync.agent ID', 'ID/feature', 'Claude Code']) {
       expect((error as UsageError).hint).toContain(way);
     }
     run('checkout', '-q', '-b', 'gemini/x');
-    expect(await requireAgentIn(root, {})).toEqual({ agent: 'gemini', source: 'branch' });
+    expect(await requireAgentIn(await openRepo(root), {})).toEqual({ agent: 'gemini', source: 'branch' });
   });
 });

@@ -3,7 +3,7 @@
  * `AGENTSYNC_AGENT`, git config `agentsync.agent`, the branch prefix `<agent>/…`,
  * then the agent tool detected from the environment it gives the commands it runs.
  */
-import { tryGit } from './git';
+import { currentBranch, tryGit, type Repo } from './git';
 import { UsageError } from './errors';
 
 export type IdentitySource = 'flag' | 'env' | 'git-config' | 'branch' | 'detected';
@@ -113,27 +113,27 @@ export function resolveAgent(input: IdentityInputs): Identity | undefined {
   return tool ? { agent: tool, source: 'detected' } : undefined;
 }
 
-/** Reads git config `agentsync.agent` and the current branch of the repository at `root`. */
-export async function loadIdentityInputs(root: string, env: NodeJS.ProcessEnv, flag?: string): Promise<IdentityInputs> {
+/** Reads git config `agentsync.agent` and the current branch of `repo`. */
+export async function loadIdentityInputs(repo: Repo, env: NodeJS.ProcessEnv, flag?: string): Promise<IdentityInputs> {
   // The flag and AGENTSYNC_AGENT outrank git config: then it is not worth a git call.
   const explicit = Boolean(flag || env.AGENTSYNC_AGENT);
   const [gitConfig, branch] = await Promise.all([
-    explicit ? undefined : tryGit(['config', '--get', 'agentsync.agent'], { cwd: root }),
-    tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: root }),
+    explicit ? undefined : tryGit(['config', '--get', 'agentsync.agent'], { cwd: repo.root }),
+    currentBranch(repo),
   ]);
-  return { flag, env, gitConfig: gitConfig?.replace(/\n$/, ''), branch: branch?.replace(/\n$/, '') };
+  return { flag, env, gitConfig: gitConfig?.replace(/\n$/, ''), branch };
 }
 
-/** Resolves the acting agent in the repository at `root`; asks git only when flag and env say nothing. */
-export async function resolveAgentIn(root: string, env: NodeJS.ProcessEnv, flag?: string): Promise<Identity | undefined> {
+/** Resolves the acting agent in `repo`; asks git only when flag and env say nothing. */
+export async function resolveAgentIn(repo: Repo, env: NodeJS.ProcessEnv, flag?: string): Promise<Identity | undefined> {
   // Only flag and env outrank git; detection must wait for git config and the branch.
   const quick = resolveAgent({ flag, env: { AGENTSYNC_AGENT: env.AGENTSYNC_AGENT } });
-  return quick ?? resolveAgent(await loadIdentityInputs(root, env, flag));
+  return quick ?? resolveAgent(await loadIdentityInputs(repo, env, flag));
 }
 
 /** Like {@link resolveAgentIn}, but a UsageError naming every way to set an identity when there is none. */
-export async function requireAgentIn(root: string, env: NodeJS.ProcessEnv, flag?: string): Promise<Identity> {
-  const identity = await resolveAgentIn(root, env, flag);
+export async function requireAgentIn(repo: Repo, env: NodeJS.ProcessEnv, flag?: string): Promise<Identity> {
+  const identity = await resolveAgentIn(repo, env, flag);
   if (identity) return identity;
   throw new UsageError('No agent identity.', {
     hint:

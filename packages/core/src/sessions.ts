@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { TierConfig } from './config/schema';
 import { readFreshState, storeOptions, type Context } from './context';
 import { BlockedError, ClaimConflictError, UsageError } from './errors';
-import { git, tryGit } from './git';
+import { currentBranch, git, tryGit } from './git';
 import { branchMatches, exampleBranch } from './branches';
 import { normalizeGlob } from './globs';
 import { compareWithBaseline, runHealth, tailOf, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from './health';
@@ -77,17 +77,12 @@ export function tierOf(ctx: Context, tier: number): TierConfig & { level: number
   return { ...settings, level: tier };
 }
 
-/** The current branch, or undefined in detached HEAD. */
-async function currentBranch(ctx: Context): Promise<string | undefined> {
-  return (await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: ctx.repo.root }))?.trim() || undefined;
-}
-
 /** Fetches the branch's upstream and counts how far behind it is; `pull` fast-forwards. */
 async function checkUpstream(ctx: Context, pull: boolean): Promise<UpstreamStatus | undefined> {
   const cwd = ctx.repo.root;
   const upstream = (await tryGit(['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{u}'], { cwd }))?.trim();
   if (!upstream) return undefined;
-  const remote = (await tryGit(['config', '--get', `branch.${await currentBranch(ctx)}.remote`], { cwd }))?.trim();
+  const remote = (await tryGit(['config', '--get', `branch.${await currentBranch(ctx.repo)}.remote`], { cwd }))?.trim();
   let fetchError: string | undefined;
   if (remote && remote !== '.') {
     await git(['fetch', '--quiet', '--no-tags', remote], { cwd, timeout: FETCH_TIMEOUT_MS }).catch((error: Error) => {
@@ -152,7 +147,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
   const tier = tierOf(ctx, options.tier);
   const globs = [...new Set((options.claims ?? []).map(normalizeGlob))];
   const warnings: string[] = [];
-  const branch = await currentBranch(ctx);
+  const branch = await currentBranch(ctx.repo);
   if (branch && !branchMatches(ctx.config.branches.pattern, agent, branch)) {
     const message = `Branch ${branch} does not match branches.pattern ${ctx.config.branches.pattern} for agent ${agent}.`;
     const hint = `Work on a branch such as ${exampleBranch(ctx.config.branches.pattern, agent)}.`;

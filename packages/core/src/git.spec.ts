@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { currentBranch, openRepo } from './git';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: tmpdir(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+
+function tempRepo() {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-git-')));
+  dirs.push(dir);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  git('init', '-q', '-b', 'main');
+  return { dir, git };
+}
+
+/** What git itself says, the reference the fast path must match. */
+function gitSays(cwd: string): string | undefined {
+  try {
+    return execFileSync('git', ['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+describe('currentBranch', () => {
+  it('agrees with git symbolic-ref on unborn, nested, detached and non-branch HEADs', async () => {
+    const { dir, git } = tempRepo();
+    const repo = await openRepo(dir);
+    const seen: Array<string | undefined> = [];
+    const check = async () => {
+      const branch = await currentBranch(repo);
+      expect(branch).toBe(gitSays(dir));
+      seen.push(branch);
+    };
+    await check(); // unborn main
+    git('commit', '-q', '--allow-empty', '-m', 'first');
+    git('checkout', '-q', '-b', 'claude/deep/feature-ü');
+    await check();
+    git('checkout', '-q', '--detach');
+    await check();
+    // A HEAD pointing outside refs/heads (rare, but git allows it) is left to git.
+    git('update-ref', 'refs/remotes/origin/x', 'HEAD');
+    git('symbolic-ref', 'HEAD', 'refs/remotes/origin/x');
+    await check();
+    expect(seen).toEqual(['main', 'claude/deep/feature-ü', undefined, 'origin/x']);
+  });
+
+  it("reads a linked worktree's own HEAD, not the main one's", async () => {
+    const { dir, git } = tempRepo();
+    git('commit', '-q', '--allow-empty', '-m', 'first');
+    const other = join(dir, '..', `${dir.split('/').pop()}-wt`);
+    dirs.push(other);
+    git('worktree', 'add', '-q', '-b', 'codex/other', other);
+    expect(await currentBranch(await openRepo(other))).toBe('codex/other');
+    expect(await currentBranch(await openRepo(dir))).toBe('main');
+  });
+});
