@@ -72,6 +72,20 @@ describe('claimPatterns and claimMatcher', () => {
     expect(claimPatterns('src/**/*.ts')).toEqual(['src/**/*.ts']);
   });
 
+  it('tells plain paths from globs as picomatch.scan does, also where it skips picomatch (generated names)', () => {
+    const rand = random(11);
+    // The syntax-free characters plus `*` and `?`, the case judged without picomatch, and all the rest.
+    const simple = ['a', '.', '-', ' ', ',', '"', 'é', '*', '?'];
+    const all = [...simple, '[', ']', '{', '}', '(', ')', '!', '+', '@', '|', '\\'];
+    for (const alphabet of [simple, all]) {
+      for (let i = 0; i < 3000; i++) {
+        const name = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => pick(rand, alphabet)).join('');
+        const plain = !name.startsWith('!') && !picomatch.scan(name).isGlob;
+        expect(claimPatterns(name).length === 2, name).toBe(plain);
+      }
+    }
+  });
+
   it('matches dotfiles with ** and *', () => {
     expect(claimMatcher('**')('.github/workflows/ci.yml')).toBe(true);
     expect(claimMatcher('src/**')('src/.env')).toBe(true);

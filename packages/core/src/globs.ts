@@ -134,9 +134,14 @@ export class ClaimIndex<T> {
 
 /** Characters that can make a glob more than a path; without any, picomatch.scan need not run. */
 const GLOB_CHARS = /[*?[\]{}()!+@|\\]/;
+/** Syntax picomatch.scan reads in ways of its own (unclosed brackets and braces, escapes, extglobs). */
+const SCAN_CHARS = /[[\]{}()!+@|\\]/;
 
 function isPlain(glob: string): boolean {
   if (!GLOB_CHARS.test(glob)) return true;
+  // Only `*` and `?`: a glob for sure (globs.spec checks that against picomatch.scan), and the
+  // common claims such as `src/*.ts` are indexed without loading picomatch.
+  if (!SCAN_CHARS.test(glob)) return false;
   return !glob.startsWith('!') && !picomatch().scan(glob).isGlob;
 }
 
