@@ -114,11 +114,26 @@ async function afterChecks(hook: HookName, outcome: HookOutcome, repo: Repo, io:
     return 1;
   }
   try {
-    const lintStaged = (await import(pathToFileURL(entry).href)).default as (options: { cwd: string }) => Promise<boolean>;
+    const lintStaged = await loadEsm<(options: { cwd: string }) => Promise<boolean>>(entry);
     return (await lintStaged({ cwd: repo.root })) ? 0 : 1;
   } catch (error) {
     reportError(error, io, false, 1);
     io.err('agentsync pre-commit: lint-staged failed to run; the commit is blocked.');
     return 1;
+  }
+}
+
+/**
+ * The default export of an ES module such as lint-staged. require() comes
+ * first: on Node 20 the bin runs this code from V8's code cache, where import()
+ * cannot work (bin/agentsync.js), and require() loads ES modules from Node
+ * 20.19. On Node 22.0 to 22.11 it cannot, and import() does.
+ */
+async function loadEsm<T>(entry: string): Promise<T> {
+  try {
+    return (require(entry) as { default: T }).default;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
+    return ((await import(pathToFileURL(entry).href)) as { default: T }).default;
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * The bin's start: the bundle it loads and the code cache it keeps (bin/agentsync.js).
+ * Each test runs a copy of the bin and the bundle, with its own TMPDIR.
+ */
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeTemp, runProgram } from './fixture';
+
+const PACKAGE = resolve(__dirname, '..');
+/** Node >= 22.1 keeps compiled code itself (not in @types/node 20). */
+const nodeCachesItself = 'enableCompileCache' in nodeModule;
+const { version } = JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')) as { version: string };
+
+/** A copy of the bin and its bundle, and a private TMPDIR for its cache. */
+function install() {
+  const root = makeTemp('bin');
+  const tmp = join(root, 'tmp');
+  for (const file of ['bin/agentsync.js', 'dist/agentsync.js']) {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+    copyFileSync(join(PACKAGE, file), join(root, file));
+  }
+  mkdirSync(tmp);
+  const cacheDir = join(tmp, `agentsync-code-cache-${process.getuid?.() ?? 'user'}`);
+  const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
+  const version = async (env: NodeJS.ProcessEnv = {}) => {
+    const result = await runProgram(process.execPath, [join(root, 'bin/agentsync.js'), '--version'], { cwd: root, env: { TMPDIR: tmp, ...env } });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    return result.stdout.trim();
+  };
+  return { root, tmp, cacheDir, cacheFiles, version };
+}
+
+describe.skipIf(nodeCachesItself)('the code cache on Node 20', () => {
+  it.concurrent('is written on the first run into a private folder, then read as it is', async () => {
+    const bin = install();
+    expect(await bin.version()).toBe(version);
+    const [file] = bin.cacheFiles();
+    expect(bin.cacheFiles()).toEqual([expect.stringMatching(/^[0-9a-f]{32}-\d+-\d+-v[\d.]+-\w+\.bin$/)]);
+    expect(statSync(bin.cacheDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(bin.cacheDir, file)).mode & 0o777).toBe(0o600);
+    const written = readFileSync(join(bin.cacheDir, file));
+    expect(await bin.version()).toBe(version);
+    expect(readFileSync(join(bin.cacheDir, file))).toEqual(written);
+  });
+
+  it.concurrent('replaces a corrupt cache and keys an edited bundle apart', async () => {
+    const bin = install();
+    await bin.version();
+    const [file] = bin.cacheFiles();
+    writeFileSync(join(bin.cacheDir, file), 'not a code cache');
+    expect(await bin.version()).toBe(version);
+    expect(readFileSync(join(bin.cacheDir, file), 'utf8')).not.toBe('not a code cache');
+    appendFileSync(join(bin.root, 'dist/agentsync.js'), '\n// edited by hand\n');
+    expect(await bin.version()).toBe(version);
+    expect(bin.cacheFiles()).toHaveLength(2);
+  });
+
+  it.concurrent('is not used in a folder others can write, nor with NODE_DISABLE_COMPILE_CACHE', async () => {
+    const bin = install();
+    mkdirSync(bin.cacheDir);
+    chmodSync(bin.cacheDir, 0o777);
+    expect(await bin.version()).toBe(version);
+    expect(bin.cacheFiles()).toEqual([]);
+    chmodSync(bin.cacheDir, 0o700);
+    expect(await bin.version({ NODE_DISABLE_COMPILE_CACHE: '1' })).toBe(version);
+    expect(bin.cacheFiles()).toEqual([]);
+  });
+});
+
+describe.skipIf(!nodeCachesItself)('the code cache on Node >= 22.1', () => {
+  it("is Node's own", async () => {
+    const bin = install();
+    expect(await bin.version()).toBe(version);
+    expect(existsSync(join(bin.tmp, 'node-compile-cache'))).toBe(true);
+    expect(bin.cacheFiles()).toEqual([]);
+  });
+});

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * Bundles the agentsync binary (packages/cli/dist/main.js, as tsc built it)
+ * into one file, packages/cli/dist/agentsync.js, which bin/agentsync.js loads.
+ *
+ * Why: every git commit starts the pre-commit hook, and resolving and loading
+ * the ~25 modules of its path cost more than a third of what the hook adds
+ * (tools/bench/hooks.mjs). The bundle keeps each module's lazy `require()`
+ * lazy, so a command still runs only the code it needs.
+ *
+ * What is inlined: AgentSync's own code and the small packages every command
+ * uses. Everything else (zod, jsonc-parser, …) stays a `require()` that runs
+ * only when needed, and must then be a dependency of @agentsync/cli itself,
+ * or strict installs (pnpm) could not resolve it from the bundle: the build
+ * fails when one is not.
+ *
+ *   node tools/build/bundle-cli.mjs   (the last step of `nx run @agentsync/cli:build`)
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+
+const cli = fileURLToPath(new URL('../../packages/cli/', import.meta.url));
+const INLINED = new Set(['@agentsync/core', 'picomatch', 'picocolors']);
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+const packageOf = (id) => id.split('/').slice(0, id.startsWith('@') ? 2 : 1).join('/');
+const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
+const builtins = new Set(builtinModules);
+
+const output = join(cli, 'dist/agentsync.js');
+const left = new Set();
+await build({
+  input: join(cli, 'dist/main.js'),
+  platform: 'node',
+  logLevel: 'warn',
+  // Resolve each package's `default` export (dist), never the workspace's source condition.
+  resolve: { conditionNames: ['node', 'require', 'default'] },
+  external(id) {
+    if (!isBare(id) || id.startsWith('node:') || builtins.has(id) || INLINED.has(packageOf(id))) return false;
+    left.add(packageOf(id));
+    return true;
+  },
+  // One file: config/load's lazy import must not become a second chunk.
+  output: { file: output, format: 'cjs', codeSplitting: false },
+  onLog(level, log, handler) {
+    // Expected with one chunk: a module both imported lazily and statically stays lazy where it was lazy.
+    if (log.code !== 'INEFFECTIVE_DYNAMIC_IMPORT') handler(level, log);
+  },
+});
+
+// The bin keys its code cache by this line (bin/agentsync.js): hashing the file on every start would cost more.
+const body = readFileSync(output, 'utf8');
+writeFileSync(output, `// agentsync-bundle sha256:${createHash('sha256').update(body).digest('hex')}\n${body}`);
+
+const readDependencies = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies ?? {};
+const declared = readDependencies(cli);
+const core = readDependencies(join(cli, '../core'));
+const problems = [...left].flatMap((name) => {
+  if (!(name in declared)) return [`${name} is not in its "dependencies"`];
+  if (name in core && core[name] !== declared[name]) return [`${name} is "${declared[name]}" there but "${core[name]}" in @agentsync/core`];
+  return [];
+});
+if (problems.length > 0) {
+  console.error(
+    `bundle-cli: packages/cli/package.json must depend on what the bundle requires at run time, as @agentsync/core does:\n` +
+      problems.map((problem) => `  - ${problem}\n`).join('') +
+      '  Declare each at the version @agentsync/core uses, or inline it (INLINED in tools/build/bundle-cli.mjs).',
+  );
+  process.exit(1);
+}
