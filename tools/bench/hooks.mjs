@@ -32,6 +32,8 @@ import {
   progress,
   run,
   runGitWithHook,
+  TRACE,
+  tracedRun,
   sampleInterleaved,
   writeFiles,
   writeState,
@@ -197,6 +199,10 @@ function sanityChecks({ repo, env, hookPaths, stageChange, commit, cacheFile }) 
     if (name === 'husky' && !`${stdout}${stderr}`.includes('[COMPLETED] true')) throw new Error(`hooks: lint-staged did not run its task\n${stdout}${stderr}`);
   }
   if (!existsSync(cacheFile)) throw new Error(`hooks: agentsync wrote no config cache at ${cacheFile}`);
+  // With the config cache warm, the hook must not load zod (the reason the cache exists).
+  const { events } = tracedRun(NODE, ['-r', TRACE, CLI, 'hook', 'pre-commit'], { cwd: repo.dir, env, depth: 99 });
+  const zod = events.find((event) => event.kind === 'require' && /^zod(\/|$)/.test(event.what));
+  if (zod) throw new Error(`hooks: the warm pre-commit hook loaded ${zod.what}`);
   // AgentSync reads the 200 claims: a path another agent holds is blocked.
   writeFiles(repo.dir, { 'src/guarded.ts': 'export const touched = 1;\n' });
   repo.git(['add', 'src/guarded.ts']);

@@ -37,7 +37,7 @@ import {
 
 const flags = parseFlags();
 keepTempDirs(flags.keep);
-for (const built of [join(ROOT, 'packages/cli/dist/main.js'), join(CORE_DIST, 'hooks.js')]) {
+for (const built of [join(ROOT, 'packages/cli/dist/agentsync.js'), join(CORE_DIST, 'hooks.js')]) {
   if (!existsSync(built)) {
     console.error(`${relative(ROOT, built)} is missing: build first (npm run build, or npm run bench which builds and runs this).`);
     process.exit(2);
@@ -97,8 +97,9 @@ described here, on this machine:
 
 - **Whole commands, wall clock.** Each sample is one child process (\`spawnSync\`),
   timed with \`process.hrtime.bigint()\` around it: Node start, module loading,
-  git calls and exit, as a user or a git hook pays them. The CLI runs from
-  \`packages/cli/dist\` through \`bin/agentsync.js\`.
+  git calls and exit, as a user or a git hook pays them. The CLI runs as users
+  run it: \`bin/agentsync.js\` loading the bundle \`packages/cli/dist/agentsync.js\`,
+  its code cache warmed by the first (untimed) round.
 - **Baselines in the same run.** Each subject is compared with a baseline measured
   in the same run, on the same repository: \`node -e 0\` (the floor for anything
   written in Node), a bare \`git update-ref\` (one git call), a commit or a push
