@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { currentBranch, openRepo } from './git';
+import { currentBranch, openRepo, readObjects } from './git';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -58,5 +58,20 @@ describe('currentBranch', () => {
     git('worktree', 'add', '-q', '-b', 'codex/other', other);
     expect(await currentBranch(await openRepo(other))).toBe('codex/other');
     expect(await currentBranch(await openRepo(dir))).toBe('main');
+  });
+});
+
+describe('readObjects', () => {
+  it('reads objects in order, byte-exact across multi-byte text, with undefined for each missing one', async () => {
+    const { dir, git } = tempRepo();
+    const texts = { 'a b.json': '{"name":"é ✓ 𝄞"}\n', 'plain.txt': 'second\n', 'empty': '' };
+    for (const [name, text] of Object.entries(texts)) writeFileSync(join(dir, name), text);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'objects');
+    const head = git('rev-parse', 'HEAD').trim();
+    const objects = await readObjects(await openRepo(dir), ['HEAD:a b.json', 'HEAD:no such file', 'HEAD:empty', 'HEAD', 'HEAD:plain.txt', 'refs/nothing']);
+    expect(objects.map((object) => object?.content)).toEqual([texts['a b.json'], undefined, '', expect.stringContaining('objects'), texts['plain.txt'], undefined]);
+    expect(objects[3]).toMatchObject({ oid: head, type: 'commit' });
+    expect(await readObjects(await openRepo(dir), [])).toEqual([]);
   });
 });

@@ -72,6 +72,36 @@ export async function tryGit(args: readonly string[], options: GitOptions): Prom
   }
 }
 
+/** An object as `git cat-file --batch` prints it. */
+export interface GitObject {
+  oid: string;
+  type: string;
+  content: string;
+}
+
+/**
+ * Reads several objects (any names git takes, such as `<commit>:<path>` or a
+ * ref) with one `git cat-file --batch`: each one's object, in order, or
+ * undefined where git says it is missing.
+ */
+export async function readObjects(repo: Repo, names: readonly string[]): Promise<Array<GitObject | undefined>> {
+  if (names.length === 0) return [];
+  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: names.map((name) => `${name}\n`).join('') });
+  // Sizes count bytes, so the output is walked as bytes.
+  let rest = Buffer.from(out, 'utf8');
+  return names.map(() => {
+    const headerEnd = rest.indexOf(10);
+    const header = rest.subarray(0, headerEnd).toString('utf8');
+    rest = rest.subarray(headerEnd + 1);
+    // "<name> missing" (the name may hold spaces); a found object is "<oid> <type> <size>".
+    if (/ (missing|ambiguous)$/.test(header)) return undefined;
+    const [oid, type, size] = header.split(' ');
+    const content = rest.subarray(0, Number(size)).toString('utf8');
+    rest = rest.subarray(Number(size) + 1);
+    return { oid, type, content };
+  });
+}
+
 /** Splits NUL-separated git output, dropping the empty tail. */
 export function splitNul(output: string): string[] {
   const parts = output.split('\0');

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseDuration } from './config/duration';
 import type { AgentSyncConfig } from './config/schema';
 import { InterruptedError, UsageError } from './errors';
-import { git, splitNul, type Repo } from './git';
+import { git, readObjects, splitNul, type Repo } from './git';
 import type { HealthRecord } from './state';
 import { TRACKER_FILE } from './tracker/constants';
 
@@ -101,17 +101,10 @@ const cacheRef = (tree: string, name: string, run: string) =>
 export async function readCachedResults(repo: Repo, tree: string, checks: readonly HealthCheck[]): Promise<Map<string, CheckResult>> {
   const wanted = checks.flatMap((c) => [c.run, ...(c.coveredBy ? [c.coveredBy] : [])].map((run) => ({ name: c.name, ref: cacheRef(tree, c.name, run) })));
   const results = new Map<string, CheckResult>();
-  if (wanted.length === 0) return results;
-  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: wanted.map((w) => `${w.ref}\n`).join('') });
-  // Sizes count bytes, so the output is walked as bytes.
-  let rest = Buffer.from(out, 'utf8');
-  for (const { name } of wanted) {
-    const eol = rest.indexOf(10);
-    const [, , size] = rest.subarray(0, eol).toString('utf8').split(' ');
-    rest = rest.subarray(eol + 1);
-    if (size === undefined) continue; // "<ref> missing"
-    const body = rest.subarray(0, Number(size)).toString('utf8');
-    rest = rest.subarray(Number(size) + 1);
+  const objects = await readObjects(repo, wanted.map((w) => w.ref));
+  for (const [i, { name }] of wanted.entries()) {
+    const body = objects[i]?.content;
+    if (body === undefined) continue;
     try {
       const result = JSON.parse(body) as CheckResult;
       // Older versions cached failures too: only a pass may stand for a run.

@@ -8,7 +8,7 @@
  * is the audit trail.
  */
 import { EnvironmentError } from './errors';
-import { git, GitError, tryGit, type Repo } from './git';
+import { git, GitError, readObjects, tryGit, type Repo } from './git';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
 import { emptyState, pruneExpired, type State } from './state';
 
@@ -58,18 +58,10 @@ function authorEnv(actor: string): NodeJS.ProcessEnv {
 
 /** Reads the state at `revision` (default: `ref`, which errors name) with one git call; an absent ref is the empty state. */
 export async function readState(repo: Repo, ref = STATE_REF, revision = ref): Promise<Snapshot> {
-  // `info` prints the commit's header only; `contents` the blob, then a newline.
-  const out = await git(['cat-file', '--batch-command'], {
-    cwd: repo.root,
-    input: `info ${revision}\ncontents ${revision}:${STATE_FILE}\n`,
-  });
-  const firstEnd = out.indexOf('\n');
-  const info = out.slice(0, firstEnd);
-  if (info.endsWith(' missing')) return { state: emptyState() };
-  const rest = out.slice(firstEnd + 1);
-  const blobHeaderEnd = rest.indexOf('\n');
-  if (rest.slice(0, blobHeaderEnd).endsWith(' missing')) throw corrupt(ref, `${STATE_FILE} is missing from the commit`);
-  return { state: parseState(rest.slice(blobHeaderEnd + 1, -1), ref), commit: info.split(' ')[0] };
+  const [commit, file] = await readObjects(repo, [revision, `${revision}:${STATE_FILE}`]);
+  if (!commit) return { state: emptyState() };
+  if (!file) throw corrupt(ref, `${STATE_FILE} is missing from the commit`);
+  return { state: parseState(file.content, ref), commit: commit.oid };
 }
 
 function corrupt(ref: string, why: string): EnvironmentError {

@@ -7,7 +7,7 @@
 import type { AgentSyncConfig } from './config/schema';
 import { commitsPaths } from './changes';
 import { UsageError } from './errors';
-import { git, GitError, type Repo } from './git';
+import { git, GitError, readObjects, type Repo } from './git';
 import { claimFindings, gateFindings, type Finding } from './policy';
 import { emptyState, type State } from './state';
 import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from './store';
@@ -79,17 +79,10 @@ async function stateHistory(repo: Repo): Promise<Array<{ commit: string; time: n
 /** Reads the state.json of several store commits in one git call. */
 async function statesAt(repo: Repo, commits: string[]): Promise<Map<string, State>> {
   const states = new Map<string, State>();
-  if (commits.length === 0) return states;
-  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: commits.map((c) => `${c}:state.json\n`).join('') });
-  let rest = Buffer.from(out, 'utf8');
-  for (const commit of commits) {
-    const headerEnd = rest.indexOf(10);
-    const header = rest.subarray(0, headerEnd).toString('utf8');
-    rest = rest.subarray(headerEnd + 1);
-    if (header.endsWith(' missing')) continue;
-    const size = Number(header.split(' ')[2]);
-    states.set(commit, parseState(rest.subarray(0, size).toString('utf8'), `${STATE_REF} at ${commit}`));
-    rest = rest.subarray(size + 1);
+  const objects = await readObjects(repo, commits.map((c) => `${c}:state.json`));
+  for (const [i, commit] of commits.entries()) {
+    const object = objects[i];
+    if (object) states.set(commit, parseState(object.content, `${STATE_REF} at ${commit}`));
   }
   return states;
 }
