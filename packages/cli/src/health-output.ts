@@ -13,20 +13,21 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
  */
 export function progress(io: Io) {
   const c = colors(io);
-  const live = io.isTTY && Boolean(process.stderr.isTTY);
+  // Both streams on a terminal: with stdout piped, a ticking line would only clutter a log.
+  const liveLine = io.isTTY ? io.liveLine : undefined;
   let timer: NodeJS.Timeout | undefined;
   const stop = () => {
     if (!timer) return;
     clearInterval(timer);
     timer = undefined;
-    process.stderr.write('\r\x1b[K');
+    liveLine?.('');
   };
   return {
     onStart(check: HealthCheck) {
-      if (!live) return io.err(`running ${check.name}…`);
+      if (!liveLine) return io.err(`running ${check.name}…`);
       const started = Date.now();
       // Unref'd: an interrupted run must not be kept alive by its progress line.
-      timer = setInterval(() => process.stderr.write(`\r${c.dim('running')} ${check.name} ${seconds(Date.now() - started)}`), 250).unref();
+      timer = setInterval(() => liveLine(`${c.dim('running')} ${check.name} ${seconds(Date.now() - started)}`), 250).unref();
     },
     onResult(result: CheckResult) {
       stop();

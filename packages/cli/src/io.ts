@@ -8,8 +8,13 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   out(text: string): void;
   err(text: string): void;
-  /** Whether stdout is a terminal (progress lines, colors). */
+  /** Whether stdout is a terminal (colors). */
   isTTY: boolean;
+  /**
+   * Rewrites a live progress line on stderr in place (`\r`, no newline), and
+   * clears it when given ''; undefined where stderr is not a terminal.
+   */
+  liveLine?(text: string): void;
 }
 
 export function processIo(): Io {
@@ -25,6 +30,7 @@ export function processIo(): Io {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     isTTY: Boolean(process.stdout.isTTY),
+    liveLine: process.stderr.isTTY ? (text) => process.stderr.write(`\r${text}\x1b[K`) : undefined,
   };
 }
 
