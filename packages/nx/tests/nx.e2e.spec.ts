@@ -1,21 +1,29 @@
 /**
  * End to end, as a user gets it: a fresh `create-nx-workspace --preset=ts` workspace with a
- * vitest library, the packed tarballs of core, cli and nx installed into it, then the
- * generators, the inferred target and the git hooks used for real. The workspace is built
- * once for this file (about two minutes); the tests run in order on it.
+ * vitest library; this checkout's core, cli and nx published to a local registry (verdaccio,
+ * which proxies every other package to the public registry), then `nx add @agentsync/nx`, and
+ * the generators, the inferred target and the git hooks used for real. The workspace is built
+ * once for this file (about a minute); the tests run in order on it.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalRegistry, type LocalRegistry } from './local-registry';
 
-const PACKAGES = resolve(__dirname, '../..');
+/** This checkout, whose packages the tests publish. */
+const REPO = resolve(__dirname, '../../..');
 const MINUTE = 60_000;
 
 let tmp: string;
 let ws: string;
 let env: NodeJS.ProcessEnv;
+let registry: LocalRegistry | undefined;
+/** What `npm publish` reported for each package: name, version, integrity. */
+let published: Record<string, { version: string; integrity: string }>;
+/** The output of `nx add @agentsync/nx`. */
+let added: string;
 
 /**
  * The environment of a user's shell: nothing inherited from the nx, npm and vitest processes
@@ -76,42 +84,62 @@ const commitAll = (message: string) => {
   ok('git', ['commit', '-qm', message]);
 };
 
-beforeAll(() => {
+/** Publishes this checkout's builds of core, cli and nx, packed as for any user. */
+function publishPackages(url: string, authLine: string): typeof published {
+  const userconfig = join(tmp, 'publish.npmrc');
+  writeFileSync(userconfig, `${authLine}\n`);
+  const workspaces = ['core', 'cli', 'nx'].flatMap((name) => ['--workspace', `packages/${name}`]);
+  // In a workspace, npm reports each package under its name.
+  return JSON.parse(ok('npm', ['publish', '--json', ...workspaces, '--registry', url, '--userconfig', userconfig], { cwd: REPO }));
+}
+
+beforeAll(async () => {
   tmp = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-nx-e2e-')));
   env = userEnv(tmp);
+  registry = await startLocalRegistry(join(tmp, 'registry'));
+  published = publishPackages(registry.url, registry.authLine);
   ok('npx', ['--yes', 'create-nx-workspace@23.2.1', 'ws', '--preset=ts', '--nxCloud=skip', '--no-interactive', '--packageManager=npm'], { cwd: tmp });
   ws = join(tmp, 'ws');
   ok('npx', ['nx', 'g', '@nx/js:lib', 'packages/mylib', '--bundler=tsc', '--unitTestRunner=vitest', '--linter=none', '--no-interactive']);
+  // The workspace's own npm config, as a user of a private registry has it: the local registry
+  // serves @agentsync/* and proxies the rest.
+  writeFileSync(join(ws, '.npmrc'), `registry=${registry.url}\n`);
   // create-nx-workspace made the repository and its first commit; this one holds the library.
   commitAll('mylib');
-  // Test the artifacts a user installs: the tarballs of this checkout's builds.
-  const tarballs = ['core', 'cli', 'nx'].map((name) => {
-    const [packed] = JSON.parse(ok('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: join(PACKAGES, name) }));
-    return join(tmp, packed.filename);
-  });
-  ok('npm', ['install', '-D', ...tarballs]);
-  ok('npx', ['nx', 'g', '@agentsync/nx:init']);
-  ok('npm', ['install']);
+  added = ok('npx', ['nx', 'add', '@agentsync/nx']);
 }, 15 * MINUTE);
 
-afterAll(() => {
+afterAll(async () => {
+  await registry?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('@agentsync/nx in a fresh Nx workspace', () => {
-  it('init configures the targets the projects really have, and the hooks are live', () => {
+  it('nx add installs the published plugin and runs init: config, tracker, plugin, devDependencies, live hooks', () => {
+    expect(added).toContain('Generating @agentsync/nx:init');
+    expect(added).toContain('Package @agentsync/nx added successfully.');
+    // Installed from the local registry: the very tarballs published above.
+    const lock = JSON.parse(read('package-lock.json'));
+    for (const [name, { integrity }] of Object.entries(published)) {
+      expect(lock.packages[`node_modules/${name}`].integrity, name).toBe(integrity);
+    }
+    const pkg = JSON.parse(read('package.json'));
+    expect(pkg.devDependencies).toMatchObject({
+      '@agentsync/nx': `^${published['@agentsync/nx'].version}`,
+      '@agentsync/cli': `^${published['@agentsync/cli'].version}`,
+    });
+    expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['husky', 'lint-staged']));
     expect(JSON.parse(read('.agentsync.json'))).toEqual({
       $schema: './node_modules/@agentsync/core/schema/agentsync.schema.json',
       health: { targets: ['build', 'typecheck', 'test'] },
     });
-    expect(ok('git', ['config', 'core.hooksPath']).trim()).toBe('.husky/_');
-    const pkg = JSON.parse(read('package.json'));
-    expect(pkg.scripts.prepare).toBe('husky && agentsync setup');
-    // The install ran prepare: the tracker's merge driver is registered in this clone.
-    expect(ok('git', ['config', 'merge.agentsync-tracker.driver']).trim()).toContain('node_modules/.bin/agentsync merge-tracker %O %A %B');
-    expect(pkg.devDependencies['@agentsync/cli']).toMatch(/^file:.*agentsync-cli-0\.1\.0\.tgz$/);
-    expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['husky', 'lint-staged']));
+    expect(existsSync(join(ws, 'node_modules/@agentsync/core/schema/agentsync.schema.json'))).toBe(true);
+    expect(read('AgentTracker.md')).toContain('<!-- agentsync:begin sessions -->');
     expect(JSON.parse(read('nx.json')).plugins).toContain('@agentsync/nx');
+    // init's install ran prepare: the hooks are live and the tracker's merge driver is registered.
+    expect(pkg.scripts.prepare).toBe('husky && agentsync setup');
+    expect(ok('git', ['config', 'core.hooksPath']).trim()).toBe('.husky/_');
+    expect(ok('git', ['config', 'merge.agentsync-tracker.driver']).trim()).toContain('node_modules/.bin/agentsync merge-tracker %O %A %B');
     expect(read('CLAUDE.md')).toContain('@AGENTS.md');
     expect(read('.gitattributes')).toContain('AgentTracker.md merge=agentsync-tracker');
   });
