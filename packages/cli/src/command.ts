@@ -24,7 +24,7 @@ type ValueOf<S> = S extends { type: 'boolean'; multiple: true }
 export type ParsedValues<O extends OptionSpecs> = { [K in keyof O]?: ValueOf<O[K]> };
 
 /** Options every command takes. */
-export const commonOptions = {
+const commonOptions = {
   agent: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

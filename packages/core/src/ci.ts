@@ -4,7 +4,7 @@ import type { FileHost } from './file-host';
 export const GITHUB_WORKFLOW_PATH = '.github/workflows/agentsync.yml';
 
 /** A GitHub Actions workflow that fetches refs/agentsync/* and runs verify on the pull request's range. */
-export function githubWorkflow(): string {
+function githubWorkflow(): string {
   return `# Written by agentsync init --ci github. Re-checks every commit of a pull request
 # as the AgentSync hooks would have, so commits made with --no-verify are caught.
 name: AgentSync

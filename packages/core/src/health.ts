@@ -17,7 +17,7 @@ import { git, readObjects, splitNul, type Repo } from './git';
 import type { HealthRecord } from './state';
 import { TRACKER_FILE } from './tracker/constants';
 
-export const HEALTH_REF_PREFIX = 'refs/agentsync/health';
+const HEALTH_REF_PREFIX = 'refs/agentsync/health';
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 const OUTPUT_TAIL_CHARS = 4000;
 
@@ -144,7 +144,7 @@ const GIT_LOCATION = new Set(['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT
  * started; whatever it leaves running when its shell exits is killed too, since
  * a stray child holding the output pipe would otherwise keep the check open.
  */
-export function runCheck(check: HealthCheck, cwd: string): Promise<CheckResult> {
+function runCheck(check: HealthCheck, cwd: string): Promise<CheckResult> {
   const started = Date.now();
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !GIT_LOCATION.has(key)));
   return new Promise((resolve, reject) => {
@@ -179,7 +179,7 @@ export function runCheck(check: HealthCheck, cwd: string): Promise<CheckResult> 
 }
 
 /** Thrown when the run was interrupted: nothing is recorded. */
-export class HealthInterrupted extends InterruptedError {
+class HealthInterrupted extends InterruptedError {
   constructor(signal: NodeJS.Signals) {
     super(`Health checks interrupted by ${signal}; nothing was recorded.`, signal);
   }

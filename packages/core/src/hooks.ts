@@ -239,7 +239,7 @@ interface PushUpdate {
   remoteSha: string;
 }
 
-export function parsePushLines(stdin: string): PushUpdate[] {
+function parsePushLines(stdin: string): PushUpdate[] {
   return stdin
     .split('\n')
     .map((line) => line.trim().split(/\s+/))

@@ -34,7 +34,7 @@ export interface InitResult {
   notes: string[];
 }
 
-export const SCHEMA_PATH = './node_modules/@agentsync/core/schema/agentsync.schema.json';
+const SCHEMA_PATH = './node_modules/@agentsync/core/schema/agentsync.schema.json';
 export const HOOKS = ['pre-commit', 'commit-msg', 'pre-push'] as const;
 
 type HookName = (typeof HOOKS)[number];

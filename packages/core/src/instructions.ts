@@ -24,7 +24,7 @@ export interface InstructionsContext {
 }
 
 /** The protocol, as every agent tool that reads a whole file gets it. */
-export function protocolSection({ config, nx }: InstructionsContext): string {
+function protocolSection({ config, nx }: InstructionsContext): string {
   const tiers = TIER_NUMBERS.map((n) => {
     const { name, tokens, model } = config.tiers[n];
     return `${n} ${name} (${tokens.max === undefined ? `${tokens.min}+` : `${tokens.min}–${tokens.max}`} tokens, ${model})`;
@@ -58,7 +58,7 @@ function agentLine(agent: AgentEntry): string {
 }
 
 /** The managed section of each instruction file, without markers. */
-export function instructionSections(context: InstructionsContext): Record<(typeof INSTRUCTION_FILES)[number], string> {
+function instructionSections(context: InstructionsContext): Record<(typeof INSTRUCTION_FILES)[number], string> {
   const protocol = protocolSection(context);
   const agents = context.config.agents.length
     ? `\n\n### Agents\n\n${context.config.agents.map(agentLine).join('\n')}`

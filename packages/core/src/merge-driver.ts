@@ -10,7 +10,7 @@ import { git, GitError, tryGit } from './git';
 import { TrackerError } from './errors';
 import { mergeTrackers, type TextMerge } from './tracker/merge';
 
-export const MERGE_DRIVER = 'agentsync-tracker';
+const MERGE_DRIVER = 'agentsync-tracker';
 /**
  * What git runs (through sh, from the worktree's top). Git config is shared by
  * every worktree of a clone, and a worktree may have no install: then git's own

@@ -13,7 +13,7 @@ import { EnvironmentError } from './errors';
 import { git, GitError, type Repo } from './git';
 
 /** Every network call has a timeout, so an unreachable host never hangs an agent or a hook. */
-export const NETWORK_TIMEOUT_MS = 20_000;
+const NETWORK_TIMEOUT_MS = 20_000;
 
 export interface RemoteOptions {
   name: string;

@@ -67,7 +67,7 @@ const FETCH_TIMEOUT_MS = 30_000;
 const newSessionId = () => `s-${randomBytes(5).toString('hex')}`;
 
 /** The tier's settings from config; tiers are 1 to 4. */
-export function tierOf(ctx: Context, tier: number): TierConfig & { level: number } {
+function tierOf(ctx: Context, tier: number): TierConfig & { level: number } {
   const settings = ctx.config.tiers[String(tier) as keyof typeof ctx.config.tiers];
   if (!Number.isInteger(tier) || !settings) {
     throw new UsageError(`Invalid tier ${JSON.stringify(tier)}.`, {

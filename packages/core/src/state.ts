@@ -80,7 +80,7 @@ const conflictOf = (requested: string, claim: Claim, state: State): ClaimConflic
  * The live claims of other agents that a new claim of `glob` would collide with:
  * globs that some path can match, unless both claims are shared.
  */
-export function claimConflicts(state: State, agent: string, glob: string, mode: ClaimMode, now: Date): ClaimConflict[] {
+function claimConflicts(state: State, agent: string, glob: string, mode: ClaimMode, now: Date): ClaimConflict[] {
   return othersClaims(state, agent, now)
     .filter((c) => !(mode === 'shared' && c.mode === 'shared'))
     .filter((c) => globsOverlap(glob, c.glob))
