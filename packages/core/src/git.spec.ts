@@ -62,16 +62,18 @@ describe('currentBranch', () => {
 });
 
 describe('readObjects', () => {
-  it('reads objects in order, byte-exact across multi-byte text, with undefined for each missing one', async () => {
+  it('reads objects in order, byte-exact after multi-byte and non-UTF-8 ones, with undefined for each missing one', async () => {
     const { dir, git } = tempRepo();
     const texts = { 'a b.json': '{"name":"é ✓ 𝄞"}\n', 'plain.txt': 'second\n', 'empty': '' };
     for (const [name, text] of Object.entries(texts)) writeFileSync(join(dir, name), text);
+    // Not UTF-8: decoding it would change its length and shift every object after it.
+    writeFileSync(join(dir, 'latin1.txt'), Buffer.from([0xe9, 0xff, 0x0a]));
     git('add', '-A');
     git('commit', '-q', '-m', 'objects');
     const head = git('rev-parse', 'HEAD').trim();
-    const objects = await readObjects(await openRepo(dir), ['HEAD:a b.json', 'HEAD:no such file', 'HEAD:empty', 'HEAD', 'HEAD:plain.txt', 'refs/nothing']);
-    expect(objects.map((object) => object?.content)).toEqual([texts['a b.json'], undefined, '', expect.stringContaining('objects'), texts['plain.txt'], undefined]);
-    expect(objects[3]).toMatchObject({ oid: head, type: 'commit' });
+    const objects = await readObjects(await openRepo(dir), ['HEAD:latin1.txt', 'HEAD:a b.json', 'HEAD:no such file', 'HEAD:empty', 'HEAD', 'HEAD:plain.txt', 'refs/nothing']);
+    expect(objects.map((object) => object?.content).slice(1)).toEqual([texts['a b.json'], undefined, '', expect.stringContaining('objects'), texts['plain.txt'], undefined]);
+    expect(objects[4]).toMatchObject({ oid: head, type: 'commit' });
     expect(await readObjects(await openRepo(dir), [])).toEqual([]);
   });
 });

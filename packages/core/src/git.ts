@@ -35,6 +35,17 @@ export class GitError extends Error {
 
 /** Runs git and resolves with its stdout; rejects with GitError on a non-zero exit. */
 export function git(args: readonly string[], options: GitOptions): Promise<string> {
+  return runGit(args, options, 'utf8');
+}
+
+/** Like {@link git}, with stdout as bytes: for output that mixes byte counts and text git does not check. */
+export function gitBytes(args: readonly string[], options: GitOptions): Promise<Buffer> {
+  return runGit(args, options, 'buffer');
+}
+
+function runGit(args: readonly string[], options: GitOptions, encoding: 'utf8'): Promise<string>;
+function runGit(args: readonly string[], options: GitOptions, encoding: 'buffer'): Promise<Buffer>;
+function runGit(args: readonly string[], options: GitOptions, encoding: 'utf8' | 'buffer'): Promise<string | Buffer> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
@@ -45,7 +56,7 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
         maxBuffer: 1024 * 1024 * 256,
         timeout: options.timeout ?? 0,
         killSignal: 'SIGKILL',
-        encoding: 'utf8',
+        encoding,
       },
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
@@ -55,7 +66,7 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
           const missing = existsSync(options.cwd) ? 'git was not found on PATH.' : `The directory ${options.cwd} does not exist.`;
           return reject(new EnvironmentError(missing, { hint: 'Install git 2.36 or newer, and run agentsync inside a repository.' }));
         }
-        reject(new GitError(args, code, stderr || error.message, Boolean(error.killed && options.timeout), stdout));
+        reject(new GitError(args, code, String(stderr) || error.message, Boolean(error.killed && options.timeout), String(stdout)));
       },
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
@@ -86,9 +97,8 @@ export interface GitObject {
  */
 export async function readObjects(repo: Repo, names: readonly string[]): Promise<Array<GitObject | undefined>> {
   if (names.length === 0) return [];
-  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: names.map((name) => `${name}\n`).join('') });
-  // Sizes count bytes, so the output is walked as bytes.
-  let rest = Buffer.from(out, 'utf8');
+  // Sizes count bytes, and an object need not be UTF-8: the output is walked as bytes.
+  let rest = await gitBytes(['cat-file', '--batch'], { cwd: repo.root, input: names.map((name) => `${name}\n`).join('') });
   return names.map(() => {
     const headerEnd = rest.indexOf(10);
     const header = rest.subarray(0, headerEnd).toString('utf8');
