@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
@@ -39,8 +39,9 @@ await build({
   logLevel: 'warn',
   // Resolve each package's `default` export (dist), never the workspace's source condition.
   resolve: { conditionNames: ['node', 'require', 'default'] },
-  external(id) {
-    if (!isBare(id) || id.startsWith('node:') || builtins.has(id) || INLINED.has(packageOf(id))) return false;
+  external(id, importer, isResolved) {
+    // Asked again with each resolved path (C:\… on Windows would look bare): those are ours.
+    if (isResolved || isAbsolute(id) || !isBare(id) || id.startsWith('node:') || builtins.has(id) || INLINED.has(packageOf(id))) return false;
     left.add(packageOf(id));
     return true;
   },
@@ -56,19 +57,27 @@ await build({
 const body = readFileSync(output, 'utf8');
 writeFileSync(output, `// agentsync-bundle sha256:${createHash('sha256').update(body).digest('hex')}\n${body}`);
 
-const readDependencies = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies ?? {};
-const declared = readDependencies(cli);
-const core = readDependencies(join(cli, '../core'));
+const readManifest = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+const manifest = readManifest(cli);
+const declared = manifest.dependencies ?? {};
+const core = readManifest(join(cli, '../core')).dependencies ?? {};
 const problems = [...left].flatMap((name) => {
   if (!(name in declared)) return [`${name} is not in its "dependencies"`];
   if (name in core && core[name] !== declared[name]) return [`${name} is "${declared[name]}" there but "${core[name]}" in @agentsync/core`];
   return [];
 });
+// The inlined packages are part of the build's output: a new version of one must not let Nx
+// restore a bundle from its cache.
+const hashed = new Set(manifest.nx.targets.build.inputs.flatMap((input) => input.externalDependencies ?? []));
+for (const name of INLINED) {
+  if (!name.startsWith('@agentsync/') && !hashed.has(name)) problems.push(`${name} is inlined, but not among the build target's inputs (externalDependencies)`);
+}
 if (problems.length > 0) {
   console.error(
-    `bundle-cli: packages/cli/package.json must depend on what the bundle requires at run time, as @agentsync/core does:\n` +
+    `bundle-cli: packages/cli/package.json does not match the bundle:\n` +
       problems.map((problem) => `  - ${problem}\n`).join('') +
-      '  Declare each at the version @agentsync/core uses, or inline it (INLINED in tools/build/bundle-cli.mjs).',
+      '  Declare what the bundle requires at the version @agentsync/core uses, or inline it (INLINED here);\n' +
+      '  list each inlined package in nx.targets.build.inputs[].externalDependencies.',
   );
   process.exit(1);
 }

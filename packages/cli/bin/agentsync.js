@@ -10,17 +10,28 @@ const path = require('node:path');
 const BUNDLE = path.join(__dirname, '../dist/agentsync.js');
 
 /**
- * Compiling the ~300 KB bundle is most of its load time, so keep V8's compiled
- * code between runs. Node >= 22.1 does that itself (module.enableCompileCache);
- * on Node 20 the bundle is compiled with V8's code cache by hand (v8-compile-cache
- * was measured: its own start costs more than it saves here). Any cache problem
- * just compiles as usual.
+ * Compiling the ~300 KB bundle is most of its load time, so V8's compiled code
+ * is kept between runs, in a folder only this user can write (cached code runs
+ * as this user). Node >= 22.1 keeps it itself (module.enableCompileCache); on
+ * Node 20 the bin does, by hand (v8-compile-cache was measured: its own start
+ * costs more than it saves here). NODE_DISABLE_COMPILE_CACHE turns both off;
+ * any cache problem just compiles as usual.
  */
 function loadBundle() {
+  const disabled = Boolean(process.env.NODE_DISABLE_COMPILE_CACHE);
   if (enableCompileCache) {
-    enableCompileCache();
+    // NODE_COMPILE_CACHE names a folder the user chose; Node's default one in the temp
+    // folder could have been made by another user.
+    if (!disabled) {
+      const dir = process.env.NODE_COMPILE_CACHE ? undefined : privateCacheDir();
+      if (dir || process.env.NODE_COMPILE_CACHE) enableCompileCache(dir);
+    }
     return require(BUNDLE);
   }
+  // Node 20 loses a script's import() handler in a code cache, so the bundle's code loads ES
+  // modules with require(), which needs Node 20.19 (process.features.require_module). Older
+  // Node 20, 21 and 22.0 keep import() working by loading the bundle uncached.
+  if (disabled || !process.features.require_module) return require(BUNDLE);
   const fd = fs.openSync(BUNDLE, 'r');
   const stat = fs.fstatSync(fd);
   const source = fs.readFileSync(fd, 'utf8');
@@ -32,7 +43,6 @@ function loadBundle() {
   } catch {
     // Not cached yet.
   }
-  // Node 20 loses a script's import() handler in the code cache: the bundle's code uses require().
   const { Script } = require('node:vm');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
   const module = { exports: {}, filename: BUNDLE };
@@ -44,17 +54,8 @@ function loadBundle() {
   return module.exports;
 }
 
-/**
- * The code cache file for this bundle, in a folder only this user can write;
- * undefined when there is none. V8 checks only a cache's length against the
- * source, so the key names the content: the hash the build wrote into the
- * bundle's first line (hashing 300 KB here would cost more than the cache
- * saves), plus size and mtime, which change when someone edits the file.
- */
-function codeCacheFile(source, stat) {
-  const hash = /^\/\/ agentsync-bundle sha256:([0-9a-f]{64})\n/.exec(source)?.[1];
-  // NODE_DISABLE_COMPILE_CACHE turns Node's own cache off; it turns this one off too.
-  if (!hash || process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+/** `<tmp>/agentsync-code-cache-<uid>`, made if missing; undefined when someone else owns it or can write to it. */
+function privateCacheDir() {
   try {
     const uid = process.getuid?.();
     const dir = path.join(require('node:os').tmpdir(), `agentsync-code-cache-${uid ?? 'user'}`);
@@ -63,31 +64,56 @@ function codeCacheFile(source, stat) {
       fs.mkdirSync(dir, { mode: 0o700 });
       folder = fs.lstatSync(dir);
     }
-    // Cached code runs as this user: never use a folder someone else owns or can write.
-    if (!folder.isDirectory() || (uid !== undefined && folder.uid !== uid) || (folder.mode & 0o022) !== 0) return undefined;
-    return path.join(dir, `${hash.slice(0, 32)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.bin`);
+    if (!folder.isDirectory()) return undefined;
+    // Windows has neither owners nor modes here: its temp folder is per user already.
+    if (uid !== undefined && (folder.uid !== uid || (folder.mode & 0o022) !== 0)) return undefined;
+    return dir;
   } catch {
     return undefined;
   }
 }
 
 /**
+ * The Node 20 code cache file for this bundle and this command. V8 checks only
+ * a cache's length against the source, so the key names the content: the hash
+ * the build wrote into the bundle's first line (hashing 300 KB here would cost
+ * more than the cache saves), plus size and mtime, which change when someone
+ * edits the file. A cache is written once, with what its first run compiled,
+ * so each command has its own: the hooks' code is not what `setup` runs.
+ */
+function codeCacheFile(source, stat) {
+  const hash = /^\/\/ agentsync-bundle sha256:([0-9a-f]{64})\n/.exec(source)?.[1];
+  const dir = hash && privateCacheDir();
+  if (!dir) return undefined;
+  const [name, sub] = process.argv.slice(2);
+  const command = name === 'hook' ? `hook-${sub}` : name;
+  const kind = /^[a-z][a-z-]{0,29}$/.test(command ?? '') ? command : 'other';
+  return path.join(dir, `${hash.slice(0, 32)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}-${kind}.bin`);
+}
+
+/**
  * Temp file and rename, so concurrent hooks (worktrees committing at once)
- * never read a half-written cache; caches of other builds a week old go.
+ * never read a half-written cache. Caches written a month ago or more go:
+ * builds come and go (an upgrade, a rebuild), and a live one is rewritten once.
  */
 function writeAtomically(file, data) {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(temp, data, { mode: 0o600 });
     fs.renameSync(temp, file);
-    const dir = path.dirname(file);
-    const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
-    for (const name of fs.readdirSync(dir)) {
-      const other = path.join(dir, name);
-      if (other !== file && fs.statSync(other).mtimeMs < weekAgo) fs.rmSync(other, { force: true });
-    }
   } catch {
     fs.rmSync(temp, { force: true });
+    return;
+  }
+  const dir = path.dirname(file);
+  const monthAgo = Date.now() - 30 * 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(dir)) {
+    try {
+      const other = path.join(dir, name);
+      if (name.endsWith('.bin') && fs.statSync(other).mtimeMs < monthAgo) fs.rmSync(other, { force: true });
+    } catch {
+      // Gone already: another process pruned it.
+    }
   }
 }
 
@@ -95,7 +121,8 @@ let main;
 try {
   ({ main } = loadBundle());
 } catch (error) {
-  if (error && (error.code === 'ENOENT' || error.code === 'MODULE_NOT_FOUND') && String(error.message).includes(BUNDLE)) {
+  const missing = error && (error.code === 'ENOENT' ? error.path === BUNDLE : error.code === 'MODULE_NOT_FOUND' && String(error.message).startsWith(`Cannot find module '${BUNDLE}'`));
+  if (missing) {
     // Only in a source checkout: published packages ship dist. `setup` runs from the install
     // script before any build, so it must not fail the install; anything else fails, and a hook
     // failing blocks (fail closed).

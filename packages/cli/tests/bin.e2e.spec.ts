@@ -24,12 +24,13 @@ function install() {
   mkdirSync(tmp);
   const cacheDir = join(tmp, `agentsync-code-cache-${process.getuid?.() ?? 'user'}`);
   const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
-  const version = async (env: NodeJS.ProcessEnv = {}) => {
-    const result = await runProgram(process.execPath, [join(root, 'bin/agentsync.js'), '--version'], { cwd: root, env: { TMPDIR: tmp, ...env } });
+  const agentsync = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const result = await runProgram(process.execPath, [join(root, 'bin/agentsync.js'), ...args], { cwd: root, env: { TMPDIR: tmp, ...env } });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     return result.stdout.trim();
   };
-  return { root, tmp, cacheDir, cacheFiles, version };
+  const version = (env: NodeJS.ProcessEnv = {}) => agentsync(['--version'], env);
+  return { root, tmp, cacheDir, cacheFiles, agentsync, version };
 }
 
 describe.skipIf(nodeCachesItself)('the code cache on Node 20', () => {
@@ -37,12 +38,19 @@ describe.skipIf(nodeCachesItself)('the code cache on Node 20', () => {
     const bin = install();
     expect(await bin.version()).toBe(version);
     const [file] = bin.cacheFiles();
-    expect(bin.cacheFiles()).toEqual([expect.stringMatching(/^[0-9a-f]{32}-\d+-\d+-v[\d.]+-\w+\.bin$/)]);
+    expect(bin.cacheFiles()).toEqual([expect.stringMatching(/^[0-9a-f]{32}-\d+-\d+-v[\d.]+-\w+-other\.bin$/)]);
     expect(statSync(bin.cacheDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(bin.cacheDir, file)).mode & 0o777).toBe(0o600);
     const written = readFileSync(join(bin.cacheDir, file));
     expect(await bin.version()).toBe(version);
     expect(readFileSync(join(bin.cacheDir, file))).toEqual(written);
+  });
+
+  it.concurrent('keeps one cache per command: each holds what its own first run compiled', async () => {
+    const bin = install();
+    await bin.version();
+    expect(await bin.agentsync(['help'])).toContain('Usage: agentsync');
+    expect(bin.cacheFiles().map((file) => file.replace(/^.*-/, ''))).toEqual(['help.bin', 'other.bin']);
   });
 
   it.concurrent('replaces a corrupt cache and keys an edited bundle apart', async () => {
@@ -70,10 +78,10 @@ describe.skipIf(nodeCachesItself)('the code cache on Node 20', () => {
 });
 
 describe.skipIf(!nodeCachesItself)('the code cache on Node >= 22.1', () => {
-  it("is Node's own", async () => {
+  it("is Node's own, in the private folder rather than Node's shared default", async () => {
     const bin = install();
     expect(await bin.version()).toBe(version);
-    expect(existsSync(join(bin.tmp, 'node-compile-cache'))).toBe(true);
-    expect(bin.cacheFiles()).toEqual([]);
+    expect(existsSync(join(bin.tmp, 'node-compile-cache'))).toBe(false);
+    expect(bin.cacheFiles()).not.toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ export const CLI = resolve(__dirname, '../bin/agentsync.js');
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(AGENTSYNC|CLAUDE|CODEX|GEMINI|COPILOT|GIT_|HUSKY|NO_COLOR|FORCE_COLOR)/.test(key)) continue;
+    if (/^(AGENTSYNC|CLAUDE|CODEX|GEMINI|COPILOT|GIT_|HUSKY|NO_COLOR|FORCE_COLOR|NODE_COMPILE_CACHE|NODE_DISABLE_COMPILE_CACHE)/.test(key)) continue;
     env[key] = value;
   }
   return {

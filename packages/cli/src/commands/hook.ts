@@ -126,8 +126,9 @@ async function afterChecks(hook: HookName, outcome: HookOutcome, repo: Repo, io:
 /**
  * The default export of an ES module such as lint-staged. require() comes
  * first: on Node 20 the bin runs this code from V8's code cache, where import()
- * cannot work (bin/agentsync.js), and require() loads ES modules from Node
- * 20.19. On Node 22.0 to 22.11 it cannot, and import() does.
+ * cannot work, and require() loads ES modules from Node 20.19. Where require()
+ * cannot (Node 22.0 to 22.11), the bin loads this code as any module, and
+ * import() works (bin/agentsync.js).
  */
 async function loadEsm<T>(entry: string): Promise<T> {
   try {
