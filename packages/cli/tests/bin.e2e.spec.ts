@@ -7,14 +7,15 @@ import * as nodeModule from 'node:module';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTemp, runProgram } from './fixture';
+import { HAS_OTHER_NODE, OTHER_NODE_VERSION, otherNode } from './other-node';
 
 const PACKAGE = resolve(__dirname, '..');
 /** Node >= 22.1 keeps compiled code itself (not in @types/node 20). */
 const nodeCachesItself = 'enableCompileCache' in nodeModule;
 const { version } = JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')) as { version: string };
 
-/** A copy of the bin and its bundle, and a private TMPDIR for its cache. */
-function install() {
+/** A copy of the bin and its bundle, run by `node`, and a private TMPDIR for its cache. */
+function install(node = process.execPath) {
   const root = makeTemp('bin');
   const tmp = join(root, 'tmp');
   for (const file of ['bin/agentsync.js', 'dist/agentsync.js']) {
@@ -25,12 +26,24 @@ function install() {
   const cacheDir = join(tmp, `agentsync-code-cache-${process.getuid?.() ?? 'user'}`);
   const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
   const agentsync = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const result = await runProgram(process.execPath, [join(root, 'bin/agentsync.js'), ...args], { cwd: root, env: { TMPDIR: tmp, ...env } });
+    const result = await runProgram(node, [join(root, 'bin/agentsync.js'), ...args], { cwd: root, env: { TMPDIR: tmp, ...env } });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     return result.stdout.trim();
   };
   const version = (env: NodeJS.ProcessEnv = {}) => agentsync(['--version'], env);
   return { root, tmp, cacheDir, cacheFiles, agentsync, version };
+}
+
+/** A cache folder someone else could write is not used, nor any cache with NODE_DISABLE_COMPILE_CACHE; nor Node's default. */
+async function keepsNoUnsafeCache(bin: ReturnType<typeof install>) {
+  mkdirSync(bin.cacheDir);
+  chmodSync(bin.cacheDir, 0o777);
+  expect(await bin.version()).toBe(version);
+  expect(bin.cacheFiles()).toEqual([]);
+  chmodSync(bin.cacheDir, 0o700);
+  expect(await bin.version({ NODE_DISABLE_COMPILE_CACHE: '1' })).toBe(version);
+  expect(bin.cacheFiles()).toEqual([]);
+  expect(existsSync(join(bin.tmp, 'node-compile-cache'))).toBe(false);
 }
 
 describe.skipIf(nodeCachesItself)('the code cache on Node 20', () => {
@@ -65,23 +78,19 @@ describe.skipIf(nodeCachesItself)('the code cache on Node 20', () => {
     expect(bin.cacheFiles()).toHaveLength(2);
   });
 
-  it.concurrent('is not used in a folder others can write, nor with NODE_DISABLE_COMPILE_CACHE', async () => {
-    const bin = install();
-    mkdirSync(bin.cacheDir);
-    chmodSync(bin.cacheDir, 0o777);
-    expect(await bin.version()).toBe(version);
-    expect(bin.cacheFiles()).toEqual([]);
-    chmodSync(bin.cacheDir, 0o700);
-    expect(await bin.version({ NODE_DISABLE_COMPILE_CACHE: '1' })).toBe(version);
-    expect(bin.cacheFiles()).toEqual([]);
-  });
+  it.concurrent('is not used in a folder others can write, nor with NODE_DISABLE_COMPILE_CACHE', () => keepsNoUnsafeCache(install()));
 });
 
-describe.skipIf(!nodeCachesItself)('the code cache on Node >= 22.1', () => {
+/** This Node where it keeps compiled code itself, else Node 22 from the registry (other-node.ts). */
+const nodeWithOwnCache = async () => (nodeCachesItself ? process.execPath : otherNode());
+
+describe.skipIf(!nodeCachesItself && !HAS_OTHER_NODE)(`the code cache on Node >= 22.1 (here ${nodeCachesItself ? process.version : OTHER_NODE_VERSION})`, () => {
   it("is Node's own, in the private folder rather than Node's shared default", async () => {
-    const bin = install();
+    const bin = install(await nodeWithOwnCache());
     expect(await bin.version()).toBe(version);
     expect(existsSync(join(bin.tmp, 'node-compile-cache'))).toBe(false);
     expect(bin.cacheFiles()).not.toEqual([]);
   });
+
+  it('is not used in a folder others can write, nor with NODE_DISABLE_COMPILE_CACHE', async () => keepsNoUnsafeCache(install(await nodeWithOwnCache())));
 });

@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 
@@ -122,3 +122,14 @@ export async function makeBareRemote(): Promise<string> {
 }
 
 export { makeTemp };
+
+/** Installs an npm package into `dir` (a folder of its own), from the real npm cache where it can. */
+export async function installPackage(spec: string, dir: string): Promise<void> {
+  writeFileSync(join(dir, 'package.json'), '{}\n');
+  const install = await runProgram('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', spec], {
+    cwd: dir,
+    // The tests' clean HOME has no npm cache: use the real one, so a warm cache needs no network.
+    env: { npm_config_cache: join(homedir(), '.npm') },
+  });
+  if (install.code !== 0) throw new Error(`npm install ${spec} failed: ${install.stderr}`);
+}

@@ -8,14 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { CLI, makeBareRemote, makeRepo, makeTemp, repoAt, runProgram, type RunResult, type TestRepo } from './fixture';
 import { run, STACK_LINE } from './e2e';
 import { installHusky } from './husky';
+import { HAS_OTHER_NODE, OTHER_NODE_VERSION, otherNode } from './other-node';
 
 type Hook = 'pre-commit' | 'commit-msg' | 'pre-push';
 
-/** A hooks dir whose scripts exec the built CLI; only the hooks a test needs, since each costs a Node start a commit. */
-function hooksDir(hooks: Hook[]): string {
+/** A hooks dir whose scripts exec the built CLI with `node`; only the hooks a test needs, since each costs a Node start a commit. */
+function hooksDir(hooks: Hook[], node = process.execPath): string {
   const dir = makeTemp('githooks');
   for (const hook of hooks) {
-    writeFileSync(join(dir, hook), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" hook ${hook} "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(dir, hook), `#!/bin/sh\nexec "${node}" "${CLI}" hook ${hook} "$@"\n`, { mode: 0o755 });
   }
   return dir;
 }
@@ -400,8 +401,12 @@ describe.concurrent('lint-staged', () => {
     return () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
   }
 
-  it('runs after the checks pass, not when they block, and says to install it when missing', async () => {
-    const repo = await hooked({ hooks: { lintStaged: true } });
+  // lint-staged is an ES module: Node 20 loads it with require(), Node 22 may take import() (bin/agentsync.js).
+  const nodes: Array<[string, () => Promise<string>]> = [[process.version, async () => process.execPath]];
+  if (HAS_OTHER_NODE) nodes.push([`v${OTHER_NODE_VERSION}`, otherNode]);
+
+  it.each(nodes)('runs after the checks pass, not when they block, and says to install it when missing (Node %s)', async (_, node) => {
+    const repo = await hooked({ hooks: { lintStaged: true } }, 'claude/work', hooksDir(['pre-commit'], await node()));
     const missing = await commit(repo, { 'a.txt': 'a\n' }, claude);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('lint-staged is not installed. Install it (npm install --save-dev lint-staged)');

@@ -2,11 +2,10 @@
  * husky 9 for the tests that run real husky hooks: the workspace's own copy
  * where there is one, else installed once per test file into a temp dir.
  */
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { huskyVersion } from '@agentsync/core/versions';
-import { CLI, makeTemp, runProgram, type TestRepo } from './fixture';
+import { CLI, installPackage, makeTemp, runProgram, type TestRepo } from './fixture';
 
 let dir: Promise<string> | undefined;
 
@@ -16,13 +15,7 @@ export function huskyDir(): Promise<string> {
     const workspace = join(__dirname, '../../../node_modules/husky');
     if (existsSync(join(workspace, 'package.json'))) return workspace;
     const prefix = makeTemp('husky');
-    writeFileSync(join(prefix, 'package.json'), '{}\n');
-    // The tests' clean HOME has no npm cache: use the real one, so a warm cache needs no network.
-    const install = await runProgram('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `husky@${huskyVersion}`], {
-      cwd: prefix,
-      env: { npm_config_cache: join(homedir(), '.npm') },
-    });
-    if (install.code !== 0) throw new Error(`npm install husky failed: ${install.stderr}`);
+    await installPackage(`husky@${huskyVersion}`, prefix);
     return join(prefix, 'node_modules', 'husky');
   })();
   return dir;
