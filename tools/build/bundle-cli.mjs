@@ -28,20 +28,21 @@ const INLINED = new Set(['@agentsync/core', 'picomatch', 'picocolors']);
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
 const packageOf = (id) => id.split('/').slice(0, id.startsWith('@') ? 2 : 1).join('/');
-const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 const builtins = new Set(builtinModules);
 
 const output = join(cli, 'dist/agentsync.js');
 const left = new Set();
 await build({
   input: join(cli, 'dist/main.js'),
+  // Module paths in the bundle's comments, and so its hash, do not depend on where this runs.
+  cwd: cli,
   platform: 'node',
   logLevel: 'warn',
   // Resolve each package's `default` export (dist), never the workspace's source condition.
   resolve: { conditionNames: ['node', 'require', 'default'] },
   external(id, importer, isResolved) {
     // Asked again with each resolved path (C:\… on Windows would look bare): those are ours.
-    if (isResolved || isAbsolute(id) || !isBare(id) || id.startsWith('node:') || builtins.has(id) || INLINED.has(packageOf(id))) return false;
+    if (isResolved || isAbsolute(id) || /^[.\0]/.test(id) || id.startsWith('node:') || builtins.has(id) || INLINED.has(packageOf(id))) return false;
     left.add(packageOf(id));
     return true;
   },
