@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:f
 import os from 'node:os';
 import { join } from 'node:path';
 import {
+  addedOver,
   CLI,
   NODE,
   ROOT,
@@ -151,10 +152,7 @@ export async function runHooksBench({ quick = false } = {}) {
   const huskyAdds = added('husky');
   const warmAdds = added('agentsync');
   const coldAdds = added('agentsync-cold');
-  const addedStats = (name) => {
-    const s = stats.get(name);
-    return { ...s, median: s.median - bare, min: NaN, max: NaN };
-  };
+  const addedStats = (name) => addedOver(stats, name, bare);
   return {
     id: 'hooks',
     title: `pre-commit hooks: git commit of ${STAGED_FILES} staged files (200 live claims by others)`,

@@ -86,6 +86,15 @@ export function median(values) {
 }
 
 /**
+ * The stats of `name` as what it adds over a baseline median (a commit or a
+ * push with no hook): a row for the variants table, with no min and max, since
+ * the difference of two medians has none.
+ */
+export function addedOver(stats, name, baselineMs) {
+  return { ...stats.get(name), median: stats.get(name).median - baselineMs, min: NaN, max: NaN };
+}
+
+/**
  * Samples every variant `runs` times, interleaved: each round runs every
  * variant once, the order rotated from round to round, so drift (thermal,
  * page cache, a neighbour's load) spreads over all variants instead of

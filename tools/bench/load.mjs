@@ -38,7 +38,7 @@ export async function runLoadBench({ quick = false } = {}) {
   const stats = sampleInterleaved(variants, { runs });
 
   const loaded = (code) => JSON.parse(run(NODE, ['-e', `${code}; ${listLoaded}`], { cwd }).stdout);
-  const binLoaded = loaded(`${requireOf(join(CLI_DIST, 'agentsync.js'))}`);
+  const binLoaded = loaded(requireOf(join(CLI_DIST, 'agentsync.js')));
   const unbundledFiles = loaded(unbundled).length;
   const schemaFiles = loaded(schema).length;
   const zodLoaded = binLoaded.some(isZod);

@@ -17,6 +17,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  addedOver,
   CLI,
   NODE,
   TRACE,
@@ -95,7 +96,7 @@ export async function runPrepushBench({ quick = false } = {}) {
   const bare = stats.get('bare').median;
   const nodeAdds = stats.get('node').median - bare;
   const agentsyncAdds = stats.get('agentsync').median - bare;
-  const addedStats = (name) => ({ ...stats.get(name), median: stats.get(name).median - bare, min: NaN, max: NaN });
+  const addedStats = (name) => addedOver(stats, name, bare);
   return {
     id: 'prepush',
     title: 'pre-push on an already-checked tree: git push to a bare remote (issue "Health")',
