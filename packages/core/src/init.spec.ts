@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from './errors';
 import type { FileHost } from './file-host';
-import { HOOKS, hookLine, initRepository, prePushLineKeepingStdin, withHookLine, type InitOptions } from './init';
+import { HOOKS, hookLine, initRepository, parseAgentsOption, prePushLineKeepingStdin, withHookLine, type InitOptions } from './init';
+import { AGENT_WIRING } from './agent-tools/wiring';
+import { AGENT_HOOK_SCRIPT } from './agent-tools/script';
 
 const OPTIONS: InitOptions = { cliVersion: '^0.1.0', huskyVersion: '^9.1.7' };
+/** What the agent-tool wiring adds to a scaffold (agent-tools/wiring.spec.ts checks the contents). */
+const WIRED = [AGENT_HOOK_SCRIPT, ...Object.values(AGENT_WIRING).map((wiring) => wiring.file)];
 
 function memoryHost(files: Record<string, string> = {}) {
   const disk = new Map(Object.entries(files));
@@ -22,6 +26,16 @@ function memoryHost(files: Record<string, string> = {}) {
   return { host, disk, executable, json: (path: string) => JSON.parse(disk.get(path) ?? 'null') };
 }
 
+describe('parseAgentsOption', () => {
+  it('keeps the named tools in their usual order; none or blank is none; an unknown name is a usage error', () => {
+    expect(parseAgentsOption(undefined)).toBeUndefined();
+    expect(parseAgentsOption('Codex, claude')).toEqual(['claude', 'codex']);
+    expect(parseAgentsOption('none')).toEqual([]);
+    expect(parseAgentsOption('')).toEqual([]);
+    expect(() => parseAgentsOption('claude,vim')).toThrow(UsageError);
+  });
+});
+
 describe('initRepository', () => {
   it('scaffolds config, tracker, husky hooks calling the local binary, husky and the CLI in package.json', () => {
     const { host, disk, executable, json } = memoryHost({ 'package.json': '{\n  "name": "app",\n  "scripts": { "test": "vitest" }\n}\n' });
@@ -34,6 +48,7 @@ describe('initRepository', () => {
       'created CLAUDE.md',
       'created .github/copilot-instructions.md',
       'created GEMINI.md',
+      ...WIRED.map((path) => `created ${path}`),
       'created .husky/pre-commit',
       'created .husky/commit-msg',
       'created .husky/pre-push',
@@ -138,7 +153,7 @@ describe('initRepository', () => {
     const { host, disk } = memoryHost({ 'package.json': '{"name":"app"}', ...files });
     const before = new Map(disk);
     const result = initRepository(host, { ...OPTIONS, gitHooksPath });
-    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md'];
+    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md', ...WIRED];
     expect(result.changed.map((c) => c.path)).toEqual(scaffold);
     expect([...disk.keys()].filter((path) => !before.has(path))).toEqual(scaffold);
     expect(disk.get('package.json')).toBe(before.get('package.json'));

@@ -10,6 +10,8 @@ import { UsageError } from './errors';
 import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 import { writeAgentInstructions } from './instructions';
 import { createTrackerText } from './tracker/model';
+import { wireAgentTools } from './agent-tools/wiring';
+import { AGENT_TOOLS, isAgentTool, type AgentTool } from './agent-tools/instance';
 
 export interface InitOptions {
   /** Health commands to seed `health.commands` with; omitted when empty. */
@@ -25,6 +27,8 @@ export interface InitOptions {
   huskyVersion: string;
   /** Where `$schema` points. */
   schemaPath?: string;
+  /** The agent tools whose hooks to wire (default: all of them). */
+  agents?: readonly AgentTool[];
 }
 
 export interface InitResult {
@@ -79,6 +83,8 @@ function initialConfig(options: InitOptions, lintStaged: boolean): string {
   if (options.healthTargets?.length) health.targets = options.healthTargets;
   const config: Record<string, unknown> = { $schema: options.schemaPath ?? SCHEMA_PATH };
   if (Object.keys(health).length) config.health = health;
+  // Written out although it is the default: the file shows that edits in agent tools claim.
+  if (options.agents === undefined || options.agents.length > 0) config.claims = { onEdit: 'claim' };
   if (options.hotFiles?.length) config.hotFiles = options.hotFiles;
   if (lintStaged) config.hooks = { lintStaged: true };
   return `${JSON.stringify(config, null, 2)}\n`;
@@ -192,6 +198,19 @@ export function writeTrackerAttributes(host: FileHost, result: InitResult): void
   writeIfChanged(host, result.changed, '.gitattributes', `${before}${TRACKER_ATTRIBUTES_LINE}${eol}`);
 }
 
+/** Parses `--agents claude,codex`: the tools named, in AGENT_TOOLS' order; `none` or '' for none. UsageError for an unknown name. */
+export function parseAgentsOption(value: string | undefined): AgentTool[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '' && name !== 'none');
+  const unknown = names.filter((name) => !isAgentTool(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`Unknown agent tool ${unknown.map((n) => JSON.stringify(n)).join(', ')} in --agents.`, {
+      hint: `Name some of ${AGENT_TOOLS.join(', ')}, separated by commas, or none.`,
+    });
+  }
+  return AGENT_TOOLS.filter((tool) => names.includes(tool));
+}
+
 /** Scaffolds AgentSync into the repository behind `host`; idempotent. */
 export function initRepository(host: FileHost, options: InitOptions): InitResult {
   const result: InitResult = { changed: [], notes: [] };
@@ -211,6 +230,7 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
   }
   writeTrackerAttributes(host, result);
   result.changed.push(...writeAgentInstructions(host));
+  wireAgentTools(host, result.changed, options.agents);
 
   if (manager) {
     result.notes.push(

@@ -57,6 +57,10 @@ const NOTES: Record<string, string> = {
     'Also the lease of a session. `agentsync note` renews all of the agent\'s leases to this from now, and so does the agent\'s ' +
     'next commit once any of them has less than half of it left (pre-commit); `claim --ttl` overrides it per claim.',
   'claims.blockHumans': 'Without it, a person with no agent identity gets a warning instead of a block.',
+  'claims.onEdit':
+    'Read by the agent tools\' edit hooks that `agentsync init` wires (see [agent-tools.md](agent-tools.md)). With "claim", an edit to a path nobody holds claims ' +
+    'that exact path for the editing instance (such as `claude-1a2b3c4d`) for `claims.ttl`; its further edits and commits renew the lease, `end` or `release` frees it. ' +
+    'Every mode but "off" refuses, at edit time, paths others hold and paths gated above the instance\'s tier.',
   hotFiles:
     'Files many agents edit, kept to small commits: pre-commit counts added plus deleted lines per staged file (a binary file counts as 1).',
   'hotFiles[].maxChangedLines': 'Omitted in the object form: no size limit.',

@@ -130,6 +130,13 @@ const claims = z
   .strictObject({
     ttl: duration.default('2h').meta({ description: 'How long a claim lasts unless its session renews it.' }),
     blockHumans: z.boolean().default(false).meta({ description: 'Whether claims also block commits by people.' }),
+    onEdit: z
+      .enum(['claim', 'check', 'off'])
+      .default('claim')
+      .meta({
+        description:
+          'What an edit through an agent tool\'s hook does: "claim" checks the paths and claims the unclaimed ones for that instance, "check" only refuses paths others hold, "off" leaves it to the commit.',
+      }),
   })
   .prefault({});
 

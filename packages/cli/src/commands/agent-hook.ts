@@ -1,0 +1,53 @@
+/**
+ * `agentsync hook agent-*`: the entry points the agent tools' own hooks call.
+ * Reads the tool's payload from stdin and answers in the tool's dialect. The
+ * edit guard fails closed: whatever goes wrong, the edit is refused with the
+ * reason. The others never stand in the agent's way: an error is a line on stderr.
+ */
+import { UsageError } from '@agentsync/core/errors';
+import type { AgentEvent, HookAnswer } from '@agentsync/core/agent-tools/answer';
+import { AGENT_TOOLS, isAgentTool, type AgentTool } from '@agentsync/core/agent-tools/instance';
+import { readStdin, type Io } from '../io';
+
+const EVENTS: readonly string[] = ['edit', 'start', 'shell', 'stop'] satisfies AgentEvent[];
+
+/** Runs the agent hook `event` for `tool`; returns the exit code after writing the answer. */
+export async function runAgentHook(event: string, tool: string | undefined, io: Io): Promise<number> {
+  if (!EVENTS.includes(event)) throw new UsageError(`Unknown agent hook "agent-${event}".`, { hint: 'Use agent-edit, agent-start, agent-shell or agent-stop.' });
+  if (!tool || !isAgentTool(tool)) {
+    throw new UsageError(`agentsync hook agent-${event} needs --tool ${AGENT_TOOLS.join('|')}${tool ? `, not ${JSON.stringify(tool)}` : ''}.`, {
+      hint: 'The hook lines `agentsync init` writes pass it; run `agentsync init` again to rewrite them.',
+    });
+  }
+  const answers = require('@agentsync/core/agent-tools/answer') as typeof import('@agentsync/core/agent-tools/answer');
+  let answer: HookAnswer;
+  try {
+    answer = await decide(event as AgentEvent, tool, io, answers);
+  } catch (error) {
+    const detail = io.env.AGENTSYNC_DEBUG === '1' ? `\n${(error as Error).stack}` : '';
+    const message = `${(error as Error).message}${detail}`;
+    answer =
+      event === 'edit'
+        ? answers.denyAnswer(tool, `AgentSync could not check this edit, so it is refused (fail closed): ${message}\nFix the cause (\`agentsync doctor\` helps), or ask a person to.`)
+        : { stdout: '', stderr: `agentsync hook agent-${event}: ${message}\n`, code: 0 };
+  }
+  if (answer.stdout) io.out(answer.stdout);
+  if (answer.stderr) io.err(answer.stderr);
+  return answer.code;
+}
+
+async function decide(event: AgentEvent, tool: AgentTool, io: Io, answers: typeof import('@agentsync/core/agent-tools/answer')): Promise<HookAnswer> {
+  const { parseHookPayload } = require('@agentsync/core/agent-tools/payload') as typeof import('@agentsync/core/agent-tools/payload');
+  const payload = parseHookPayload(tool, await readStdin());
+  const request = { tool, payload, env: io.env, cwd: io.cwd };
+  if (event === 'edit') {
+    const { guardEdit } = require('@agentsync/core/agent-tools/guard') as typeof import('@agentsync/core/agent-tools/guard');
+    const verdict = await guardEdit(request);
+    return verdict.refusal ? answers.denyAnswer(tool, verdict.refusal) : answers.allowAnswer();
+  }
+  const lifecycle = require('@agentsync/core/agent-tools/lifecycle') as typeof import('@agentsync/core/agent-tools/lifecycle');
+  if (event === 'start') return answers.contextAnswer(tool, 'start', await lifecycle.sessionStartContext(request));
+  if (event === 'shell') return answers.contextAnswer(tool, 'shell', await lifecycle.shellChangesContext(request));
+  const reminder = await lifecycle.stopReminder(request);
+  return reminder ? answers.continueAnswer(tool, reminder) : answers.allowAnswer();
+}
