@@ -45,11 +45,15 @@ export function startMessagesServer(script) {
       resolve({
         url: `http://127.0.0.1:${port}`,
         requests,
-        /** Every tool_result block the model was sent, in order, as text. */
-        toolResults: () =>
-          requests.flatMap((body) =>
-            body.messages.flatMap((m) => (Array.isArray(m.content) ? m.content : []).filter((b) => b.type === 'tool_result').map((b) => ({ id: b.tool_use_id, error: Boolean(b.is_error), text: blockText(b.content) }))),
-          ),
+        /** The tool_result blocks the model was sent by the last main-loop request, in order, as text. */
+        toolResults: () => {
+          const last = requests.filter((body) => Array.isArray(body.tools) && body.tools.length > 0).at(-1);
+          return (last?.messages ?? []).flatMap((m) =>
+            (Array.isArray(m.content) ? m.content : []).filter((b) => b.type === 'tool_result').map((b) => ({ id: b.tool_use_id, error: Boolean(b.is_error), text: blockText(b.content) })),
+          );
+        },
+        /** Every text the model was given after its first turn (system notes from hooks, tool results), joined. */
+        transcript: () => JSON.stringify(requests.at(-1)?.messages ?? []),
         close: () => new Promise((done) => server.close(() => done())),
       });
     });

@@ -1,0 +1,107 @@
+/**
+ * The real Claude Code (pinned, installed into a cache outside the workspace on
+ * first use) driven by a scripted model server on 127.0.0.1, in a repository
+ * `agentsync init` wired: its hooks run the built CLI through
+ * .agentsync/agent-hook.sh. Skipped, saying why, where the binary cannot be
+ * installed (no registry).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storedState } from './e2e';
+import { makeRepo, makeTemp, type TestRepo } from './fixture';
+import { installHusky } from './husky';
+// @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
+import { ensureTool, runClaude } from '../../../tools/e2e/agent-tools.mjs';
+// @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
+import { startMessagesServer } from '../../../tools/e2e/messages-server.mjs';
+
+type Step = { tool: string; input: Record<string, unknown> } | { text: string };
+
+const claude: { bin?: string; skip?: string } = await ensureTool('claude');
+if (claude.skip) console.warn(`agent-tools e2e: real Claude Code tests skipped: ${claude.skip}`);
+
+/** Runs one Claude Code session through `steps` in `cwd`; resolves with its result and what the model was sent. */
+async function session(cwd: string, home: string, steps: Step[]) {
+  const server = await startMessagesServer(steps);
+  try {
+    const result = await runClaude(claude.bin, { cwd, baseUrl: server.url, home });
+    expect(result.code, result.stderr).toBe(0);
+    return { result, toolResults: server.toolResults() as Array<{ error: boolean; text: string }>, transcript: server.transcript() as string, sessionId: result.json?.session_id as string };
+  } finally {
+    await server.close();
+  }
+}
+
+const instanceOf = (sessionId: string) => `claude-${sessionId.replace(/-/g, '').slice(0, 8)}`;
+
+describe.skipIf(Boolean(claude.skip))('Claude Code 2.1.328, wired by agentsync init', () => {
+  let repo: TestRepo;
+  let home: string;
+
+  beforeAll(async () => {
+    repo = await makeRepo({ config: null });
+    const init = await repo.run(['init', '--agents', 'claude']);
+    expect(init.code, init.stderr).toBe(0);
+    await installHusky(repo);
+    repo.write('.gitignore', 'node_modules\n');
+    repo.write('src/held.ts', 'export const held = 1;\n');
+    await repo.git(['add', '-A']);
+    await repo.git(['commit', '-q', '-m', 'agentsync init']);
+    home = makeTemp('claude-home');
+    const claimed = await repo.run(['claim', 'src/held.ts', '--agent', 'alice']);
+    expect(claimed.code, claimed.stderr).toBe(0);
+  }, 120_000);
+
+  it('refuses a Write to a file another agent holds: the file is unchanged, the tool_result names the holder', async () => {
+    const target = join(repo.dir, 'src/held.ts');
+    const { toolResults } = await session(repo.dir, home, [{ tool: 'Write', input: { file_path: target, content: 'overwritten\n' } }, { text: 'done' }]);
+    expect(readFileSync(target, 'utf8')).toBe('export const held = 1;\n');
+    expect(toolResults).toHaveLength(1);
+    expect(toolResults[0].error).toBe(true);
+    expect(toolResults[0].text).toContain('src/held.ts is claimed by alice');
+  });
+
+  it('writes an unclaimed file, claims it for the instance, commits it through its Bash tool; warns of and blocks shell writes to held files', async () => {
+    const { toolResults, transcript, sessionId } = await session(repo.dir, home, [
+      { tool: 'Write', input: { file_path: join(repo.dir, 'src/new.ts'), content: 'export const fresh = 2;\n' } },
+      { tool: 'Bash', input: { command: 'git add src/new.ts && git commit -q -m "Add src/new.ts" && git log -1 --format=%s', description: 'commit' } },
+      { tool: 'Bash', input: { command: 'echo "// by shell" >> src/held.ts', description: 'shell write' } },
+      { tool: 'Bash', input: { command: 'git commit -q -am "Touch held"', description: 'commit the shell write' } },
+      { text: 'done' },
+    ]);
+    await repo.git(['checkout', '--', 'src/held.ts']);
+    const agent = instanceOf(sessionId);
+    expect(toolResults[0].error).toBe(false);
+    // Its own claim does not block its own commit: the shell's git hooks see the same instance.
+    expect(toolResults[1]).toMatchObject({ error: false, text: expect.stringContaining('Add src/new.ts') });
+    expect(await repo.git(['log', '-1', '--format=%s'])).toBe('Add src/new.ts\n');
+    const { claims } = await storedState(repo.dir);
+    expect(claims).toContainEqual(expect.objectContaining({ holder: agent, glob: 'src/new.ts', mode: 'exclusive' }));
+    // SessionStart told the model who it is and who holds what.
+    expect(transcript).toContain(`You are agent ${agent}`);
+    expect(transcript).toContain('src/held.ts by alice');
+    // The shell's write passed no edit hook: PostToolUse says so at once, pre-commit blocks it.
+    expect(transcript).toContain('your shell changed files that other agents hold');
+    expect(toolResults[3]).toMatchObject({ error: true, text: expect.stringContaining('src/held.ts is claimed by alice') });
+    expect(await repo.git(['log', '-1', '--format=%s'])).toBe('Add src/new.ts\n');
+    // It stopped holding a claim: reminded once, and the reminder did not loop.
+    expect(transcript).toContain(`AgentSync reminder for ${agent}: You still hold 1 claim(s): src/new.ts`);
+    expect(transcript.split('Stop hook feedback')).toHaveLength(2);
+  });
+
+  it('gives a file to the first of two concurrent sessions and refuses it to the other, in another worktree', async () => {
+    // A fresh worktree has no node_modules: its hook script must find the main worktree's CLI.
+    const worktree = join(makeTemp('worktree'), 'wt');
+    await repo.git(['worktree', 'add', '-q', '-b', 'claude/second', worktree]);
+    mkdirSync(join(worktree, 'src'), { recursive: true });
+    const write = (dir: string, content: string): Step[] => [{ tool: 'Write', input: { file_path: join(dir, 'src/race.ts'), content } }, { text: 'done' }];
+    const [first, second] = await Promise.all([session(repo.dir, home, write(repo.dir, 'first\n')), session(worktree, home, write(worktree, 'second\n'))]);
+    const outcomes = [first, second].map((s) => s.toolResults[0]);
+    expect(outcomes.filter((r) => r.error)).toHaveLength(1);
+    const [winner, loser] = outcomes[0].error ? [second, first] : [first, second];
+    expect(loser.toolResults[0].text).toContain(`src/race.ts is claimed by ${instanceOf(winner.sessionId)}`);
+    const { claims } = await storedState(repo.dir);
+    expect(claims.filter((c: { glob: string }) => c.glob === 'src/race.ts')).toEqual([expect.objectContaining({ holder: instanceOf(winner.sessionId) })]);
+  });
+});
