@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FileHost } from '../file-host';
+import type { FileChange, FileHost } from '../file-host';
 import { parseJsonFile } from '../json-file';
 import { AGENT_TOOLS } from './instance';
 import { AGENT_HOOK_SCRIPT } from './script';
@@ -16,7 +16,7 @@ const claudeCommand = (event: string) => `sh "$CLAUDE_PROJECT_DIR/.agentsync/age
 describe('wireAgentTools', () => {
   it("writes Claude Code's four hooks, the edit guard blocking on its own failure", () => {
     const { host, json } = memoryHost();
-    const changed: Array<{ path: string; action: string }> = [];
+    const changed: FileChange[] = [];
     wireAgentTools(host, changed, ['claude']);
     expect(changed).toEqual([
       { path: AGENT_HOOK_SCRIPT, action: 'created' },
@@ -40,7 +40,7 @@ describe('wireAgentTools', () => {
     expect(once).toContain('// team settings');
     expect(json('.claude/settings.json').permissions).toEqual({ allow: ['Bash(npm test)'] });
     expect(json('.claude/settings.json').hooks.PreToolUse.map((g: { matcher: string }) => g.matcher)).toEqual(['Bash', 'Edit|Write|MultiEdit|NotebookEdit']);
-    const changed: unknown[] = [];
+    const changed: FileChange[] = [];
     wireAgentTools(host, changed, ['claude']);
     expect(changed).toEqual([]);
     expect(disk.get('.claude/settings.json')).toBe(once);
