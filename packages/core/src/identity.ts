@@ -51,6 +51,8 @@ export interface IdentityInputs {
  *   tool of @openai/codex 0.169.0 (fixtures/codex/shell-tool-env.txt).
  * - Gemini CLI: `GEMINI_CLI=1` (google-gemini/gemini-cli
  *   packages/core/src/services/shellExecutionService.ts, GEMINI_CLI_IDENTIFICATION_ENV_VAR).
+ *   Its hooks get `GEMINI_SESSION_ID`; its shell gets none, so AgentSync's BeforeTool hook on
+ *   `run_shell_command` prefixes the command with it (agent-tools/answer.ts, shellIdentityAnswer).
  * - GitHub Copilot coding agent and Copilot CLI: `COPILOT_AGENT_SESSION_ID` (environment
  *   dumps in https://github.com/watson/is-ci/issues/28 and
  *   https://github.com/dynatrace-oss/dtctl/issues/288). Copilot agent mode in VS Code sets
@@ -63,7 +65,7 @@ const TOOL_SIGNALS: ReadonlyArray<{ tool: AgentTool; vars: readonly string[]; se
     vars: ['CODEX_THREAD_ID', 'CODEX_SESSION_ID', 'CODEX_SANDBOX', 'CODEX_SANDBOX_NETWORK_DISABLED'],
     sessionVars: ['CODEX_SESSION_ID', 'CODEX_THREAD_ID'],
   },
-  { tool: 'gemini', vars: ['GEMINI_CLI'], sessionVars: [] },
+  { tool: 'gemini', vars: ['GEMINI_CLI', 'GEMINI_SESSION_ID'], sessionVars: ['GEMINI_SESSION_ID'] },
   { tool: 'copilot', vars: ['COPILOT_AGENT_SESSION_ID'], sessionVars: ['COPILOT_AGENT_SESSION_ID'] },
 ];
 

@@ -9,11 +9,11 @@ import type { AgentEvent, HookAnswer } from '@agentsync/core/agent-tools/answer'
 import { AGENT_TOOLS, isAgentTool, type AgentTool } from '@agentsync/core/agent-tools/instance';
 import { readStdin, type Io } from '../io';
 
-const EVENTS: readonly string[] = ['edit', 'start', 'shell', 'stop'] satisfies AgentEvent[];
+const EVENTS: readonly string[] = ['edit', 'start', 'pre-shell', 'shell', 'stop'] satisfies AgentEvent[];
 
 /** Runs the agent hook `event` for `tool`; returns the exit code after writing the answer. */
 export async function runAgentHook(event: string, tool: string | undefined, io: Io): Promise<number> {
-  if (!EVENTS.includes(event)) throw new UsageError(`Unknown agent hook "agent-${event}".`, { hint: 'Use agent-edit, agent-start, agent-shell or agent-stop.' });
+  if (!EVENTS.includes(event)) throw new UsageError(`Unknown agent hook "agent-${event}".`, { hint: 'Use agent-edit, agent-start, agent-pre-shell, agent-shell or agent-stop.' });
   if (!tool || !isAgentTool(tool)) {
     throw new UsageError(`agentsync hook agent-${event} needs --tool ${AGENT_TOOLS.join('|')}${tool ? `, not ${JSON.stringify(tool)}` : ''}.`, {
       hint: 'The hook lines `agentsync init` writes pass it; run `agentsync init` again to rewrite them.',
@@ -39,6 +39,8 @@ export async function runAgentHook(event: string, tool: string | undefined, io: 
 async function decide(event: AgentEvent, tool: AgentTool, io: Io, answers: typeof import('@agentsync/core/agent-tools/answer')): Promise<HookAnswer> {
   const { parseHookPayload } = require('@agentsync/core/agent-tools/payload') as typeof import('@agentsync/core/agent-tools/payload');
   const payload = parseHookPayload(tool, await readStdin());
+  // Before a shell command nothing is checked: it only carries the instance into the shell (Gemini CLI).
+  if (event === 'pre-shell') return answers.shellIdentityAnswer(tool, payload);
   const request = { tool, payload, env: io.env, cwd: io.cwd };
   if (event === 'edit') {
     const { guardEdit } = require('@agentsync/core/agent-tools/guard') as typeof import('@agentsync/core/agent-tools/guard');

@@ -7,11 +7,11 @@ import { colors, readStdin, type Io } from '../io';
 import { reportError } from '../report-error';
 
 const HOOK_NAMES: readonly HookName[] = ['pre-commit', 'commit-msg', 'pre-push'];
-const AGENT_HOOKS = ['agent-edit', 'agent-start', 'agent-shell', 'agent-stop'];
+const AGENT_HOOKS = ['agent-edit', 'agent-start', 'agent-pre-shell', 'agent-shell', 'agent-stop'];
 
 export default defineCommand({
   help: `Usage: agentsync hook pre-commit|commit-msg|pre-push [git's hook arguments]
-       agentsync hook agent-edit|agent-start|agent-shell|agent-stop --tool TOOL
+       agentsync hook agent-edit|agent-start|agent-pre-shell|agent-shell|agent-stop --tool TOOL
 
 The git hook entry points, called from .husky/*. Exit 0 lets git go on, 1 blocks.
   pre-commit  blocks staged paths claimed by another agent, oversized hot-file
@@ -37,6 +37,8 @@ payload on stdin, and answer in that tool's format (docs/agent-tools.md):
   agent-edit   before an edit: refuses files others hold or gates forbid,
                claims the rest (claims.onEdit); an internal error refuses
   agent-start  session start: identity, sessions, claims, next work as context
+  agent-pre-shell  before a shell command: carries the instance's id into it
+               (Gemini CLI, whose shell has none)
   agent-shell  after a shell command: changed files that others hold
   agent-stop   at the end: a reminder, once, of claims and an open session
   --tool       claude, codex, gemini, copilot or cursor

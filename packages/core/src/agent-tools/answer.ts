@@ -8,9 +8,19 @@
  *   Stop continues the turn with `{"decision": "block", "reason"}`.
  * - Codex 0.169.0 takes the same deny JSON (it rejects one without a reason), and blocks on
  *   exit 2 only with a non-empty stderr (codex-rs/hooks/src/events/pre_tool_use.rs,
- *   parse_completed; checked against the real binary: fixtures/codex/next-request.*.json).
+ *   parse_completed); its Stop continues on exit 2 with the prompt on stderr.
+ * - Gemini CLI 0.61.0 (google-gemini/gemini-cli docs/hooks/reference.md, its bundle's HookRunner):
+ *   `{"decision": "deny", "reason"}` on stdout; `hookSpecificOutput.additionalContext` for
+ *   SessionStart and AfterTool; BeforeTool's `hookSpecificOutput.tool_input` replaces arguments.
+ * - Copilot CLI 1.0.102 (https://docs.github.com/en/copilot/reference/copilot-cli-reference/cli-hooks-reference):
+ *   only a top-level `{"permissionDecision": "deny", "permissionDecisionReason"}` reaches the model;
+ *   `{"additionalContext"}` for sessionStart and postToolUse.
+ * - Cursor (https://cursor.com/docs/agent/hooks, secondary sources in fixtures/README.md):
+ *   `{"permission": "deny", "user_message", "agent_message"}`; sessionStart's `additional_context`.
+ * Each checked against the real binary where one runs here (Cursor has none on npm).
  */
 import type { AgentTool } from './instance';
+import type { HookPayload } from './payload';
 
 export interface HookAnswer {
   stdout: string;
@@ -18,7 +28,8 @@ export interface HookAnswer {
   code: number;
 }
 
-export type AgentEvent = 'edit' | 'start' | 'shell' | 'stop';
+/** edit: before a file edit; start: session start; pre-shell and shell: before and after a shell command; stop: the turn ends. */
+export type AgentEvent = 'edit' | 'start' | 'pre-shell' | 'shell' | 'stop';
 
 const silent: HookAnswer = { stdout: '', stderr: '', code: 0 };
 
@@ -33,8 +44,12 @@ export function denyAnswer(tool: AgentTool, reason: string): HookAnswer {
     case 'claude':
     case 'codex':
       return json({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } });
-    default:
-      return { stdout: '', stderr: `${reason}\n`, code: 2 };
+    case 'gemini':
+      return json({ decision: 'deny', reason });
+    case 'copilot':
+      return json({ permissionDecision: 'deny', permissionDecisionReason: reason });
+    case 'cursor':
+      return json({ permission: 'deny', user_message: reason, agent_message: reason });
   }
 }
 
@@ -45,8 +60,12 @@ export function contextAnswer(tool: AgentTool, event: 'start' | 'shell', text: s
     case 'claude':
     case 'codex':
       return json({ hookSpecificOutput: { hookEventName: event === 'start' ? 'SessionStart' : 'PostToolUse', additionalContext: text } });
-    default:
-      return silent;
+    case 'gemini':
+      return json({ hookSpecificOutput: { hookEventName: event === 'start' ? 'SessionStart' : 'AfterTool', additionalContext: text } });
+    case 'copilot':
+      return json({ additionalContext: text });
+    case 'cursor':
+      return event === 'start' ? json({ additional_context: text }) : silent;
   }
 }
 
@@ -54,9 +73,20 @@ export function contextAnswer(tool: AgentTool, event: 'start' | 'shell', text: s
 export function continueAnswer(tool: AgentTool, reason: string): HookAnswer {
   switch (tool) {
     case 'claude':
-    case 'codex':
       return json({ decision: 'block', reason });
+    case 'codex':
+      return { stdout: '', stderr: `${reason}\n`, code: 2 };
     default:
       return silent;
   }
+}
+
+/**
+ * Gemini CLI gives its shell no session id (fixtures/gemini/shell-tool-env.txt), so the command
+ * is prefixed with one: then the git hooks the command runs see the same instance as the edits.
+ */
+export function shellIdentityAnswer(tool: AgentTool, payload: HookPayload): HookAnswer {
+  const command = payload.toolInput.command;
+  if (tool !== 'gemini' || typeof command !== 'string' || !payload.sessionId || !/^[A-Za-z0-9-]+$/.test(payload.sessionId)) return silent;
+  return json({ hookSpecificOutput: { hookEventName: 'BeforeTool', tool_input: { command: `export GEMINI_SESSION_ID=${payload.sessionId}; ${command}` } } });
 }

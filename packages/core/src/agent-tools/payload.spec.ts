@@ -29,6 +29,30 @@ describe('parseHookPayload and editedPaths, on payloads captured from the real t
     expect(editedPaths(parseHookPayload('codex', fixture('codex/pre-tool-use.bash.payload.json')))).toEqual([]);
   });
 
+  it('reads Gemini CLI 0.61.0: write_file with an absolute path, replace with the relative one the model wrote', () => {
+    const write = parseHookPayload('gemini', fixture('gemini/before-tool.write_file.payload.json'));
+    expect(write.sessionId).toBe('c5d818e6-cd8e-4497-97cf-3e6e8f89d4bc');
+    expect(editedPaths(write)).toEqual(['/tmp/agt-gemini/t1/repo/src/held.txt']);
+    const replace = parseHookPayload('gemini', fixture('gemini/before-tool.replace.payload.json'));
+    expect([replace.cwd, editedPaths(replace)]).toEqual(['/tmp/agt-gemini/replace/repo', ['src/held.txt']]);
+  });
+
+  it("reads Copilot CLI 1.0.102: camelCase toolArgs as an object, apply_patch's as the patch, the PascalCase format too", () => {
+    const edit = parseHookPayload('copilot', fixture('copilot/pre-tool-use.edit.payload.json'));
+    expect([edit.sessionId, edit.toolName, editedPaths(edit)]).toEqual(['64a64fd9-14fe-42c7-b35c-78d22131f73e', 'edit', ['/tmp/agt-copilot/t1/repo/src/held.txt']]);
+    expect(editedPaths(parseHookPayload('copilot', fixture('copilot/pre-tool-use.create.payload.json')))).toHaveLength(1);
+    expect(editedPaths(parseHookPayload('copilot', fixture('copilot/pre-tool-use.apply_patch.payload.json')))).toEqual(['src/held.txt', 'src/added.txt']);
+    expect(editedPaths(parseHookPayload('copilot', fixture('copilot/pre-tool-use.edit.pascal-case.payload.json')))).toEqual(['/tmp/agt-copilot/t1/repo/src/held.txt']);
+    // The format of the docs and the cloud coding agent: toolArgs as a JSON string.
+    const older = parseHookPayload('copilot', JSON.stringify({ sessionId: 's-123456789', toolName: 'edit', toolArgs: JSON.stringify({ path: 'src/a.ts' }) }));
+    expect(editedPaths(older)).toEqual(['src/a.ts']);
+  });
+
+  it("reads Cursor's preToolUse envelope (secondary sources, fixtures/README.md)", () => {
+    const grep = parseHookPayload('cursor', fixture('cursor/pre-tool-use.grep.payload.json'));
+    expect([grep.event, grep.toolName]).toEqual(['preToolUse', 'Grep']);
+  });
+
   it('refuses what is not a JSON object, saying what it got', () => {
     expect(() => parseHookPayload('claude', '')).toThrow(new PayloadError('the claude hook payload on stdin is not JSON (it is empty)'));
     expect(() => parseHookPayload('codex', '[1]')).toThrow(PayloadError);

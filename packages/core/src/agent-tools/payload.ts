@@ -9,6 +9,13 @@
  *   always absolute (https://code.claude.com/docs/en/hooks#pretooluse-input).
  * - Codex 0.169.0: the same envelope; `apply_patch`'s `tool_input.command` is the raw
  *   patch (openai/codex codex-rs/apply-patch/apply_patch_tool_instructions.md).
+ * - Gemini CLI 0.61.0: the same envelope; `write_file` and `replace` give `tool_input.file_path`,
+ *   as the model wrote it, so possibly relative to `cwd`.
+ * - Copilot CLI 1.0.102 (camelCase events): `{sessionId, cwd, toolName, toolArgs}`; `toolArgs` is
+ *   an object for `edit`/`create` (`path`), the raw patch string for `apply_patch`, and a JSON
+ *   string in the older format (https://docs.github.com/en/copilot/reference/copilot-cli-reference/cli-hooks-reference).
+ * - Cursor 3.x (https://cursor.com/docs/agent/hooks, seen through the sources in fixtures/README.md):
+ *   the snake_case envelope with `conversation_id`, Write's `tool_input.file_path`.
  */
 import type { AgentTool } from './instance';
 
@@ -43,14 +50,27 @@ export function parseHookPayload(tool: AgentTool, input: string): HookPayload {
   }
   if (!isRecord(data)) throw new PayloadError(`the ${tool} hook payload on stdin is not a JSON object`);
   return {
-    sessionId: text(data.session_id),
+    sessionId: text(data.session_id) ?? text(data.sessionId) ?? text(data.conversation_id),
     cwd: text(data.cwd),
     event: text(data.hook_event_name),
-    toolName: text(data.tool_name),
-    toolInput: isRecord(data.tool_input) ? data.tool_input : {},
+    toolName: text(data.tool_name) ?? text(data.toolName),
+    toolInput: toolInput(data.tool_input ?? data.toolArgs),
     stopHookActive: data.stop_hook_active === true,
     source: text(data.source),
   };
+}
+
+/** A tool's arguments: an object, a JSON string of one (Copilot's older format), or a bare patch. */
+function toolInput(value: unknown): Record<string, unknown> {
+  if (isRecord(value)) return value;
+  if (typeof value !== 'string') return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (isRecord(parsed)) return parsed;
+  } catch {
+    // Not JSON: Copilot's apply_patch passes the patch itself.
+  }
+  return { patch: value };
 }
 
 /**
@@ -60,7 +80,7 @@ export function parseHookPayload(tool: AgentTool, input: string): HookPayload {
  */
 export function editedPaths(payload: HookPayload): string[] {
   const input = payload.toolInput;
-  const paths = [input.file_path, input.notebook_path, input.path].map(text).filter((p): p is string => p !== undefined);
+  const paths = [input.file_path, input.notebook_path, input.path, input.target_file].map(text).filter((p): p is string => p !== undefined);
   const patch = text(input.command) ?? text(input.patch) ?? text(input.input);
   if (patch?.includes('*** Begin Patch')) paths.push(...patchPaths(patch));
   return [...new Set(paths)];

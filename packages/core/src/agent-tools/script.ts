@@ -14,7 +14,7 @@ export const AGENT_HOOK_SCRIPT = '.agentsync/agent-hook.sh';
 export function agentHookScript(): string {
   return `#!/bin/sh
 # Written by \`agentsync init\`; the agent tools' hooks run it (docs/agent-tools.md).
-#   sh .agentsync/agent-hook.sh edit|start|shell|stop claude|codex|gemini|copilot|cursor
+#   sh .agentsync/agent-hook.sh edit|start|pre-shell|shell|stop claude|codex|gemini|copilot|cursor
 # The tool's JSON payload comes on stdin and goes on to \`agentsync hook agent-EVENT\`.
 # An edit is refused whenever the check cannot run (fail closed).
 event=$1

@@ -62,6 +62,35 @@ describe('wireAgentTools', () => {
   });
 });
 
+describe('the other tools\' files', () => {
+  it('Gemini CLI: BeforeTool guards write_file and replace and carries the id into run_shell_command, timeouts in ms', () => {
+    const { host, json } = memoryHost();
+    wireAgentTools(host, [], ['gemini']);
+    const command = (run: string) => `sh "$GEMINI_PROJECT_DIR/.agentsync/agent-hook.sh" ${run} gemini`;
+    const hook = (run: string) => ({ name: `agentsync-${run}`, type: 'command', command: command(run), timeout: 30000 });
+    expect(json('.gemini/settings.json')).toEqual({
+      hooks: {
+        BeforeTool: [{ matcher: 'write_file|replace', hooks: [hook('edit')] }, { matcher: 'run_shell_command', hooks: [hook('pre-shell')] }],
+        SessionStart: [{ hooks: [hook('start')] }],
+        AfterTool: [{ matcher: 'run_shell_command', hooks: [hook('shell')] }],
+      },
+    });
+  });
+
+  it('Copilot CLI and Cursor: their own versioned files, flat hook entries, Cursor\'s guard failing closed', () => {
+    const { host, json } = memoryHost();
+    wireAgentTools(host, [], ['copilot', 'cursor']);
+    expect(json('.github/hooks/agentsync.json')).toMatchObject({
+      version: 1,
+      hooks: { preToolUse: [{ type: 'command', matcher: 'edit|create|apply_patch', bash: 'sh "${COPILOT_PROJECT_DIR:-$(git rev-parse --show-toplevel)}/.agentsync/agent-hook.sh" edit copilot', timeoutSec: 30 }] },
+    });
+    expect(json('.cursor/hooks.json').hooks.preToolUse).toEqual([
+      { command: 'sh "$(git rev-parse --show-toplevel)/.agentsync/agent-hook.sh" edit cursor', matcher: 'Write|StrReplace|Delete|EditNotebook|ApplyPatch|Edit|MultiEdit', failClosed: true },
+    ]);
+    expect(Object.keys(json('.cursor/hooks.json').hooks)).toEqual(['preToolUse', 'sessionStart', 'postToolUse']);
+  });
+});
+
 describe('removeAgentWiring', () => {
   it("takes out exactly what wiring added: the user's hooks and keys stay, files only AgentSync made go", () => {
     const mine = '{\n  // team settings\n  "model": "opus",\n  "hooks": {\n    "PreToolUse": [{ "matcher": "Bash", "hooks": [{ "type": "command", "command": "./lint.sh" }] }]\n  }\n}\n';

@@ -38,7 +38,7 @@ const scriptCall = (root: string, run: AgentEvent, tool: AgentTool) => `sh "${ro
 const GIT_TOP = '$(git rev-parse --show-toplevel)';
 
 /**
- * Claude Code and Codex share one shape: `hooks.<Event>[]` of
+ * Claude Code, Codex and Gemini CLI share one shape: `hooks.<Event>[]` of
  * `{matcher, hooks: [{type: "command", command, timeout}]}`.
  */
 function matcherGroup(tool: AgentTool, root: string) {
@@ -46,9 +46,12 @@ function matcherGroup(tool: AgentTool, root: string) {
     ...(hook.matcher ? { matcher: hook.matcher } : {}),
     hooks: [
       {
+        // Gemini CLI warns about a project hook whose name or command changed: a stable name.
+        ...(tool === 'gemini' ? { name: `agentsync-${hook.run}` } : {}),
         type: 'command',
         command: scriptCall(root, hook.run, tool),
-        timeout: 30,
+        // Gemini counts milliseconds, the others seconds.
+        timeout: tool === 'gemini' ? 30_000 : 30,
         // Claude Code 2.1.295+: a hook that cannot start, times out or exits 1 blocks instead of
         // letting the edit through (its settings schema, `onFailure`); the script blocks as well.
         ...(tool === 'claude' && hook.run === 'edit' ? { onFailure: 'block' } : {}),
@@ -57,8 +60,8 @@ function matcherGroup(tool: AgentTool, root: string) {
   });
 }
 
-/** The table of what init writes per tool; the order is AGENT_TOOLS'. */
-export const AGENT_WIRING: Readonly<Partial<Record<AgentTool, ToolWiring>>> = {
+/** The table of what init writes per tool, in AGENT_TOOLS' order. */
+export const AGENT_WIRING: Readonly<Record<AgentTool, ToolWiring>> = {
   claude: {
     tool: 'claude',
     file: '.claude/settings.json',
@@ -86,16 +89,75 @@ export const AGENT_WIRING: Readonly<Partial<Record<AgentTool, ToolWiring>>> = {
       { event: 'PreToolUse', matcher: 'apply_patch|Edit|Write', run: 'edit' },
       { event: 'SessionStart', run: 'start' },
       { event: 'PostToolUse', matcher: 'Bash', run: 'shell' },
+      { event: 'Stop', run: 'stop' },
     ],
     eventPath: (event) => ['hooks', event],
     entry: matcherGroup('codex', GIT_TOP),
+  },
+  gemini: {
+    tool: 'gemini',
+    file: '.gemini/settings.json',
+    // google-gemini/gemini-cli docs/hooks/reference.md (BeforeTool/AfterTool, regex matchers,
+    // timeout in ms, $GEMINI_PROJECT_DIR), checked against @google/gemini-cli 0.61.0 headless.
+    // Its only file writers are write_file and replace; run_shell_command is its shell.
+    source: 'google-gemini/gemini-cli docs/hooks/reference.md, checked against @google/gemini-cli 0.61.0',
+    hooks: [
+      { event: 'BeforeTool', matcher: 'write_file|replace', run: 'edit' },
+      { event: 'BeforeTool', matcher: 'run_shell_command', run: 'pre-shell' },
+      { event: 'SessionStart', run: 'start' },
+      { event: 'AfterTool', matcher: 'run_shell_command', run: 'shell' },
+    ],
+    eventPath: (event) => ['hooks', event],
+    entry: matcherGroup('gemini', '$GEMINI_PROJECT_DIR'),
+  },
+  copilot: {
+    tool: 'copilot',
+    file: '.github/hooks/agentsync.json',
+    // https://docs.github.com/en/copilot/reference/copilot-cli-reference/cli-hooks-reference (camelCase
+    // events, `bash` command, timeoutSec, matcher fully matching the tool name), checked against
+    // @github/copilot 1.0.102 headless: with some models it edits through apply_patch, not edit/create.
+    source: 'https://docs.github.com/en/copilot/reference/copilot-cli-reference/cli-hooks-reference, checked against @github/copilot 1.0.102',
+    hooks: [
+      { event: 'preToolUse', matcher: 'edit|create|apply_patch', run: 'edit' },
+      { event: 'sessionStart', run: 'start' },
+      { event: 'postToolUse', matcher: 'bash', run: 'shell' },
+    ],
+    eventPath: (event) => ['hooks', event],
+    entry: (hook) => ({
+      type: 'command',
+      ...(hook.matcher ? { matcher: hook.matcher } : {}),
+      // COPILOT_PROJECT_DIR is set for the CLI's hooks; the coding agent in GitHub's cloud is not documented to set it.
+      bash: scriptCall('${COPILOT_PROJECT_DIR:-$(git rev-parse --show-toplevel)}', hook.run, 'copilot'),
+      timeoutSec: 30,
+    }),
+    base: { version: 1 },
+  },
+  cursor: {
+    tool: 'cursor',
+    file: '.cursor/hooks.json',
+    // https://cursor.com/docs/agent/hooks (not runnable here: Cursor is no npm package), through the
+    // secondary sources in agent-tools/fixtures/README.md: preToolUse with failClosed can refuse an
+    // edit before it happens; an unknown event name invalidates the whole file, so only known ones.
+    source: 'https://cursor.com/docs/agent/hooks (Cursor 3.x), not run here',
+    hooks: [
+      { event: 'preToolUse', matcher: 'Write|StrReplace|Delete|EditNotebook|ApplyPatch|Edit|MultiEdit', run: 'edit' },
+      { event: 'sessionStart', run: 'start' },
+      { event: 'postToolUse', matcher: 'Shell', run: 'shell' },
+    ],
+    eventPath: (event) => ['hooks', event],
+    entry: (hook) => ({
+      command: scriptCall(GIT_TOP, hook.run, 'cursor'),
+      ...(hook.matcher ? { matcher: hook.matcher } : {}),
+      ...(hook.run === 'edit' ? { failClosed: true } : {}),
+    }),
+    base: { version: 1 },
   },
 };
 
 /** Whether a hook entry is one AgentSync wrote for `run` (any version of it). */
 const isOurs = (entry: unknown, run?: AgentEvent) => {
   const text = JSON.stringify(entry) ?? '';
-  return text.includes(AGENT_HOOK_SCRIPT) && (run === undefined || new RegExp(`agent-hook\\.sh\\\\?"? ${run}\\b`).test(text));
+  return text.includes(AGENT_HOOK_SCRIPT) && (run === undefined || new RegExp(`agent-hook\\.sh\\\\?"? ${run} `).test(text));
 };
 
 const valueAt = (doc: unknown, path: JSONPath): unknown =>
@@ -109,17 +171,20 @@ function wiringEdits(wiring: ToolWiring, doc: unknown): JsonEdit[] {
   for (const [key, value] of Object.entries(wiring.base ?? {})) {
     if (valueAt(doc, [key]) === undefined) edits.push({ path: [key], value });
   }
-  for (const hook of wiring.hooks) {
-    const path = wiring.eventPath(hook.event);
+  for (const event of new Set(wiring.hooks.map((h) => h.event))) {
+    const path = wiring.eventPath(event);
     const entries = valueAt(doc, path);
-    const wanted = wiring.entry(hook);
+    const hooks = wiring.hooks.filter((h) => h.event === event);
     if (!Array.isArray(entries)) {
-      edits.push({ path, value: [wanted] });
+      edits.push({ path, value: hooks.map(wiring.entry) });
       continue;
     }
-    const index = entries.findIndex((entry) => isOurs(entry, hook.run));
-    if (index === -1) edits.push({ path: [...path, -1], value: wanted, insert: true });
-    else if (!same(entries[index], wanted)) edits.push({ path: [...path, index], value: wanted });
+    for (const hook of hooks) {
+      const wanted = wiring.entry(hook);
+      const index = entries.findIndex((entry) => isOurs(entry, hook.run));
+      if (index === -1) edits.push({ path: [...path, -1], value: wanted, insert: true });
+      else if (!same(entries[index], wanted)) edits.push({ path: [...path, index], value: wanted });
+    }
   }
   return edits;
 }
@@ -129,7 +194,7 @@ function wiringEdits(wiring: ToolWiring, doc: unknown): JsonEdit[] {
  * file, merged. Records what changed in `changed`.
  */
 export function wireAgentTools(host: FileHost, changed: FileChange[], tools: readonly AgentTool[] = AGENT_TOOLS): void {
-  const wirings = tools.map((tool) => AGENT_WIRING[tool]).filter((w): w is ToolWiring => w !== undefined);
+  const wirings = tools.map((tool) => AGENT_WIRING[tool]);
   if (wirings.length === 0) return;
   writeIfChanged(host, changed, AGENT_HOOK_SCRIPT, agentHookScript(), true);
   for (const wiring of wirings) {
