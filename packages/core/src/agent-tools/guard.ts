@@ -45,10 +45,13 @@ export async function guardEdit(request: EditRequest): Promise<EditVerdict> {
   const ctx = await openContext({ cwd, env: request.env, now: request.now });
   const paths = repoRelativePaths(ctx.repo.root, cwd, editedPaths(request.payload));
   if (!ctx.configured || ctx.config.claims.onEdit === 'off' || paths.length === 0) return { paths, claimed: [] };
-  const identity = await resolveAgentIn(ctx.repo, request.env, undefined, { tool: request.tool, sessionId: request.payload.sessionId });
+  // Two git calls at most (git config for the identity, cat-file for the state): at once.
+  const [identity, snapshot] = await Promise.all([
+    resolveAgentIn(ctx.repo, request.env, undefined, { tool: request.tool, sessionId: request.payload.sessionId }),
+    readFreshState(ctx),
+  ]);
   const agent = identity?.agent ?? request.tool;
-
-  let { state } = await readFreshState(ctx);
+  let { state } = snapshot;
   let findings = editFindings(ctx, state, agent, paths);
   if (findings.length > 0 && ctx.config.coordination.remote) {
     // A block is confirmed against a fresh fetch: a release made on another machine counts at once.

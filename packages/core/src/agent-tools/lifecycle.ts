@@ -33,8 +33,10 @@ interface Opened {
 async function open(request: LifecycleRequest): Promise<Opened | undefined> {
   const ctx = await openContext({ cwd: request.payload.cwd ?? request.cwd, env: request.env, now: request.now });
   if (!ctx.configured) return undefined;
-  const identity = await resolveAgentIn(ctx.repo, request.env, undefined, { tool: request.tool, sessionId: request.payload.sessionId });
-  const { state } = await readFreshState(ctx);
+  const [identity, { state }] = await Promise.all([
+    resolveAgentIn(ctx.repo, request.env, undefined, { tool: request.tool, sessionId: request.payload.sessionId }),
+    readFreshState(ctx),
+  ]);
   return { ctx, agent: identity?.agent ?? request.tool, state: pruneExpired(state, ctx.now()) };
 }
 

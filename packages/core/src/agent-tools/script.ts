@@ -31,7 +31,8 @@ refuse() {
 }
 
 # The CLI of this worktree, else of the main worktree (a new worktree has no node_modules), else PATH's.
-here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+# No subshell, no dirname: this runs before every edit.
+case $0 in */*) here="\${0%/*}/.." ;; *) here=.. ;; esac
 cli="$here/node_modules/.bin/agentsync"
 if [ ! -x "$cli" ]; then
   main=$(git -C "$here" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)
