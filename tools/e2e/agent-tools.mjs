@@ -11,7 +11,7 @@
  * fails and the caller skips with the reason instead of failing.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,28 +90,60 @@ async function works(bin) {
   return result.code === 0;
 }
 
+/** The environment without anything of the caller's agent tools, identity or git setup. */
+function cleanEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AGENTSYNC|CLAUDE|ANTHROPIC|CODEX|GEMINI|COPILOT|OPENAI|GIT_|HUSKY)/.test(key)));
+}
+
+const GIT_ENV = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Agent',
+  GIT_AUTHOR_EMAIL: 'agent@example.com',
+  GIT_COMMITTER_NAME: 'Agent',
+  GIT_COMMITTER_EMAIL: 'agent@example.com',
+};
+
+/**
+ * Runs `codex exec PROMPT` headless in `cwd` with a temporary CODEX_HOME whose
+ * config points a custom model provider at `baseUrl` (the Responses server) and
+ * trusts the project; `--dangerously-bypass-hook-trust` stands for the one-time
+ * review of the project's hooks a person does in Codex's TUI.
+ */
+export async function runCodex(bin, { cwd, baseUrl, home, prompt = 'Do the task.' }) {
+  mkdirSync(home, { recursive: true });
+  writeFileSync(
+    join(home, 'config.toml'),
+    [
+      // A slug of Codex's own model catalog: an unknown one gets fallback metadata without apply_patch.
+      'model = "gpt-5.5"',
+      'model_provider = "scripted"',
+      '[model_providers.scripted]',
+      'name = "scripted"',
+      `base_url = ${JSON.stringify(baseUrl)}`,
+      'wire_api = "responses"',
+      'env_key = "SCRIPTED_API_KEY"',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      `[projects.${JSON.stringify(cwd)}]`,
+      'trust_level = "trusted"',
+      '',
+    ].join('\n'),
+  );
+  return runProgram(bin, ['exec', '--skip-git-repo-check', '-s', 'workspace-write', '--dangerously-bypass-hook-trust', prompt], {
+    cwd,
+    env: { ...cleanEnv(), ...GIT_ENV, HOME: home, CODEX_HOME: home, SCRIPTED_API_KEY: 'test-key' },
+  });
+}
+
 /**
  * Runs `claude -p PROMPT` headless in `cwd` against the model server at `baseUrl`,
  * with edits accepted and the Bash tool allowed; resolves with its exit code,
  * output and the parsed `--output-format json` result.
  */
 export async function runClaude(bin, { cwd, baseUrl, home, env = {}, prompt = 'Do the task.' }) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AGENTSYNC|CLAUDE|ANTHROPIC|CODEX|GEMINI|COPILOT|GIT_|HUSKY)/.test(key)));
   const result = await runProgram(bin, ['-p', prompt, '--permission-mode', 'acceptEdits', '--output-format', 'json', '--allowedTools', 'Bash'], {
     cwd,
-    env: {
-      ...clean,
-      HOME: home,
-      ANTHROPIC_BASE_URL: baseUrl,
-      ANTHROPIC_API_KEY: 'test-key',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'Claude',
-      GIT_AUTHOR_EMAIL: 'claude@example.com',
-      GIT_COMMITTER_NAME: 'Claude',
-      GIT_COMMITTER_EMAIL: 'claude@example.com',
-      ...env,
-    },
+    env: { ...cleanEnv(), ...GIT_ENV, HOME: home, ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_API_KEY: 'test-key', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ...env },
   });
   let json;
   try {

@@ -1,18 +1,20 @@
 /**
- * The real Claude Code (pinned, installed into a cache outside the workspace on
- * first use) driven by a scripted model server on 127.0.0.1, in a repository
- * `agentsync init` wired: its hooks run the built CLI through
- * .agentsync/agent-hook.sh. Skipped, saying why, where the binary cannot be
+ * The real Claude Code and Codex (pinned, installed into a cache outside the
+ * workspace on first use) driven by scripted model servers on 127.0.0.1, in a
+ * repository `agentsync init` wired: their hooks run the built CLI through
+ * .agentsync/agent-hook.sh. Skipped, saying why, where a binary cannot be
  * installed (no registry).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { storedState } from './e2e';
-import { makeRepo, makeTemp, type TestRepo } from './fixture';
+import { CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
 import { installHusky } from './husky';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
-import { ensureTool, runClaude } from '../../../tools/e2e/agent-tools.mjs';
+import { ensureTool, runClaude, runCodex } from '../../../tools/e2e/agent-tools.mjs';
+// @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
+import { startResponsesServer } from '../../../tools/e2e/responses-server.mjs';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
 import { startMessagesServer } from '../../../tools/e2e/messages-server.mjs';
 
@@ -111,5 +113,56 @@ describe('Claude Code 2.1.328, wired by agentsync init', () => {
     expect(loser.toolResults[0].text).toContain(`src/race.ts is claimed by ${instanceOf(winner.sessionId)}`);
     const { claims } = await storedState(repo.dir);
     expect(claims.filter((c: { glob: string }) => c.glob === 'src/race.ts')).toEqual([expect.objectContaining({ holder: instanceOf(winner.sessionId) })]);
+  });
+});
+
+describe('Codex 0.169.0, wired by agentsync init', () => {
+  let codex: { bin?: string; skip?: string } = {};
+  let repo: TestRepo;
+
+  beforeAll(async () => {
+    codex = await ensureTool('codex');
+    if (codex.skip) {
+      console.warn(`agent-tools e2e: the real Codex tests are skipped: ${codex.skip}`);
+      return;
+    }
+    repo = await makeRepo({ config: null });
+    expect((await repo.run(['init', '--agents', 'codex'])).code).toBe(0);
+    mkdirSync(join(repo.dir, 'node_modules/.bin'), { recursive: true });
+    symlinkSync(CLI, join(repo.dir, 'node_modules/.bin/agentsync'));
+    repo.write('.gitignore', 'node_modules\n');
+    repo.write('src/held.ts', 'old\n');
+    await repo.git(['add', '-A']);
+    await repo.git(['commit', '-q', '-m', 'agentsync init']);
+    expect((await repo.run(['claim', 'src/held.ts', '--agent', 'alice'])).code).toBe(0);
+  }, 600_000);
+
+  beforeEach((ctx) => {
+    if (codex.skip) ctx.skip();
+  });
+
+  async function patch(text: string) {
+    const server = await startResponsesServer([{ custom: 'apply_patch', input: text }, { text: 'done' }]);
+    try {
+      const result = await runCodex(codex.bin, { cwd: repo.dir, baseUrl: server.url, home: makeTemp('codex-home') });
+      expect(result.code, result.stderr).toBe(0);
+      return server.toolOutputs() as string[];
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('refuses a patch that touches a file another agent holds, as a whole, naming the holder', async () => {
+    const outputs = await patch('*** Begin Patch\n*** Update File: src/held.ts\n@@\n-old\n+new\n*** Add File: src/added.ts\n+hello\n*** End Patch\n');
+    expect(readFileSync(join(repo.dir, 'src/held.ts'), 'utf8')).toBe('old\n');
+    expect(existsSync(join(repo.dir, 'src/added.ts'))).toBe(false);
+    expect(outputs.join('\n')).toContain('src/held.ts is claimed by alice');
+  });
+
+  it('applies a patch of free files and claims them for the instance', async () => {
+    await patch('*** Begin Patch\n*** Add File: src/free.ts\n+hello\n*** End Patch\n');
+    expect(readFileSync(join(repo.dir, 'src/free.ts'), 'utf8')).toBe('hello\n');
+    const { claims } = await storedState(repo.dir);
+    expect(claims).toContainEqual(expect.objectContaining({ holder: expect.stringMatching(/^codex-[0-9a-f]{8}$/), glob: 'src/free.ts' }));
   });
 });
