@@ -136,6 +136,33 @@ export async function runCodex(bin, { cwd, baseUrl, home, prompt = 'Do the task.
 }
 
 /**
+ * Runs `copilot -p PROMPT` headless and offline (bring-your-own-key: no GitHub
+ * sign-in) against the Responses server at `baseUrl`, the folder trusted
+ * (COPILOT_ALLOW_ALL=true, or its repo hooks would not load). Its HOME is one
+ * kept in the tools cache, where the binary unpacks itself once (235 MB).
+ */
+export async function runCopilot(bin, { cwd, baseUrl, copilotHome, model = 'claude-sonnet-4.5', prompt = 'Do the task.' }) {
+  const home = join(TOOLS_DIR, `copilot-${AGENT_TOOL_PACKAGES.copilot.version}-home`);
+  mkdirSync(home, { recursive: true });
+  return runProgram(bin, ['-p', prompt], {
+    cwd,
+    env: {
+      ...cleanEnv(),
+      ...GIT_ENV,
+      HOME: home,
+      COPILOT_HOME: copilotHome,
+      COPILOT_OFFLINE: 'true',
+      COPILOT_AUTO_UPDATE: 'false',
+      COPILOT_PROVIDER_BASE_URL: baseUrl,
+      COPILOT_PROVIDER_WIRE_API: 'responses',
+      COPILOT_PROVIDER_API_KEY: 'test-key',
+      COPILOT_MODEL: model,
+      COPILOT_ALLOW_ALL: 'true',
+    },
+  });
+}
+
+/**
  * Runs `claude -p PROMPT` headless in `cwd` against the model server at `baseUrl`,
  * with edits accepted and the Bash tool allowed; resolves with its exit code,
  * output and the parsed `--output-format json` result.

@@ -12,7 +12,7 @@ import { storedState } from './e2e';
 import { CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
 import { installHusky } from './husky';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
-import { ensureTool, runClaude, runCodex } from '../../../tools/e2e/agent-tools.mjs';
+import { ensureTool, runClaude, runCodex, runCopilot } from '../../../tools/e2e/agent-tools.mjs';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
 import { startResponsesServer } from '../../../tools/e2e/responses-server.mjs';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
@@ -34,6 +34,26 @@ async function session(cwd: string, home: string, steps: Step[]) {
   }
 }
 
+/** A repository `agentsync init --agents TOOL` wired and committed, the built CLI in its node_modules, alice holding src/held.ts. */
+async function wiredRepo(tool: string, options: { husky?: boolean } = {}): Promise<TestRepo> {
+  const repo = await makeRepo({ config: null });
+  const init = await repo.run(['init', '--agents', tool]);
+  expect(init.code, init.stderr).toBe(0);
+  if (options.husky) {
+    await installHusky(repo);
+  } else {
+    mkdirSync(join(repo.dir, 'node_modules/.bin'), { recursive: true });
+    symlinkSync(CLI, join(repo.dir, 'node_modules/.bin/agentsync'));
+  }
+  repo.write('.gitignore', 'node_modules\n');
+  repo.write('src/held.ts', 'old\n');
+  await repo.git(['add', '-A']);
+  await repo.git(['commit', '-q', '-m', 'agentsync init']);
+  const claimed = await repo.run(['claim', 'src/held.ts', '--agent', 'alice']);
+  expect(claimed.code, claimed.stderr).toBe(0);
+  return repo;
+}
+
 const instanceOf = (sessionId: string) => `claude-${sessionId.replace(/-/g, '').slice(0, 8)}`;
 
 describe('Claude Code 2.1.328, wired by agentsync init', () => {
@@ -46,17 +66,8 @@ describe('Claude Code 2.1.328, wired by agentsync init', () => {
       console.warn(`agent-tools e2e: the real Claude Code tests are skipped: ${claude.skip}`);
       return;
     }
-    repo = await makeRepo({ config: null });
-    const init = await repo.run(['init', '--agents', 'claude']);
-    expect(init.code, init.stderr).toBe(0);
-    await installHusky(repo);
-    repo.write('.gitignore', 'node_modules\n');
-    repo.write('src/held.ts', 'export const held = 1;\n');
-    await repo.git(['add', '-A']);
-    await repo.git(['commit', '-q', '-m', 'agentsync init']);
+    repo = await wiredRepo('claude', { husky: true });
     home = makeTemp('claude-home');
-    const claimed = await repo.run(['claim', 'src/held.ts', '--agent', 'alice']);
-    expect(claimed.code, claimed.stderr).toBe(0);
   }, 600_000);
 
   beforeEach((ctx) => {
@@ -66,7 +77,7 @@ describe('Claude Code 2.1.328, wired by agentsync init', () => {
   it('refuses a Write to a file another agent holds: the file is unchanged, the tool_result names the holder', async () => {
     const target = join(repo.dir, 'src/held.ts');
     const { toolResults } = await session(repo.dir, home, [{ tool: 'Write', input: { file_path: target, content: 'overwritten\n' } }, { text: 'done' }]);
-    expect(readFileSync(target, 'utf8')).toBe('export const held = 1;\n');
+    expect(readFileSync(target, 'utf8')).toBe('old\n');
     expect(toolResults).toHaveLength(1);
     expect(toolResults[0].error).toBe(true);
     expect(toolResults[0].text).toContain('src/held.ts is claimed by alice');
@@ -126,15 +137,7 @@ describe('Codex 0.169.0, wired by agentsync init', () => {
       console.warn(`agent-tools e2e: the real Codex tests are skipped: ${codex.skip}`);
       return;
     }
-    repo = await makeRepo({ config: null });
-    expect((await repo.run(['init', '--agents', 'codex'])).code).toBe(0);
-    mkdirSync(join(repo.dir, 'node_modules/.bin'), { recursive: true });
-    symlinkSync(CLI, join(repo.dir, 'node_modules/.bin/agentsync'));
-    repo.write('.gitignore', 'node_modules\n');
-    repo.write('src/held.ts', 'old\n');
-    await repo.git(['add', '-A']);
-    await repo.git(['commit', '-q', '-m', 'agentsync init']);
-    expect((await repo.run(['claim', 'src/held.ts', '--agent', 'alice'])).code).toBe(0);
+    repo = await wiredRepo('codex');
   }, 600_000);
 
   beforeEach((ctx) => {
@@ -164,5 +167,42 @@ describe('Codex 0.169.0, wired by agentsync init', () => {
     expect(readFileSync(join(repo.dir, 'src/free.ts'), 'utf8')).toBe('hello\n');
     const { claims } = await storedState(repo.dir);
     expect(claims).toContainEqual(expect.objectContaining({ holder: expect.stringMatching(/^codex-[0-9a-f]{8}$/), glob: 'src/free.ts' }));
+  });
+});
+
+describe('Copilot CLI 1.0.102, wired by agentsync init', () => {
+  let copilot: { bin?: string; skip?: string } = {};
+  let repo: TestRepo;
+
+  beforeAll(async () => {
+    copilot = await ensureTool('copilot');
+    if (copilot.skip) {
+      console.warn(`agent-tools e2e: the real Copilot CLI tests are skipped: ${copilot.skip}`);
+      return;
+    }
+    repo = await wiredRepo('copilot');
+  }, 600_000);
+
+  beforeEach((ctx) => {
+    if (copilot.skip) ctx.skip();
+  });
+
+  it('refuses an edit of a file another agent holds, naming the holder, and claims a created free file', async () => {
+    const server = await startResponsesServer([
+      { function: 'edit', arguments: { path: join(repo.dir, 'src/held.ts'), old_str: 'old', new_str: 'new' } },
+      { function: 'create', arguments: { path: join(repo.dir, 'src/created.ts'), file_text: 'hello\n' } },
+      { text: 'done' },
+    ]);
+    try {
+      const result = await runCopilot(copilot.bin, { cwd: repo.dir, baseUrl: server.url, copilotHome: makeTemp('copilot-home') });
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(join(repo.dir, 'src/held.ts'), 'utf8')).toBe('old\n');
+      expect(server.toolOutputs()[0]).toContain('src/held.ts is claimed by alice');
+      expect(readFileSync(join(repo.dir, 'src/created.ts'), 'utf8')).toBe('hello\n');
+      const { claims } = await storedState(repo.dir);
+      expect(claims).toContainEqual(expect.objectContaining({ holder: expect.stringMatching(/^copilot-[0-9a-f]{8}$/), glob: 'src/created.ts' }));
+    } finally {
+      await server.close();
+    }
   });
 });
