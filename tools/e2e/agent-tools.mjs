@@ -163,6 +163,21 @@ export async function runCopilot(bin, { cwd, baseUrl, copilotHome, model = 'clau
 }
 
 /**
+ * Runs `gemini -p PROMPT` headless in `cwd` against the Gemini server at
+ * `baseUrl`, tools auto-approved, the folder trusted, with API-key auth chosen
+ * in its HOME's settings (with only the variables, a base URL selects a
+ * "gateway" auth that 0.61.0 refuses).
+ */
+export async function runGemini(bin, { cwd, baseUrl, home, prompt = 'Do the task.' }) {
+  mkdirSync(join(home, '.gemini'), { recursive: true });
+  writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
+  return runProgram(bin, ['-p', prompt, '--approval-mode', 'yolo', '--output-format', 'json'], {
+    cwd,
+    env: { ...cleanEnv(), ...GIT_ENV, HOME: home, GEMINI_CLI_HOME: home, GOOGLE_GEMINI_BASE_URL: baseUrl, GEMINI_API_KEY: 'test-key', GEMINI_CLI_TRUST_WORKSPACE: 'true' },
+  });
+}
+
+/**
  * Runs `claude -p PROMPT` headless in `cwd` against the model server at `baseUrl`,
  * with edits accepted and the Bash tool allowed; resolves with its exit code,
  * output and the parsed `--output-format json` result.

@@ -12,7 +12,9 @@ import { storedState } from './e2e';
 import { CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
 import { installHusky } from './husky';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
-import { ensureTool, runClaude, runCodex, runCopilot } from '../../../tools/e2e/agent-tools.mjs';
+import { ensureTool, runClaude, runCodex, runCopilot, runGemini } from '../../../tools/e2e/agent-tools.mjs';
+// @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
+import { startGeminiServer } from '../../../tools/e2e/gemini-server.mjs';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
 import { startResponsesServer } from '../../../tools/e2e/responses-server.mjs';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
@@ -201,6 +203,49 @@ describe('Copilot CLI 1.0.102, wired by agentsync init', () => {
       expect(readFileSync(join(repo.dir, 'src/created.ts'), 'utf8')).toBe('hello\n');
       const { claims } = await storedState(repo.dir);
       expect(claims).toContainEqual(expect.objectContaining({ holder: expect.stringMatching(/^copilot-[0-9a-f]{8}$/), glob: 'src/created.ts' }));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('Gemini CLI 0.61.0, wired by agentsync init', () => {
+  let gemini: { bin?: string; skip?: string } = {};
+  let repo: TestRepo;
+
+  beforeAll(async () => {
+    gemini = await ensureTool('gemini');
+    if (gemini.skip) {
+      console.warn(`agent-tools e2e: the real Gemini CLI tests are skipped: ${gemini.skip}`);
+      return;
+    }
+    repo = await wiredRepo('gemini', { husky: true });
+  }, 600_000);
+
+  beforeEach((ctx) => {
+    if (gemini.skip) ctx.skip();
+  });
+
+  it('refuses a held file, claims a free one, and commits it through its shell as the same instance', async () => {
+    const server = await startGeminiServer([
+      { call: 'write_file', args: { file_path: join(repo.dir, 'src/held.ts'), content: 'new\n' } },
+      // A relative path, as Gemini's models write them for replace.
+      { call: 'write_file', args: { file_path: 'src/free.ts', content: 'hello\n' } },
+      { call: 'run_shell_command', args: { command: 'git add src/free.ts && git commit -q -m "Add src/free.ts" && git log -1 --format=%s', description: 'commit' } },
+      { text: 'done' },
+    ]);
+    try {
+      const result = await runGemini(gemini.bin, { cwd: repo.dir, baseUrl: server.url, home: makeTemp('gemini-home') });
+      expect(result.code, result.stderr).toBe(0);
+      const responses = server.functionResponses() as string[];
+      expect(readFileSync(join(repo.dir, 'src/held.ts'), 'utf8')).toBe('old\n');
+      expect(responses[0]).toContain('src/held.ts is claimed by alice');
+      expect(readFileSync(join(repo.dir, 'src/free.ts'), 'utf8')).toBe('hello\n');
+      const { claims } = await storedState(repo.dir);
+      const holder = claims.find((c: { glob: string }) => c.glob === 'src/free.ts')?.holder;
+      expect(holder).toMatch(/^gemini-[0-9a-f]{8}$/);
+      // Its shell had no session id of its own: the BeforeTool hook gave it one, so its own claim did not block it.
+      expect(await repo.git(['log', '-1', '--format=%s'])).toBe('Add src/free.ts\n');
     } finally {
       await server.close();
     }
