@@ -22,7 +22,22 @@ import { startMessagesServer } from '../../../tools/e2e/messages-server.mjs';
 
 type Step = { tool: string; input: Record<string, unknown> } | { text: string };
 
-let claude: { bin?: string; skip?: string } = {};
+/**
+ * The real binary of `name` for the tests of the enclosing describe: installed
+ * (once) before them, then `setUp`; without it every test is skipped, saying why.
+ */
+function realTool(name: string, setUp: () => Promise<void>): { bin?: string; skip?: string } {
+  const tool: { bin?: string; skip?: string } = {};
+  beforeAll(async () => {
+    Object.assign(tool, await ensureTool(name));
+    if (tool.skip) console.warn(`agent-tools e2e: the real ${name} tests are skipped: ${tool.skip}`);
+    else await setUp();
+  }, 600_000);
+  beforeEach((ctx) => {
+    if (tool.skip) ctx.skip();
+  });
+  return tool;
+}
 
 /** Runs one Claude Code session through `steps` in `cwd`; resolves with its result and what the model was sent. */
 async function session(cwd: string, home: string, steps: Step[]) {
@@ -56,24 +71,16 @@ async function wiredRepo(tool: string, options: { husky?: boolean } = {}): Promi
   return repo;
 }
 
+let claude: { bin?: string; skip?: string } = {};
+
 const instanceOf = (sessionId: string) => `claude-${sessionId.replace(/-/g, '').slice(0, 8)}`;
 
 describe('Claude Code 2.1.328, wired by agentsync init', () => {
   let repo: TestRepo;
   let home: string;
-
-  beforeAll(async () => {
-    claude = await ensureTool('claude');
-    if (claude.skip) {
-      console.warn(`agent-tools e2e: the real Claude Code tests are skipped: ${claude.skip}`);
-      return;
-    }
+  claude = realTool('claude', async () => {
     repo = await wiredRepo('claude', { husky: true });
     home = makeTemp('claude-home');
-  }, 600_000);
-
-  beforeEach((ctx) => {
-    if (claude.skip) ctx.skip();
   });
 
   it('refuses a Write to a file another agent holds: the file is unchanged, the tool_result names the holder', async () => {
@@ -130,20 +137,9 @@ describe('Claude Code 2.1.328, wired by agentsync init', () => {
 });
 
 describe('Codex 0.169.0, wired by agentsync init', () => {
-  let codex: { bin?: string; skip?: string } = {};
   let repo: TestRepo;
-
-  beforeAll(async () => {
-    codex = await ensureTool('codex');
-    if (codex.skip) {
-      console.warn(`agent-tools e2e: the real Codex tests are skipped: ${codex.skip}`);
-      return;
-    }
+  const codex = realTool('codex', async () => {
     repo = await wiredRepo('codex');
-  }, 600_000);
-
-  beforeEach((ctx) => {
-    if (codex.skip) ctx.skip();
   });
 
   async function patch(text: string) {
@@ -173,20 +169,9 @@ describe('Codex 0.169.0, wired by agentsync init', () => {
 });
 
 describe('Copilot CLI 1.0.102, wired by agentsync init', () => {
-  let copilot: { bin?: string; skip?: string } = {};
   let repo: TestRepo;
-
-  beforeAll(async () => {
-    copilot = await ensureTool('copilot');
-    if (copilot.skip) {
-      console.warn(`agent-tools e2e: the real Copilot CLI tests are skipped: ${copilot.skip}`);
-      return;
-    }
+  const copilot = realTool('copilot', async () => {
     repo = await wiredRepo('copilot');
-  }, 600_000);
-
-  beforeEach((ctx) => {
-    if (copilot.skip) ctx.skip();
   });
 
   it('refuses an edit of a file another agent holds, naming the holder, and claims a created free file', async () => {
@@ -210,20 +195,9 @@ describe('Copilot CLI 1.0.102, wired by agentsync init', () => {
 });
 
 describe('Gemini CLI 0.61.0, wired by agentsync init', () => {
-  let gemini: { bin?: string; skip?: string } = {};
   let repo: TestRepo;
-
-  beforeAll(async () => {
-    gemini = await ensureTool('gemini');
-    if (gemini.skip) {
-      console.warn(`agent-tools e2e: the real Gemini CLI tests are skipped: ${gemini.skip}`);
-      return;
-    }
+  const gemini = realTool('gemini', async () => {
     repo = await wiredRepo('gemini', { husky: true });
-  }, 600_000);
-
-  beforeEach((ctx) => {
-    if (gemini.skip) ctx.skip();
   });
 
   it('refuses a held file, claims a free one, and commits it through its shell as the same instance', async () => {
