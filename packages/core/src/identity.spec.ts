@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -181,6 +182,12 @@ describe('loading identity from a repository', () => {
     expect(await resolveAgentIn(await openRepo(root), {})).toEqual({ agent: 'reviewer', source: 'git-config' });
     expect(await resolveAgentIn(await openRepo(root), { AGENTSYNC_AGENT: 'env-agent' })).toEqual({ agent: 'env-agent', source: 'env' });
     expect(await resolveAgentIn(await openRepo(root), {}, 'flag-agent')).toEqual({ agent: 'flag-agent', source: 'flag' });
+  });
+
+  it('finds agentsync.agent through an include of the repository config, which makes it ask git', async () => {
+    writeFileSync(path.join(root, 'extra.inc'), '[agentsync]\n\tagent = via-include\n');
+    run('config', 'include.path', '../extra.inc');
+    expect(await resolveAgentIn(await openRepo(root), {})).toEqual({ agent: 'via-include', source: 'git-config' });
   });
 
   it('has no branch in detached HEAD and falls back to detection', async () => {

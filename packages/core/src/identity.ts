@@ -10,6 +10,9 @@
  * Claude Code) is refined to the instance, or two instances of one tool on
  * branches named as AgentSync suggests would be one agent.
  */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { currentBranch, tryGit, type Repo } from './git';
 import { UsageError } from './errors';
 import { instanceAgentId, type AgentTool } from './agent-tools/instance';
@@ -157,14 +160,36 @@ export function resolveAgent(input: IdentityInputs): Identity | undefined {
   return { agent: instance.agent, source: instance.perInstance ? 'instance' : 'detected' };
 }
 
+/**
+ * Whether git config could set `agentsync.agent`: false only when none of the
+ * files git reads has an `[agentsync]` section or includes another file, and no
+ * variable adds config. Reading those few small files spares every hook a git
+ * process in the usual case; anything unusual asks git. (A system config outside
+ * /etc, as Homebrew's git has, is not read: an agent id set for all users of a
+ * machine would make no sense.)
+ */
+async function configMayNameAgent(repo: Repo, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (env.GIT_CONFIG_COUNT || env.GIT_CONFIG_PARAMETERS || env.GIT_CONFIG || env.GIT_DIR || env.GIT_COMMON_DIR) return true;
+  const home = env.HOME ?? homedir();
+  const files = [
+    join(repo.commonDir, 'config'),
+    join(repo.gitDir, 'config.worktree'),
+    env.GIT_CONFIG_GLOBAL ?? join(home, '.gitconfig'),
+    env.GIT_CONFIG_GLOBAL ? undefined : join(env.XDG_CONFIG_HOME || join(home, '.config'), 'git', 'config'),
+    env.GIT_CONFIG_NOSYSTEM ? undefined : (env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig'),
+  ].filter((file): file is string => Boolean(file));
+  const texts = await Promise.all(files.map((file) => readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? '' : 'unreadable: ask git'))));
+  // `[agentsync]` opens the section of agentsync.agent (the merge driver's `[merge "agentsync-tracker"]` does not).
+  return texts.some((text) => /^\s*\[\s*agentsync\s*\]|include|unreadable: ask git/im.test(text));
+}
+
 /** Reads git config `agentsync.agent` and the current branch of `repo`. */
 export async function loadIdentityInputs(repo: Repo, env: NodeJS.ProcessEnv, flag?: string, instance?: IdentityInputs['instance']): Promise<IdentityInputs> {
   // The flag and AGENTSYNC_AGENT outrank git config: then it is not worth a git call.
   const explicit = Boolean(flag || env.AGENTSYNC_AGENT);
-  const [gitConfig, branch] = await Promise.all([
-    explicit ? undefined : tryGit(['config', '--get', 'agentsync.agent'], { cwd: repo.root }),
-    currentBranch(repo),
-  ]);
+  const readConfig = async () =>
+    explicit || !(await configMayNameAgent(repo, env)) ? undefined : tryGit(['config', '--get', 'agentsync.agent'], { cwd: repo.root });
+  const [gitConfig, branch] = await Promise.all([readConfig(), currentBranch(repo)]);
   return { flag, env, gitConfig: gitConfig?.replace(/\n$/, ''), branch, ...(instance ? { instance } : {}) };
 }
 
