@@ -1,0 +1,2 @@
+/** The git hooks' logic: pre-commit, commit-msg, pre-push. */
+export * from './hooks';
