@@ -10,7 +10,7 @@ import { BlockedError, ClaimConflictError, UsageError } from '../errors';
 import { currentBranch, git, tryGit } from '../git/git';
 import { branchMatches, exampleBranch } from '../domain/branches';
 import { normalizeGlob } from '../domain/globs/globs';
-import { compareWithBaseline, runHealth, tailOf, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from '../health/health';
+import { compareWithBaseline, indentedTail, runHealth, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from '../health/health';
 import { activeSession, applyClaims, pruneExpired, releaseClaims, renewLeases, type Claim, type Session, type State } from '../domain/state';
 import { readState, updateState } from '../store/store';
 import { parseDuration } from '../config/duration';
@@ -319,7 +319,7 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
     // Under any-failure a still-red check blocks too: name what blocks, with its output.
     const blocking = comparison.regressions.length ? comparison.regressions : comparison.stillRed;
     const tails = blocking.map((name) => {
-      const lines = tailOf(health.checks.find((c) => c.name === name)!, 10).map((line) => `\n    | ${line}`).join('');
+      const lines = indentedTail(health.checks.find((c) => c.name === name)!, 10);
       return `\n  ${name}:${lines}`;
     });
     const what = comparison.regressions.length ? 'Health regressed since the session\'s baseline' : 'Health is failing (health.policy "any-failure")';
@@ -352,7 +352,7 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
       : {}),
   };
   // The snapshot already shows the session closed: the store follows once the handoff is committed.
-  const close = (state: State) => {
+  const withSessionEnded = (state: State) => {
     const { state: released } = releaseClaims(state, agent, undefined);
     return { ...released, sessions: released.sessions.filter((s) => s.id !== session.id) };
   };
@@ -370,7 +370,7 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
       for (const text of entry.next.filter((t) => !open.has(`${agent}\0${t}`))) {
         addEntry(doc, { kind: 'next', id: newEntryId('next'), at, updatedAt: at, agent, text });
       }
-      await writeSnapshots(ctx, doc, close);
+      await writeSnapshots(ctx, doc, withSessionEnded);
       nextWork = entries(doc, 'next');
     },
     trackerOptions(ctx),
@@ -380,7 +380,7 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
   const released = await updateState(ctx.repo, storeOptions(ctx, agent), (current) => {
     const { released: gone } = releaseClaims(current, agent, undefined);
     return {
-      state: close(current),
+      state: withSessionEnded(current),
       result: gone,
       message: `end: ${agent} ends ${session.id}: ${summary}`,
     };

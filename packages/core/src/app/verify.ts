@@ -8,10 +8,11 @@ import type { AgentSyncConfig } from '../config/schema';
 import { commitsPaths } from '../git/changes';
 import { UsageError } from '../errors';
 import { git, GitError, readObjects, type Repo } from '../git/git';
+import { LOG_FIELD as FIELD, LOG_RECORD as RECORD, readCommits, type CommitInfo } from '../git/log';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { emptyState, type State } from '../domain/state';
 import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store/store';
-import { parseTrailerLines, recordedTier, trailerValue, type Trailer } from '../domain/trailers';
+import { recordedTier, trailerValue } from '../domain/trailers';
 
 export interface CommitVerdict {
   commit: string;
@@ -29,42 +30,16 @@ export interface VerifyReport {
   ok: boolean;
 }
 
-interface CommitInfo {
-  sha: string;
-  time: number;
-  subject: string;
-  trailers: Trailer[];
-}
-
-const FIELD = '\x1f';
-const RECORD = '\x1e';
-
-/** The commits of `range`, oldest first, with their committer time, subject and trailers, in one git call. */
+/** The commits of `range`, oldest first; a range this clone cannot resolve is bad input. */
 async function rangeCommits(repo: Repo, range: string): Promise<CommitInfo[]> {
-  let out: string;
   try {
-    out = await git(['log', '--reverse', `--format=%H${FIELD}%ct${FIELD}%s${FIELD}%(trailers:only,unfold)${RECORD}`, '--end-of-options', range, '--'], {
-      cwd: repo.root,
-    });
+    return await readCommits(repo, ['--end-of-options', range, '--']);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     throw new UsageError(`Invalid range ${JSON.stringify(range)}: ${error.stderr.trim().split('\n')[0]}`, {
       hint: 'Give a range of commits this clone has, such as origin/main..HEAD (fetch with enough depth in CI).',
     });
   }
-  return out
-    .split(RECORD)
-    .map((record) => record.replace(/^\n/, ''))
-    .filter(Boolean)
-    .map((record) => {
-      const [sha, time, subject, trailers] = record.split(FIELD);
-      return {
-        sha,
-        time: Number(time) * 1000,
-        subject,
-        trailers: parseTrailerLines(trailers),
-      };
-    });
 }
 
 /** The store's history, oldest first: when each state began. */

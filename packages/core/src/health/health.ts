@@ -296,6 +296,11 @@ export function tailOf(result: CheckResult, lines: number): string[] {
   return text ? text.split('\n').slice(-lines) : [];
 }
 
+/** A failing check's last `lines` output lines, each indented under a `|`, to follow the message that names it. */
+export function indentedTail(result: CheckResult, lines: number): string {
+  return tailOf(result, lines).map((line) => `\n    | ${line}`).join('');
+}
+
 /** The record a session keeps of its baseline. */
 export function toRecord(result: HealthResult, now: Date): HealthRecord {
   return {

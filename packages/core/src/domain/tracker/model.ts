@@ -286,7 +286,7 @@ function renderEntry(entry: TrackerEntry): string[] {
     ['Failed approaches', entry.failed],
   ];
   const paragraphs: string[][] = [
-    [`### Handoff: ${visible(headline)} — ${oneLine(entry.agent)}, ${formatDate(entry.at)}`],
+    [`### Handoff: ${escapeCommentOpen(headline)} — ${oneLine(entry.agent)}, ${formatDate(entry.at)}`],
     paragraph(meta.filter(Boolean).join(' · ')),
     paragraph(rest.join('\n').trim()),
     ...lists.filter(([, items]) => items.length > 0).map(([title, items]) => [`**${title}**`, ...items.flatMap(bullet)]),
@@ -306,15 +306,16 @@ function paragraph(text: string): string[] {
 
 /** Splits on any newline and neutralizes `<!--`, so no rendered line can look like a marker. */
 function lines(text: string): string[] {
-  return visible(text).split(/\r\n|\r|\n/);
+  return escapeCommentOpen(text).split(/\r\n|\r|\n/);
 }
 
-function visible(text: string): string {
+/** `<!--` escaped, so user text never opens an HTML comment (the tracker's markers are comments). */
+function escapeCommentOpen(text: string): string {
   return text.replace(/<!--/g, '&lt;!--');
 }
 
 function oneLine(text: string): string {
-  return visible(text).replace(/\s*[\r\n]+\s*/g, ' ');
+  return escapeCommentOpen(text).replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 function formatDate(iso: string): string {
