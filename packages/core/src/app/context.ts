@@ -4,12 +4,12 @@
  */
 import { join, relative, resolve, sep } from 'node:path';
 import type { AgentSyncConfig } from '../config/schema';
-import { UsageError } from '../errors';
+import { RemoteUnreachableError, UsageError } from '../errors';
 import { openRepo, type Repo } from '../git/git';
 import { requireAgentIn, resolveAgentIn } from './identity';
 import { parseDuration } from '../config/duration';
 import { loadConfigCached } from '../config/cached';
-import { refreshRef, remoteOptions, RemoteUnreachableError } from '../store/remote';
+import { refreshRef, remoteOptions } from '../store/remote';
 import { readState, STATE_REF, type Snapshot, type StoreOptions } from '../store/store';
 
 export interface Context {

@@ -1,5 +1,5 @@
 /**
- * Who is acting. First found wins (DESIGN.md section 4): `--agent ID`, env
+ * Who is acting. First found wins (docs/protocol.md, "Identity"): `--agent ID`, env
  * `AGENTSYNC_AGENT`, git config `agentsync.agent`, the branch prefix `<agent>/…`,
  * then the agent tool detected from the environment it gives the commands it runs.
  */

@@ -6,8 +6,8 @@
  */
 import type { AgentSyncConfig } from '../config/schema';
 import { commitsPaths } from '../git/changes';
-import { UsageError } from '../errors';
-import { git, GitError, readObjects, type Repo } from '../git/git';
+import { GitError, UsageError } from '../errors';
+import { git, readObjects, type Repo } from '../git/git';
 import { LOG_FIELD as FIELD, LOG_RECORD as RECORD, readCommits, type CommitInfo } from '../git/log';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { emptyState, type State } from '../domain/state';

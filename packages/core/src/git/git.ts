@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { EnvironmentError } from '../errors';
+import { EnvironmentError, GitError } from '../errors';
 
 export interface GitOptions {
   cwd: string;
@@ -16,21 +16,6 @@ export interface GitOptions {
   env?: NodeJS.ProcessEnv;
   /** Milliseconds before git is killed; network calls always pass one. */
   timeout?: number;
-}
-
-/** A git command that exited non-zero. */
-export class GitError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly exitCode: number | null,
-    readonly stderr: string,
-    readonly timedOut = false,
-    /** What git printed before failing: some commands (merge-file) report through the exit code. */
-    readonly stdout = '',
-  ) {
-    super(`git ${args.join(' ')} ${timedOut ? 'timed out' : `exited ${exitCode}`}: ${stderr.trim()}`);
-    this.name = 'GitError';
-  }
 }
 
 /** Runs git and resolves with its stdout; rejects with GitError on a non-zero exit. */

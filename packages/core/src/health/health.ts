@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../config/duration';
 import type { AgentSyncConfig } from '../config/schema';
-import { InterruptedError, UsageError } from '../errors';
+import { HealthInterrupted, UsageError } from '../errors';
 import { git, readObjects, splitNul, type Repo } from '../git/git';
 import type { HealthRecord } from '../domain/state';
 import { TRACKER_FILE } from '../domain/tracker/constants';
@@ -176,13 +176,6 @@ function runCheck(check: HealthCheck, cwd: string): Promise<CheckResult> {
       resolve({ name: check.name, status, durationMs: Date.now() - started, outputTail: output });
     });
   });
-}
-
-/** Thrown when the run was interrupted: nothing is recorded. */
-class HealthInterrupted extends InterruptedError {
-  constructor(signal: NodeJS.Signals) {
-    super(`Health checks interrupted by ${signal}; nothing was recorded.`, signal);
-  }
 }
 
 export interface RunHealthOptions {

@@ -15,7 +15,8 @@ import { tryGit, type Repo } from '../git/git';
 import { loadIdentityInputs, resolveAgent } from '../app/identity';
 import type { Finding } from '../domain/policy';
 import type { State } from '../domain/state';
-import { refreshRef, remoteOptions, RemoteUnreachableError, type RemoteOptions } from '../store/remote';
+import { RemoteUnreachableError } from '../errors';
+import { refreshRef, remoteOptions, type RemoteOptions } from '../store/remote';
 import { appendAudit, OFFLINE_AUDIT_REF, readState, STATE_REF } from '../store/store';
 
 export type HookName = 'pre-commit' | 'commit-msg' | 'pre-push';

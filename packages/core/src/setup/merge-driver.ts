@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git, GitError, tryGit } from '../git/git';
-import { TrackerError } from '../errors';
+import { git, tryGit } from '../git/git';
+import { GitError, TrackerError } from '../errors';
 import { mergeTrackers, type TextMerge } from '../domain/tracker/merge';
 
 const MERGE_DRIVER = 'agentsync-tracker';
@@ -32,8 +32,8 @@ function gitMergeText(cwd: string): TextMerge {
         return { text: await git(['merge-file', '-p', ...labels, ...files], { cwd }), conflicts: 0 };
       } catch (error) {
         // merge-file exits with the number of conflicts (1..127); negative means it failed.
-        if (error instanceof GitError && error.exitCode !== null && error.exitCode > 0 && error.exitCode < 128) {
-          return { text: error.stdout, conflicts: error.exitCode };
+        if (error instanceof GitError && error.gitExitCode !== null && error.gitExitCode > 0 && error.gitExitCode < 128) {
+          return { text: error.stdout, conflicts: error.gitExitCode };
         }
         throw error;
       }

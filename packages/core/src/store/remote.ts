@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { parseDuration } from '../config/duration';
 import type { AgentSyncConfig } from '../config/schema';
-import { EnvironmentError } from '../errors';
-import { git, GitError, type Repo } from '../git/git';
+import { GitError, RemoteUnreachableError } from '../errors';
+import { git, type Repo } from '../git/git';
 
 /** Every network call has a timeout, so an unreachable host never hangs an agent or a hook. */
 const NETWORK_TIMEOUT_MS = 20_000;
@@ -27,16 +27,13 @@ export function remoteOptions(config: AgentSyncConfig): RemoteOptions | undefine
   return remote ? { name: remote, freshnessMs: parseDuration(freshness), offline } : undefined;
 }
 
-/** The remote could not be reached (or refused us for a reason other than a lost race). */
-export class RemoteUnreachableError extends EnvironmentError {}
-
 /** What git said, in a line: its fatal and error lines, without their prefixes. */
 function gitReason(error: unknown): string {
   if (!(error instanceof GitError)) return String(error);
   if (error.timedOut) return `no answer within ${NETWORK_TIMEOUT_MS / 1000} s`;
   const lines = error.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
   const said = lines.filter((line) => /^(fatal|error):/.test(line)).map((line) => line.replace(/^(fatal|error):\s*/, ''));
-  return (said.length ? said : lines).slice(0, 2).join('; ') || `git exited ${error.exitCode}`;
+  return (said.length ? said : lines).slice(0, 2).join('; ') || `git exited ${error.gitExitCode}`;
 }
 
 function unreachable(remote: string, error: unknown): RemoteUnreachableError {

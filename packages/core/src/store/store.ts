@@ -7,8 +7,8 @@
  * loop runs against the git host (see ./remote). `git log refs/agentsync/state`
  * is the audit trail.
  */
-import { EnvironmentError } from '../errors';
-import { git, GitError, readObjects, tryGit, type Repo } from '../git/git';
+import { EnvironmentError, GitError } from '../errors';
+import { git, readObjects, tryGit, type Repo } from '../git/git';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
 import { emptyState, pruneExpired, type State } from '../domain/state';
 
