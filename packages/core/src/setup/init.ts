@@ -9,7 +9,7 @@ import { CONFIG_FILE } from '../config/constants';
 import { UsageError } from '../errors';
 import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 import { writeAgentInstructions } from './instructions';
-import { createTrackerText } from '../domain/tracker/model';
+import { createTrackerText } from '../domain/tracker';
 
 export interface InitOptions {
   /** Health commands to seed `health.commands` with; omitted when empty. */

@@ -7,7 +7,7 @@ import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TrackerError } from '../errors';
 import { TRACKER_FILE, TRACKER_LOCK, readTracker, updateTracker } from './tracker-file';
-import { addEntry, createTrackerText, entries, newEntryId, type NoteEntry } from '../domain/tracker/model';
+import { addEntry, createTrackerText, entries, newEntryId, type NoteEntry } from '../domain/tracker';
 
 const AT = '2026-11-25T11:00:00.000Z';
 const note = (text: string): NoteEntry => ({ kind: 'note', id: newEntryId('note'), at: AT, updatedAt: AT, agent: 'claude', text });
@@ -147,7 +147,8 @@ describe('concurrent writers', () => {
   // so the test does not depend on the rest of the package compiling.
   beforeAll(async () => {
     build = await mkdtemp(path.join(tmpdir(), 'agentsync-tracker-build-'));
-    const sources = ['errors.ts', 'domain/tracker/constants.ts', 'domain/tracker/model.ts', 'store/tracker-file.ts'];
+    const tracker = ['constants', 'index', 'merge', 'model', 'parse', 'render', 'template', 'types'].map((name) => `domain/tracker/${name}.ts`);
+    const sources = ['errors.ts', ...tracker, 'store/tracker-file.ts'];
     for (const source of sources) {
       const input = await readFile(path.join(__dirname, '..', source), 'utf8');
       const { outputText } = ts.transpileModule(input, {

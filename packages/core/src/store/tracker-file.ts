@@ -9,7 +9,7 @@ import path from 'node:path';
 import { lock } from 'proper-lockfile';
 import { EnvironmentError, TrackerError } from '../errors';
 import { TRACKER_FILE } from '../domain/tracker/constants';
-import { createTrackerText, parseTracker, renderTracker, type TrackerDoc } from '../domain/tracker/model';
+import { createTrackerText, parseTracker, renderTracker, type TrackerDoc } from '../domain/tracker';
 
 export { TRACKER_FILE };
 

@@ -1,18 +1,8 @@
-export {
-  REGION_NAMES,
-  addEntry,
-  claims,
-  createTrackerText,
-  entries,
-  newEntryId,
-  parseTracker,
-  removeEntry,
-  renderTracker,
-  sessions,
-  setClaims,
-  setSessions,
-  upsertEntry,
-} from './model';
+export { addEntry, claims, entries, newEntryId, removeEntry, sessions, setClaims, setSessions, upsertEntry } from './model';
+export { parseTracker } from './parse';
+export { renderTracker } from './render';
+export { createTrackerText } from './template';
+export { REGION_NAMES } from './types';
 export type {
   ClaimRow,
   EntryKind,
@@ -25,7 +15,7 @@ export type {
   SessionRow,
   TrackerDoc,
   TrackerEntry,
-} from './model';
+} from './types';
 export { TRACKER_FILE } from './constants';
 export { mergeEntries, mergeTrackers } from './merge';
 export type { TextMerge, TrackerMerge } from './merge';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeEntries, mergeTrackers, type TextMerge } from './merge';
-import { addEntry, createTrackerText, entries, parseTracker, removeEntry, renderTracker, upsertEntry, type NoteEntry } from './model';
+import { addEntry, createTrackerText, entries, parseTracker, removeEntry, renderTracker, upsertEntry, type NoteEntry } from '.';
 
 const note = (id: string, at: string, text: string, updatedAt = at): NoteEntry => ({ kind: 'note', id, at, updatedAt, agent: 'a', text });
 const doc = (...notes: NoteEntry[]) => {

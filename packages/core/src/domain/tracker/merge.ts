@@ -4,7 +4,10 @@
  * stable ids, so two branches that each added notes or handoffs never conflict;
  * only prose that both sides changed in the same place can.
  */
-import { addEntry, parseTracker, renderTracker, type Region, type TrackerDoc, type TrackerEntry } from './model';
+import { addEntry } from './model';
+import { parseTracker } from './parse';
+import { renderTracker } from './render';
+import type { Region, TrackerDoc, TrackerEntry } from './types';
 
 /** Merges three texts line by line (git merge-file); `conflicts` is the number of conflict hunks. */
 export type TextMerge = (base: string, ours: string, theirs: string) => Promise<{ text: string; conflicts: number }>;

@@ -18,7 +18,7 @@ import {
   type NextEntry,
   type NoteEntry,
   type SessionRow,
-} from './model';
+} from '.';
 
 const AT = '2026-11-25T11:00:00.000Z';
 const NASTY = 'ends --> here | pipe `code` ``x`` — ünïcödé 🚀\nsecond line <!-- agentsync:end notes -->\n\n- a list\r\nback\\slash -- dashes --- <b>&amp;</b>';
