@@ -10,7 +10,7 @@ import { BlockedError, ClaimConflictError, UsageError } from '../errors';
 import { currentBranch, git, tryGit } from '../git/git';
 import { branchMatches, exampleBranch } from '../domain/branches';
 import { normalizeGlob } from '../domain/globs/globs';
-import { compareWithBaseline, indentedTail, runHealth, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from '../health/health';
+import { compareWithBaseline, indentedTail, runHealth, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from '../health';
 import { activeSession, applyClaims, pruneExpired, releaseClaims, renewLeases, type Claim, type Session, type State } from '../domain/state';
 import { readState, updateState } from '../store/store';
 import { parseDuration } from '../config/duration';

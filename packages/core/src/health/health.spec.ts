@@ -17,7 +17,7 @@ import {
   type CheckResult,
   type HealthCheck,
   type HealthResult,
-} from './health';
+} from '.';
 import type { HealthRecord } from '../domain/state';
 
 // Health runs git with process.env: variables a hook or CI sets (GIT_DIR, GIT_INDEX_FILE…) would point it elsewhere.

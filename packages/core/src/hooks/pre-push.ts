@@ -124,7 +124,7 @@ export interface PrePushOptions {
 async function pushHealthFindings(ctx: HookContext, updates: PushUpdate[], options: PrePushOptions): Promise<Finding[]> {
   const { health } = ctx.config;
   if (health.commands.length === 0 && health.targets.length === 0) return [];
-  const { compareWithBaseline, indentedTail, runHealth } = require('../health/health') as typeof import('../health/health');
+  const { compareWithBaseline, indentedTail, runHealth } = require('../health') as typeof import('../health');
   const baseline = ctx.agent ? activeSession(ctx.state, ctx.agent, ctx.now)?.baseline : undefined;
   const findings: Finding[] = [];
   const checked = new Set<string>();
