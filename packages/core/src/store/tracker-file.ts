@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { lock } from 'proper-lockfile';
+import type lockfileModule = require('proper-lockfile');
 import { EnvironmentError, TrackerError } from '../errors';
 import { TRACKER_FILE } from '../domain/tracker/constants';
 import { createTrackerText, parseTracker, renderTracker, type TrackerDoc } from '../domain/tracker';
@@ -86,6 +86,8 @@ async function acquireLock(file: string, lockfilePath: string): Promise<HeldLock
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
+      // Loaded on the first write: commands that only read the tracker (status, check) never need it.
+      const { lock } = require('proper-lockfile') as typeof lockfileModule;
       const release = await lock(file, {
         lockfilePath,
         realpath: false, // the tracker may not exist yet
