@@ -5,8 +5,8 @@
  * reason. The others never stand in the agent's way: an error is a line on stderr.
  */
 import { UsageError } from '@agentsync/core/errors';
-import type { AgentEvent, HookAnswer } from '@agentsync/core/agent-tools/answer';
-import { AGENT_TOOLS, isAgentTool, type AgentTool } from '@agentsync/core/agent-tools/instance';
+import * as agentTools from '@agentsync/core/agent-tools';
+import { AGENT_TOOLS, isAgentTool, type AgentEvent, type AgentTool, type HookAnswer } from '@agentsync/core/agent-tools';
 import { readStdin, type Io } from '../io';
 
 const EVENTS: readonly string[] = ['edit', 'start', 'pre-shell', 'shell', 'stop'] satisfies AgentEvent[];
@@ -19,16 +19,15 @@ export async function runAgentHook(event: string, tool: string | undefined, io: 
       hint: 'The hook lines `agentsync init` writes pass it; run `agentsync init` again to rewrite them.',
     });
   }
-  const answers = require('@agentsync/core/agent-tools/answer') as typeof import('@agentsync/core/agent-tools/answer');
   let answer: HookAnswer;
   try {
-    answer = await decide(event as AgentEvent, tool, io, answers);
+    answer = await decide(event as AgentEvent, tool, io);
   } catch (error) {
     const detail = io.env.AGENTSYNC_DEBUG === '1' ? `\n${(error as Error).stack}` : '';
     const message = `${(error as Error).message}${detail}`;
     answer =
       event === 'edit'
-        ? answers.denyAnswer(tool, `AgentSync could not check this edit, so it is refused (fail closed): ${message}\nFix the cause (\`agentsync doctor\` helps), or ask a person to.`)
+        ? agentTools.denyAnswer(tool, `AgentSync could not check this edit, so it is refused (fail closed): ${message}\nFix the cause (\`agentsync doctor\` helps), or ask a person to.`)
         : { stdout: '', stderr: `agentsync hook agent-${event}: ${message}\n`, code: 0 };
   }
   if (answer.stdout) io.out(answer.stdout);
@@ -36,20 +35,18 @@ export async function runAgentHook(event: string, tool: string | undefined, io: 
   return answer.code;
 }
 
-async function decide(event: AgentEvent, tool: AgentTool, io: Io, answers: typeof import('@agentsync/core/agent-tools/answer')): Promise<HookAnswer> {
-  const { parseHookPayload } = require('@agentsync/core/agent-tools/payload') as typeof import('@agentsync/core/agent-tools/payload');
-  const payload = parseHookPayload(tool, await readStdin());
+async function decide(event: AgentEvent, tool: AgentTool, io: Io): Promise<HookAnswer> {
+  const payload = agentTools.parseHookPayload(tool, await readStdin());
   // Before a shell command nothing is checked: it only carries the instance into the shell (Gemini CLI).
-  if (event === 'pre-shell') return answers.shellIdentityAnswer(tool, payload);
+  if (event === 'pre-shell') return agentTools.shellIdentityAnswer(tool, payload);
   const request = { tool, payload, env: io.env, cwd: io.cwd };
   if (event === 'edit') {
-    const { guardEdit } = require('@agentsync/core/agent-tools/guard') as typeof import('@agentsync/core/agent-tools/guard');
-    const verdict = await guardEdit(request);
-    return verdict.refusal ? answers.denyAnswer(tool, verdict.refusal) : answers.allowAnswer();
+    const verdict = await agentTools.guardEdit(request);
+    return verdict.refusal ? agentTools.denyAnswer(tool, verdict.refusal) : agentTools.allowAnswer();
   }
   const lifecycle = require('@agentsync/core/agent-tools/lifecycle') as typeof import('@agentsync/core/agent-tools/lifecycle');
-  if (event === 'start') return answers.contextAnswer(tool, 'start', await lifecycle.sessionStartContext(request));
-  if (event === 'shell') return answers.contextAnswer(tool, 'shell', await lifecycle.shellChangesContext(request));
+  if (event === 'start') return agentTools.contextAnswer(tool, 'start', await lifecycle.sessionStartContext(request));
+  if (event === 'shell') return agentTools.contextAnswer(tool, 'shell', await lifecycle.shellChangesContext(request));
   const reminder = await lifecycle.stopReminder(request);
-  return reminder ? answers.continueAnswer(tool, reminder) : answers.allowAnswer();
+  return reminder ? agentTools.continueAnswer(tool, reminder) : agentTools.allowAnswer();
 }

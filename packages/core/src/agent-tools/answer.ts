@@ -19,7 +19,7 @@
  *   `{"permission": "deny", "user_message", "agent_message"}`; sessionStart's `additional_context`.
  * Each checked against the real binary where one runs here (Cursor has none on npm).
  */
-import type { AgentTool } from './instance';
+import type { AgentTool } from '../domain/agent-instance';
 import type { HookPayload } from './payload';
 
 export interface HookAnswer {

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claim } from '../claims';
-import { openContext } from '../context';
-import { readState } from '../store';
-import { openRepo } from '../git';
+import { claim } from '../app/claims';
+import { openContext } from '../app/context';
+import { readState } from '../store/store';
+import { openRepo } from '../git/git';
 import { guardEdit, repoRelativePaths } from './guard';
 import { parseHookPayload } from './payload';
 

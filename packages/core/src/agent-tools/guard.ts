@@ -8,15 +8,15 @@
  */
 import { realpathSync } from 'node:fs';
 import { dirname, basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { openContext, readFreshState, storeOptions, type Context } from '../context';
+import { openContext, readFreshState, storeOptions, type Context } from '../app/context';
 import { parseDuration } from '../config/duration';
 import { ClaimConflictError, type ClaimConflict } from '../errors';
-import { claimMatcher, literalGlob } from '../globs';
-import { resolveAgentIn } from '../identity';
-import { claimFindings, gateFindings, hotFileFindings, showPath, type Finding } from '../policy';
-import { activeSession, applyClaims, renewLeases, type State } from '../state';
-import { updateState } from '../store';
-import type { AgentTool } from './instance';
+import { claimMatcher, literalGlob } from '../domain/globs/globs';
+import { resolveAgentIn } from '../app/identity';
+import { claimFindings, gateFindings, hotFileFindings, showPath, type Finding } from '../domain/policy';
+import { activeSession, applyClaims, renewLeases, type State } from '../domain/state';
+import { updateState } from '../store/store';
+import type { AgentTool } from '../domain/agent-instance';
 import { editedPaths, type HookPayload } from './payload';
 
 export interface EditRequest {

@@ -6,13 +6,13 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheDir, openContext, readFreshState, type Context } from '../context';
-import { git, splitNul } from '../git';
-import { resolveAgentIn } from '../identity';
-import { showPath } from '../policy';
-import { readNextWork } from '../sessions';
-import { activeSession, blockedPaths, othersClaims, pruneExpired, type State } from '../state';
-import type { AgentTool } from './instance';
+import { cacheDir, openContext, readFreshState, type Context } from '../app/context';
+import { git, splitNul } from '../git/git';
+import { resolveAgentIn } from '../app/identity';
+import { showPath } from '../domain/policy';
+import { readNextWork } from '../app/sessions';
+import { activeSession, blockedPaths, othersClaims, pruneExpired, type State } from '../domain/state';
+import type { AgentTool } from '../domain/agent-instance';
 import type { HookPayload } from './payload';
 
 export interface LifecycleRequest {

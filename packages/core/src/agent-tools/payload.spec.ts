@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { branchMatches } from '../branches';
-import { instanceAgentId, toolOfInstance } from './instance';
+import { branchMatches } from '../domain/branches';
+import { instanceAgentId, toolOfInstance } from '../domain/agent-instance';
 import { editedPaths, parseHookPayload, patchPaths, PayloadError } from './payload';
 
 const fixture = (path: string) => readFileSync(join(__dirname, 'fixtures', path), 'utf8');

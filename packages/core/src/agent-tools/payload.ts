@@ -17,7 +17,7 @@
  * - Cursor 3.x (https://cursor.com/docs/agent/hooks, seen through the sources in fixtures/README.md):
  *   the snake_case envelope with `conversation_id`, Write's `tool_input.file_path`.
  */
-import type { AgentTool } from './instance';
+import type { AgentTool } from '../domain/agent-instance';
 
 export interface HookPayload {
   sessionId?: string;
