@@ -206,6 +206,22 @@ export function wireAgentTools(host: FileHost, changed: FileChange[], tools: rea
 }
 
 /**
+ * What is out of date in the wiring of the tools this repository wired: each
+ * tool file with AgentSync entries that lacks some or has older ones, and the
+ * hook script when those files need it and it is missing or not this version's.
+ * For `agentsync doctor`; `agentsync init` brings them up to date.
+ */
+export function staleAgentWiring(host: FileHost): string[] {
+  const wired = Object.values(AGENT_WIRING).filter((wiring) => {
+    const text = host.read(wiring.file);
+    return text !== undefined && text.includes(AGENT_HOOK_SCRIPT);
+  });
+  const stale = wired.filter((wiring) => wiringEdits(wiring, parseJsonFile(host.read(wiring.file)!, wiring.file)).length > 0).map((w) => w.file);
+  if (wired.length > 0 && host.read(AGENT_HOOK_SCRIPT) !== agentHookScript()) stale.unshift(AGENT_HOOK_SCRIPT);
+  return stale;
+}
+
+/**
  * Takes out everything {@link wireAgentTools} wrote, keeping the user's own
  * hooks and keys: AgentSync's entries, event arrays and `hooks` objects left
  * empty, a file left empty, and the hook script. For `agentsync uninstall`.

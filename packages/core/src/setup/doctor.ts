@@ -12,10 +12,12 @@ import { loadConfig } from '../config/load';
 import type { AgentSyncConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import { tryGit, type Repo } from '../git/git';
+import { staleAgentWiring } from './agent-wiring';
+import { diskHost } from './file-host';
 import { callsHook, HOOK_MANAGER_FILES, HOOKS } from './init';
 
 export interface DoctorFinding {
-  check: 'config' | 'hooks' | 'husky' | 'binary' | 'lint-staged';
+  check: 'config' | 'hooks' | 'husky' | 'binary' | 'lint-staged' | 'agent-tools';
   problem: string;
   fix: string;
 }
@@ -111,6 +113,14 @@ export async function diagnose(repo: Repo): Promise<DoctorFinding[]> {
       check: 'binary',
       problem: 'The hooks call node_modules/.bin/agentsync, which is missing in this worktree, so every hook fails with "command not found".',
       fix: "Run your package manager's install in this worktree (with @agentsync/cli in devDependencies).",
+    });
+  }
+  const stale = staleAgentWiring(diskHost(root));
+  if (stale.length > 0) {
+    findings.push({
+      check: 'agent-tools',
+      problem: `The agent tools' hooks are missing pieces or are from another version of AgentSync: ${stale.join(', ')}${stale.includes('.agentsync/agent-hook.sh') ? ' (without the script, every edit in those tools is refused)' : ''}.`,
+      fix: 'Run `agentsync init`: it rewrites AgentSync\'s entries in place and keeps everything else (docs/agent-tools.md).',
     });
   }
   if (config.hooks.lintStaged && !(await installed('lint-staged', root))) {
