@@ -58,9 +58,11 @@ export async function sessionStartContext(request: LifecycleRequest): Promise<st
   const onEdit = ctx.config.claims.onEdit;
   const lines = [
     `AgentSync coordinates the agents in this repository. You are agent ${agent}: your edits, and the git commits and pushes of your shell, are checked as ${agent}.`,
-    onEdit === 'claim'
-      ? 'Editing a file nobody holds claims it for you; an edit to a file another agent holds is refused (so are shell writes, at commit). Claim whole areas up front with `agentsync claim "GLOB"`.'
-      : 'An edit to a file another agent holds is refused. Claim what you will change with `agentsync claim "GLOB"` before you edit it.',
+    {
+      claim: 'Editing a file nobody holds claims it for you; an edit to a file another agent holds is refused (so are shell writes, at commit). Claim whole areas up front with `agentsync claim "GLOB"`.',
+      check: 'An edit to a file another agent holds is refused. Claim what you will change with `agentsync claim "GLOB"` before you edit it.',
+      off: 'A commit touching a file another agent holds is refused. Claim what you will change with `agentsync claim "GLOB"` before you edit it.',
+    }[onEdit],
     sessions.length > 0 ? `Active sessions of other agents:\n${sessions.map((s) => `- ${s.agent}: ${s.goal} (tier ${s.tier}${s.branch ? `, branch ${s.branch}` : ''})`).join('\n')}` : 'No other agent has an active session.',
     others.length > 0 ? `Claimed by other agents (do not edit):\n${others.map((c) => claimLine(c, goalOf(c.session))).join('\n')}` : 'No other agent holds claims.',
     ...(mine.length > 0 ? [`Your claims:\n${mine.map((c) => claimLine(c)).join('\n')}`] : []),
