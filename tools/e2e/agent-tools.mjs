@@ -42,6 +42,7 @@ export function runProgram(file, args, { cwd, env = process.env, input = '', tim
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }

@@ -147,24 +147,28 @@ describe('Codex 0.169.0, wired by agentsync init', () => {
     try {
       const result = await runCodex(codex.bin, { cwd: repo.dir, baseUrl: server.url, home: makeTemp('codex-home') });
       expect(result.code, result.stderr).toBe(0);
-      return server.toolOutputs() as string[];
+      return { outputs: server.toolOutputs() as string[], sent: JSON.stringify(server.requests) };
     } finally {
       await server.close();
     }
   }
 
   it('refuses a patch that touches a file another agent holds, as a whole, naming the holder', async () => {
-    const outputs = await patch('*** Begin Patch\n*** Update File: src/held.ts\n@@\n-old\n+new\n*** Add File: src/added.ts\n+hello\n*** End Patch\n');
+    const { outputs } = await patch('*** Begin Patch\n*** Update File: src/held.ts\n@@\n-old\n+new\n*** Add File: src/added.ts\n+hello\n*** End Patch\n');
     expect(readFileSync(join(repo.dir, 'src/held.ts'), 'utf8')).toBe('old\n');
     expect(existsSync(join(repo.dir, 'src/added.ts'))).toBe(false);
     expect(outputs.join('\n')).toContain('src/held.ts is claimed by alice');
   });
 
-  it('applies a patch of free files and claims them for the instance', async () => {
-    await patch('*** Begin Patch\n*** Add File: src/free.ts\n+hello\n*** End Patch\n');
+  it('applies a patch of free files, claims them for the instance, and reminds it at the stop', async () => {
+    const { sent } = await patch('*** Begin Patch\n*** Add File: src/free.ts\n+hello\n*** End Patch\n');
     expect(readFileSync(join(repo.dir, 'src/free.ts'), 'utf8')).toBe('hello\n');
     const { claims } = await storedState(repo.dir);
-    expect(claims).toContainEqual(expect.objectContaining({ holder: expect.stringMatching(/^codex-[0-9a-f]{8}$/), glob: 'src/free.ts' }));
+    const holder = claims.find((c: { glob: string }) => c.glob === 'src/free.ts')?.holder;
+    expect(holder).toMatch(/^codex-[0-9a-f]{8}$/);
+    // Its Stop hook asked it, once, to release what it holds; the session start told it who it is.
+    expect(sent.split(`AgentSync reminder for ${holder}`).length - 1).toBeGreaterThan(0);
+    expect(sent).toContain(`You are agent ${holder}`);
   });
 });
 

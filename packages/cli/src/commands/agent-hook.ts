@@ -15,9 +15,13 @@ const EVENTS: readonly string[] = ['edit', 'start', 'pre-shell', 'shell', 'stop'
 export async function runAgentHook(event: string, tool: string | undefined, io: Io): Promise<number> {
   if (!EVENTS.includes(event)) throw new UsageError(`Unknown agent hook "agent-${event}".`, { hint: 'Use agent-edit, agent-start, agent-pre-shell, agent-shell or agent-stop.' });
   if (!tool || !isAgentTool(tool)) {
-    throw new UsageError(`agentsync hook agent-${event} needs --tool ${AGENT_TOOLS.join('|')}${tool ? `, not ${JSON.stringify(tool)}` : ''}.`, {
+    const error = new UsageError(`agentsync hook agent-${event} needs --tool ${AGENT_TOOLS.join('|')}${tool ? `, not ${JSON.stringify(tool)}` : ''}.`, {
       hint: 'The hook lines `agentsync init` writes pass it; run `agentsync init` again to rewrite them.',
     });
+    // Exit 2 refuses an edit (fail closed), but at a stop it would make the agent go on, again and again.
+    if (event === 'edit') throw error;
+    io.err(`agentsync hook agent-${event}: ${error.message} ${error.hint}`);
+    return 0;
   }
   let answer: HookAnswer;
   try {

@@ -46,11 +46,9 @@ fi
 
 "$cli" hook "agent-$event" --tool "$tool"
 code=$?
-# 0 is an answer (allow, or a refusal in the tool's JSON); 2 a refusal on stderr. Anything else is a failure.
-if [ "$event" = edit ] && [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then
-  refuse "agentsync exited with code $code; run it with AGENTSYNC_DEBUG=1 to see why."
-fi
-[ "$event" = edit ] && exit "$code"
+# 0 and 2 are answers (2: a refusal, or Codex's "go on" at a stop, on stderr). Anything else is a failure.
+[ "$code" -eq 0 ] || [ "$code" -eq 2 ] && exit "$code"
+[ "$event" = edit ] && refuse "agentsync exited with code $code; run it with AGENTSYNC_DEBUG=1 to see why."
 exit 0
 `;
 }
