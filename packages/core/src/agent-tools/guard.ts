@@ -10,10 +10,10 @@ import { realpathSync } from 'node:fs';
 import { dirname, basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { openContext, readFreshState, storeOptions, type Context } from '../app/context';
 import { parseDuration } from '../config/duration';
-import { ClaimConflictError, type ClaimConflict } from '../errors';
+import { ClaimConflictError } from '../errors';
 import { claimMatcher, literalGlob } from '../domain/globs/globs';
 import { resolveAgentIn } from '../app/identity';
-import { claimFindings, gateFindings, hotFileFindings, showPath, type Finding } from '../domain/policy';
+import { claimFinding, claimFindings, gateFindings, hotFileFindings, type Finding } from '../domain/policy';
 import { activeSession, applyClaims, renewLeases, type State } from '../domain/state';
 import { updateState } from '../store/store';
 import type { AgentTool } from '../domain/agent-instance';
@@ -64,7 +64,7 @@ export async function guardEdit(request: EditRequest): Promise<EditVerdict> {
   } catch (error) {
     if (!(error instanceof ClaimConflictError)) throw error;
     // Another instance claimed a path between the read and the write: it won.
-    return { agent, paths, claimed: [], refusal: refusalText(agent, error.conflicts.map(conflictFinding)) };
+    return { agent, paths, claimed: [], refusal: refusalText(agent, error.conflicts.map((conflict) => claimFinding(conflict.requested, conflict))) };
   }
 }
 
@@ -106,16 +106,6 @@ async function claimAndRenew(ctx: Context, state: State, agent: string, paths: s
     const what = unclaimed.length > 0 ? `claims ${unclaimed.join(', ')} on its first edit` : 'edits';
     return { state: next, result: unclaimed, message: `edit: ${agent} ${what}${renew ? `; its leases run ${ctx.config.claims.ttl} from now` : ''}` };
   });
-}
-
-function conflictFinding(conflict: ClaimConflict): Finding {
-  return {
-    level: 'block',
-    rule: 'claims',
-    paths: [conflict.requested],
-    message: `${showPath(conflict.requested)} is claimed by ${conflict.holder} (${conflict.glob}${conflict.goal ? `, goal: ${conflict.goal}` : ''}, expires ${conflict.expiresAt})`,
-    hint: `Ask ${conflict.holder} to release it, wait for the lease to expire, or leave it out of this commit; \`agentsync status\` lists every claim.`,
-  };
 }
 
 /** The refusal the model reads: each reason with its way out, then what to do instead. */
