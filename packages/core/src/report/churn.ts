@@ -1,0 +1,83 @@
+/**
+ * Line churn: how many lines are changed again soon after they were written.
+ * Every line of every file on the walked (first-parent) history carries the
+ * time it was written; a commit that removes or replaces a line written less
+ * than the window before it reworks that line. Pure: fed with parsed `-U0` hunks.
+ */
+
+/** One hunk of a `git diff -U0`: `oldCount` lines from `oldStart` replaced by `newCount` new ones. */
+export interface Hunk {
+  oldStart: number;
+  oldCount: number;
+  newCount: number;
+}
+
+/** What one commit did to one file. */
+export interface FileChange {
+  path: string;
+  /** The old path, when git saw a rename. */
+  from?: string;
+  deleted?: boolean;
+  hunks: Hunk[];
+}
+
+/** Lines a commit added, and lines it removed or replaced that were younger than the window. */
+export interface ChurnStep {
+  added: number;
+  reworked: number;
+}
+
+/** Line ages per file, as run-length pairs `[time, count, time, count, …]`, for the cache. */
+export type SerializedAges = Record<string, number[]>;
+
+/** Lines whose age nothing recorded (before the walk began) count as old. */
+const UNKNOWN = 0;
+
+/** The age of every line of every file, moved along commit by commit. */
+export class LineAges {
+  private readonly files = new Map<string, number[]>();
+
+  constructor(private readonly windowMs: number, saved?: SerializedAges) {
+    for (const [path, runs] of Object.entries(saved ?? {})) {
+      const lines: number[] = [];
+      for (let i = 0; i < runs.length; i += 2) for (let n = 0; n < runs[i + 1]; n++) lines.push(runs[i]);
+      this.files.set(path, lines);
+    }
+  }
+
+  /** Applies one commit made at `time` and says what it added and reworked. */
+  apply(time: number, changes: readonly FileChange[]): ChurnStep {
+    const step: ChurnStep = { added: 0, reworked: 0 };
+    for (const change of changes) {
+      let lines = this.files.get(change.from ?? change.path) ?? [];
+      if (change.from !== undefined) this.files.delete(change.from);
+      // Bottom-up, so each hunk's old line numbers still hold when it is applied.
+      for (const hunk of [...change.hunks].sort((a, b) => b.oldStart - a.oldStart)) {
+        // With no old lines, oldStart is the line after which the new ones go.
+        const at = hunk.oldCount === 0 ? hunk.oldStart : hunk.oldStart - 1;
+        while (lines.length < at) lines.push(UNKNOWN);
+        const removed = lines.slice(at, at + hunk.oldCount);
+        // slice and concat, not splice(...spread): a hunk may add more lines than a call takes arguments.
+        lines = lines.slice(0, at).concat(new Array<number>(hunk.newCount).fill(time), lines.slice(at + hunk.oldCount));
+        step.added += hunk.newCount;
+        step.reworked += removed.filter((born) => born !== UNKNOWN && time - born <= this.windowMs).length;
+      }
+      if (change.deleted) this.files.delete(change.path);
+      else this.files.set(change.path, lines);
+    }
+    return step;
+  }
+
+  serialize(): SerializedAges {
+    const out: SerializedAges = {};
+    for (const [path, lines] of this.files) {
+      const runs: number[] = [];
+      for (const born of lines) {
+        if (runs.length && runs[runs.length - 2] === born) runs[runs.length - 1]++;
+        else runs.push(born, 1);
+      }
+      out[path] = runs;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * Reads the report's facts out of git: commits, merges replayed with
+ * `git merge-tree --write-tree`, release tags, the first-parent line churn,
+ * and AgentSync's own records (refs/agentsync/state and audit, the tracker's
+ * handoffs). The time window is applied later, in ./metrics; the cache
+ * (./cache) keeps what is immutable per commit id, so a second run replays
+ * and walks only what is new.
+ */
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
+import picomatch from 'picomatch';
+import { CONFIG_FILE } from '../config/constants';
+import { EnvironmentError, UsageError } from '../errors';
+import { git, GitError, readObjects, splitNul, tryGit, type Repo } from '../git';
+import type { Session } from '../state';
+import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store';
+import { TRACKER_FILE } from '../tracker/constants';
+import { entries, parseTracker } from '../tracker/model';
+import { LineAges } from './churn';
+import { readReportCache, writeReportCache, type ReportCache } from './cache';
+import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, ReportFacts, SkipFact, StoreEventFact, TagFact } from './metrics';
+import { PATCH_COMMIT_FORMAT, PatchParser } from './patch';
+
+/** Where a long run is: `phase` such as "replaying merges", `done` of `total`. */
+export type ReportProgress = (progress: { phase: string; done: number; total: number }) => void;
+
+export interface CollectOptions {
+  /** The branch to report on; default: the remote's default branch, else main/master, else HEAD's. */
+  branch?: string;
+  since?: number;
+  until?: number;
+  /** Release tags, a glob over tag names (default `v*`). */
+  tagPattern: string;
+  reworkWindowDays: number;
+  now: Date;
+  onProgress?: ReportProgress;
+  /** Whether to read and write the cache (default true). */
+  cache?: boolean;
+}
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+const REVERT = /This reverts commit ([0-9a-f]{7,64})/;
+
+/** The branch to report on and the revision that names it. */
+async function resolveBranch(repo: Repo, requested: string | undefined): Promise<{ name: string; rev: string }> {
+  const cwd = repo.root;
+  const exists = async (rev: string) => (await tryGit(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd })) !== undefined;
+  if (requested !== undefined) {
+    if (requested.startsWith('-') || !(await exists(requested))) {
+      throw new UsageError(`--branch ${JSON.stringify(requested)} names no commit in this repository.`, {
+        where: '--branch',
+        hint: 'Give a local or remote-tracking branch such as main or origin/main.',
+      });
+    }
+    return { name: requested.replace(/^(refs\/heads\/|refs\/remotes\/[^/]+\/|origin\/)/, ''), rev: requested };
+  }
+  const remoteHead = (await tryGit(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], { cwd }))?.trim();
+  if (remoteHead && (await exists(remoteHead))) return { name: remoteHead.replace(/^origin\//, ''), rev: remoteHead };
+  for (const name of ['main', 'master']) if (await exists(`refs/heads/${name}`)) return { name, rev: `refs/heads/${name}` };
+  const current = (await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd }))?.trim();
+  if (await exists('HEAD')) return { name: current ?? 'HEAD', rev: 'HEAD' };
+  throw new EnvironmentError(`The repository ${repo.root} has no commits yet: there is nothing to report.`, {
+    where: repo.root,
+    hint: 'Run agentsync report once the repository has history.',
+  });
+}
+
+interface RawCommit extends CommitFact {
+  parents: string[];
+}
+
+/** Every commit reachable from `rev`, with parents, committer time and revert mark, in one git call. */
+async function readCommits(repo: Repo, rev: string): Promise<RawCommit[]> {
+  const [log, firstParents] = await Promise.all([
+    git(['log', `--format=%H${FIELD}%P${FIELD}%ct${FIELD}%B${RECORD}`, rev, '--'], { cwd: repo.root }),
+    git(['rev-list', '--first-parent', rev, '--'], { cwd: repo.root }),
+  ]);
+  const onChain = new Set(firstParents.split('\n').filter(Boolean));
+  return log
+    .split(RECORD)
+    .map((record) => record.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((record) => {
+      const [sha, parents, time, body] = record.split(FIELD);
+      const revertOf = REVERT.exec(body)?.[1];
+      return { sha, parents: parents.split(' ').filter(Boolean), time: Number(time) * 1000, firstParent: onChain.has(sha), ...(revertOf ? { revertOf } : {}) };
+    });
+}
+
+/**
+ * The files a replay of the merge leaves conflicted: `git merge-tree
+ * --write-tree` of the first parent with each other one (pairwise for an
+ * octopus), or undefined when git cannot replay it.
+ */
+async function replayMerge(repo: Repo, parents: readonly string[]): Promise<string[] | undefined> {
+  const conflicted = new Set<string>();
+  for (const other of parents.slice(1)) {
+    try {
+      await git(['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', parents[0], other], { cwd: repo.root });
+    } catch (error) {
+      if (!(error instanceof GitError) || error.exitCode !== 1) return undefined;
+      // Exit 1 is "conflicts": the tree id, then one NUL-terminated name per conflicted file.
+      for (const path of splitNul(error.stdout).slice(1)) if (path) conflicted.add(path);
+    }
+  }
+  return [...conflicted].sort();
+}
+
+/** Runs `task` over `items`, `limit` at a time, in order of results. */
+async function pool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>, onDone: () => void): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]);
+      onDone();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function replayMerges(repo: Repo, merges: RawCommit[], cache: ReportCache, onProgress?: ReportProgress): Promise<MergeFact[]> {
+  const missing = merges.filter((m) => !(m.sha in cache.merges));
+  let done = 0;
+  const total = missing.length;
+  const replayed = await pool(missing, Math.max(2, availableParallelism()), (m) => replayMerge(repo, m.parents), () => onProgress?.({ phase: 'replaying merges', done: ++done, total }));
+  missing.forEach((m, i) => (cache.merges[m.sha] = replayed[i] ?? null));
+  return merges.map((m) => {
+    const conflicted = cache.merges[m.sha];
+    return { sha: m.sha, time: m.time, parents: m.parents.length, firstParent: m.firstParent, ...(conflicted ? { conflicted } : {}) };
+  });
+}
+
+/** Runs git and hands its stdout to `onLine` line by line, for outputs too large to hold. */
+function gitLines(repo: Repo, args: readonly string[], onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args as string[], { cwd: repo.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', onLine);
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new GitError(args, code, stderr))));
+  });
+}
+
+/**
+ * Line churn along the first-parent chain (merges as their diff against the
+ * first parent), resumed from the cache when its tip is still on the chain.
+ */
+async function walkChurn(repo: Repo, chain: readonly string[], windowDays: number, cache: ReportCache, onProgress?: ReportProgress): Promise<ChurnFact[]> {
+  const saved = cache.churn?.windowDays === windowDays ? cache.churn : undefined;
+  // chain is newest first; the cache holds one step per commit from the root up to its tip.
+  const resumeAt = saved ? chain.indexOf(saved.tip) : -1;
+  const resume = saved && resumeAt >= 0 && saved.steps.length === chain.length - resumeAt ? saved : undefined;
+  const steps = resume ? [...resume.steps] : [];
+  const ages = new LineAges(windowDays * 86_400_000, resume?.ages);
+  const todo = resume ? resumeAt : chain.length;
+  if (todo > 0) {
+    let done = 0;
+    const parser = new PatchParser((commit) => {
+      const step = ages.apply(commit.time, commit.changes);
+      steps.push([commit.time, step.added, step.reworked]);
+      onProgress?.({ phase: 'reading line churn', done: ++done, total: todo });
+    });
+    const range = resume ? [`${resume.tip}..${chain[0]}`] : [chain[0]];
+    await gitLines(
+      repo,
+      ['log', '--first-parent', '--reverse', '--diff-merges=first-parent', '-p', '-U0', '-M', '--no-color', '--no-ext-diff', '--no-textconv', `--format=${PATCH_COMMIT_FORMAT}`, ...range, '--'],
+      (line) => parser.line(line),
+    );
+    parser.end();
+  }
+  if (chain.length > 0) cache.churn = { windowDays, tip: chain[0], steps, ages: ages.serialize() };
+  return steps.map(([time, added, reworked]) => ({ time, added, reworked }));
+}
+
+/** Release tags reachable from `rev` whose names match `pattern`, with their creation time. */
+async function readTags(repo: Repo, rev: string, pattern: string): Promise<TagFact[]> {
+  const out = await git(['for-each-ref', `--merged=${rev}`, `--format=%(refname:strip=2)${FIELD}%(creatordate:unix)`, 'refs/tags/'], { cwd: repo.root });
+  const matches = picomatch(pattern, { dot: true });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(FIELD))
+    .filter(([name]) => matches(name))
+    .map(([name, time]) => ({ name, time: Number(time) * 1000 }));
+}
+
+/** The oldest commit on `rev` that added .agentsync.json. */
+async function readAdoption(repo: Repo, rev: string): Promise<ReportFacts['adoption']> {
+  const out = await git(['log', '--diff-filter=A', '--format=%H %ct', rev, '--', CONFIG_FILE], { cwd: repo.root });
+  const last = out.trim().split('\n').filter(Boolean).pop();
+  if (!last) return undefined;
+  const [commit, time] = last.split(' ');
+  return { commit, time: Number(time) * 1000 };
+}
+
+const STORE_ACTION = /^(start|claim|release|end|renew|note): /;
+
+/** The store's history: one event per write, and every session as it was recorded at its start. */
+async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessions: Map<string, Session> }> {
+  const out = await git(['log', '--ignore-missing', `--format=%H${FIELD}%ct${FIELD}%an${FIELD}%B${RECORD}`, STATE_REF, '--'], { cwd: repo.root }).catch(() => '');
+  const events: StoreEventFact[] = [];
+  const starts: string[] = [];
+  for (const record of out.split(RECORD).map((r) => r.replace(/^\n/, '')).filter(Boolean)) {
+    const [commit, time, agent, message] = record.split(FIELD);
+    const action = (STORE_ACTION.exec(message)?.[1] ?? 'other') as StoreEventFact['action'];
+    // "claim: bob claims a, b (…)"; "start: …\n\nclaims a, b".
+    const globs = action === 'claim' ? /claims (.*) \((?:exclusive|shared)/.exec(message)?.[1] : action === 'start' ? /\n\nclaims (.*)/.exec(message)?.[1] : undefined;
+    events.push({ time: Number(time) * 1000, agent, action, claims: globs ? globs.split(', ').length : 0 });
+    if (action === 'start') starts.push(commit);
+  }
+  const sessions = new Map<string, Session>();
+  const objects = await readObjects(repo, starts.map((c) => `${c}:state.json`));
+  for (const [i, object] of objects.entries()) {
+    if (!object) continue;
+    try {
+      for (const session of parseState(object.content, `${STATE_REF} at ${starts[i]}`).sessions) if (!sessions.has(session.id)) sessions.set(session.id, session);
+    } catch {
+      // A corrupt state in the history (repaired since) tells nothing about health: skip it.
+    }
+  }
+  return { events, sessions };
+}
+
+async function readSkips(repo: Repo): Promise<SkipFact[]> {
+  const out = await git(['log', '--ignore-missing', `--format=%ct${FIELD}%an`, AUDIT_REF, OFFLINE_AUDIT_REF, '--'], { cwd: repo.root }).catch(() => '');
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(FIELD))
+    .map(([time, actor]) => ({ time: Number(time) * 1000, actor }));
+}
+
+/** The handoff entries of the tracker at `rev`; a tracker that does not parse has none. */
+async function readHandoffs(repo: Repo, rev: string) {
+  const [object] = await readObjects(repo, [`${rev}:${TRACKER_FILE}`]);
+  if (!object) return [];
+  try {
+    return entries(parseTracker(object.content), 'handoff');
+  } catch {
+    return [];
+  }
+}
+
+/** Health results: each session's baseline, and each handoff's health line, with the session's branch. */
+function healthFacts(sessions: Map<string, Session>, handoffs: Awaited<ReturnType<typeof readHandoffs>>): HealthFact[] {
+  const facts: HealthFact[] = [];
+  for (const session of sessions.values()) {
+    if (session.baseline) facts.push({ time: Date.parse(session.baseline.at), status: session.baseline.status, branch: session.branch, source: 'baseline' });
+  }
+  for (const handoff of handoffs) {
+    const status = /^(green|red)\b/.exec(handoff.health ?? '')?.[1] as 'green' | 'red' | undefined;
+    if (!status) continue;
+    const branch = handoff.session ? sessions.get(handoff.session)?.branch : undefined;
+    facts.push({ time: Date.parse(handoff.at), status, branch, source: 'handoff' });
+  }
+  return facts.filter((f) => !Number.isNaN(f.time));
+}
+
+/** Reads every fact the report needs from the repository. */
+export async function collectFacts(repo: Repo, options: CollectOptions): Promise<ReportFacts> {
+  const branch = await resolveBranch(repo, options.branch);
+  const cache = options.cache === false ? { version: 1 as const, merges: {} } : await readReportCache(repo);
+  const commits = await readCommits(repo, branch.rev);
+  const within = (time: number) => time >= (options.since ?? -Infinity) && time < (options.until ?? Infinity);
+  const merges = await replayMerges(repo, commits.filter((c) => c.parents.length > 1 && within(c.time)), cache, options.onProgress);
+  const chain = commits.filter((c) => c.firstParent).map((c) => c.sha);
+  const churn = await walkChurn(repo, chain, options.reworkWindowDays, cache, options.onProgress);
+  if (options.cache !== false) await writeReportCache(repo, cache);
+  const [tags, adoption, store, skips, handoffs] = await Promise.all([
+    readTags(repo, branch.rev, options.tagPattern),
+    readAdoption(repo, branch.rev),
+    readStore(repo),
+    readSkips(repo),
+    readHandoffs(repo, branch.rev),
+  ]);
+  const handoffFacts: HandoffFact[] = handoffs.map((h) => ({ time: Date.parse(h.at), agent: h.agent, tier: h.tier, tokens: h.tokens }));
+  return {
+    branch: branch.name,
+    head: commits[0]?.sha ?? '',
+    now: options.now.getTime(),
+    since: options.since,
+    until: options.until,
+    adoption,
+    commits: commits.map(({ parents: _parents, ...commit }) => commit),
+    merges,
+    tags,
+    tagPattern: options.tagPattern,
+    churn,
+    health: healthFacts(store.sessions, handoffs),
+    store: store.events,
+    skips,
+    handoffs: handoffFacts,
+  };
+}
