@@ -30,8 +30,8 @@ export interface ChurnStep {
 /** Line ages per file, as run-length pairs `[time, count, time, count, …]`, for the cache. */
 export type SerializedAges = Record<string, number[]>;
 
-/** Lines whose age nothing recorded (before the walk began) count as old. */
-const UNKNOWN = 0;
+/** The birth of lines nothing recorded (written before the walk began): older than any window. */
+const UNKNOWN = -Number.MAX_SAFE_INTEGER;
 
 /** The age of every line of every file, moved along commit by commit. */
 export class LineAges {
@@ -60,7 +60,7 @@ export class LineAges {
         // slice and concat, not splice(...spread): a hunk may add more lines than a call takes arguments.
         lines = lines.slice(0, at).concat(new Array<number>(hunk.newCount).fill(time), lines.slice(at + hunk.oldCount));
         step.added += hunk.newCount;
-        step.reworked += removed.filter((born) => born !== UNKNOWN && time - born <= this.windowMs).length;
+        step.reworked += removed.filter((born) => time - born <= this.windowMs).length;
       }
       if (change.deleted) this.files.delete(change.path);
       else this.files.set(change.path, lines);

@@ -359,9 +359,10 @@ export function weekRows(facts: ReportFacts, options: ReportOptions, from: numbe
   if (commits.length === 0) return [];
   const isHot = hotMatcher(options.hotFiles);
   const first = Number.isFinite(from) ? from : Math.min(...commits.map((c) => c.time));
-  const last = Math.min(to, facts.now, Math.max(...commits.map((c) => c.time), first));
+  // Every week up to the window's end (or now): quiet weeks are data too.
+  const last = Math.max(first, Math.min(to, facts.now));
   const rows = new Map<number, WeekRow>(
-    weeksBetween(first, Math.max(last, first)).map((start) => [
+    weeksBetween(first, last).map((start) => [
       start,
       { week: isoWeek(start), start: iso(start).slice(0, 10), merges: 0, conflicted: 0, hotFileConflicts: 0, deploys: 0, reverts: 0, linesAdded: 0, linesReworked: 0 },
     ]),
