@@ -43,7 +43,7 @@ const FIELD = '\x1f';
 const RECORD = '\x1e';
 const REVERT = /This reverts commit ([0-9a-f]{7,64})/;
 
-/** The branch to report on and the revision that names it. */
+/** The branch to report on and the revision that names it: --branch, else the default branch's local copy. */
 async function resolveBranch(repo: Repo, requested: string | undefined): Promise<{ name: string; rev: string }> {
   const cwd = repo.root;
   const exists = async (rev: string) => (await tryGit(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd })) !== undefined;
@@ -57,7 +57,11 @@ async function resolveBranch(repo: Repo, requested: string | undefined): Promise
     return { name: requested.replace(/^(refs\/heads\/|refs\/remotes\/[^/]+\/|origin\/)/, ''), rev: requested };
   }
   const remoteHead = (await tryGit(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], { cwd }))?.trim();
-  if (remoteHead && (await exists(remoteHead))) return { name: remoteHead.replace(/^origin\//, ''), rev: remoteHead };
+  if (remoteHead && (await exists(remoteHead))) {
+    // The default branch's name from the remote, read from the local branch of that name when there is one.
+    const name = remoteHead.replace(/^origin\//, '');
+    return { name, rev: (await exists(`refs/heads/${name}`)) ? `refs/heads/${name}` : remoteHead };
+  }
   for (const name of ['main', 'master']) if (await exists(`refs/heads/${name}`)) return { name, rev: `refs/heads/${name}` };
   const current = (await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd }))?.trim();
   if (await exists('HEAD')) return { name: current ?? 'HEAD', rev: 'HEAD' };

@@ -39,7 +39,7 @@ const PAD = { left: 36, right: 8, top: 10, bottom: 22 };
  * Bars per bucket: the first series as the full bar, the next ones drawn over
  * it (each a part of the first), with a dashed line at the adoption week.
  */
-function barChart(title: string, buckets: Bucket[], series: string[], adoptionDay?: string): string {
+function barChart(title: string, buckets: Bucket[], series: Array<{ name: string; color: 's0' | 's1' | 's2' }>, adoptionDay?: string): string {
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const top = Math.max(1, ...buckets.map((b) => b.values[0]));
@@ -47,8 +47,8 @@ function barChart(title: string, buckets: Bucket[], series: string[], adoptionDa
   const barW = Math.max(1, step * 0.8);
   const y = (v: number) => PAD.top + plotH - (v / top) * plotH;
   const rect = (x: number, v: number, k: number, label: string) => {
-    const tip = escape(`${label}: ${series[k]} ${v}`);
-    return `<rect class="s${k}" x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${barW.toFixed(1)}" height="${(PAD.top + plotH - y(v)).toFixed(1)}"><title>${tip}</title></rect>`;
+    const tip = escape(`${label}: ${series[k].name} ${v}`);
+    return `<rect class="${series[k].color}" x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${barW.toFixed(1)}" height="${(PAD.top + plotH - y(v)).toFixed(1)}"><title>${tip}</title></rect>`;
   };
   const bars = buckets
     .map((b, i) => b.values.map((v, k) => (v > 0 ? rect(PAD.left + i * step + (step - barW) / 2, v, k, b.label) : '')).join(''))
@@ -63,7 +63,7 @@ function barChart(title: string, buckets: Bucket[], series: string[], adoptionDa
       marker = `<line class="adoption" x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${PAD.top}" y2="${PAD.top + plotH}"/><text class="axis" x="${(x + 4).toFixed(1)}" y="${PAD.top + 10}">AgentSync</text>`;
     }
   }
-  const legend = series.map((name, k) => `<span class="key s${k}"></span>${escape(name)}`).join(' ');
+  const legend = series.map(({ name, color }) => `<span class="key ${color}"></span>${escape(name)}`).join(' ');
   return `<figure><figcaption>${escape(title)} <span class="legend">${legend}</span></figcaption>
 <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escape(title)}">
 <line class="grid" x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(top)}" y2="${y(top)}"/><line class="grid" x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(0)}" y2="${y(0)}"/>
@@ -96,7 +96,7 @@ function cards(report: Report): string {
     .filter((row) => pick.some((p) => row[0].startsWith(p)))
     .map((row) => {
       const value = row.length > 2 ? `${row[2].split(' (')[0]} → ${row[3].split(' (')[0]}` : row[1].split(' (')[0];
-      return `<div class="card"><span>${escape(row[0])}${row.length > 2 ? ' (before → after)' : ''}</span><b>${escape(value)}</b><span>${escape(row[1])}</span></div>`;
+      return `<div class="card"><span>${escape(row[0])}</span><b>${escape(value)}</b><span>${escape(row.length > 2 ? `all: ${row[1]}` : row[1])}</span></div>`;
     })
     .join('\n');
 }
@@ -106,10 +106,15 @@ export function renderHtml(report: Report, generatedAt: Date): string {
   const adoptionDay = report.adoption?.at.slice(0, 10);
   const charts = report.weeks.length
     ? [
-        barChart('Merges per week', bucketWeeks(report.weeks, (w) => [w.merges, w.conflicted]), ['merges', 'conflicted'], adoptionDay),
-        barChart('Conflicted files per week', bucketWeeks(report.weeks, (w) => [w.hotFileConflicts]), ['hot files'], adoptionDay).replace(/class="s0"/g, 'class="s2"').replace('key s0', 'key s2'),
-        barChart('Deploys per week', bucketWeeks(report.weeks, (w) => [w.deploys]), ['deploys'], adoptionDay),
-        barChart('Lines changed per week', bucketWeeks(report.weeks, (w) => [w.linesAdded, w.linesReworked]), ['added', `reworked within ${report.rework.windowDays} days`], adoptionDay),
+        barChart('Merges per week', bucketWeeks(report.weeks, (w) => [w.merges, w.conflicted]), [{ name: 'merges', color: 's0' }, { name: 'conflicted', color: 's1' }], adoptionDay),
+        barChart('Hot files conflicted per week', bucketWeeks(report.weeks, (w) => [w.hotFileConflicts]), [{ name: 'hot files', color: 's2' }], adoptionDay),
+        barChart('Deploys per week', bucketWeeks(report.weeks, (w) => [w.deploys]), [{ name: 'deploys', color: 's0' }], adoptionDay),
+        barChart(
+          'Lines changed per week',
+          bucketWeeks(report.weeks, (w) => [w.linesAdded, w.linesReworked]),
+          [{ name: 'added', color: 's0' }, { name: `reworked within ${report.rework.windowDays} days`, color: 's1' }],
+          adoptionDay,
+        ),
       ].join('\n')
     : '<p>No commits in this window.</p>';
   const notes = footnotes(report);
@@ -120,6 +125,7 @@ export function renderHtml(report: Report, generatedAt: Date): string {
 <body>
 <h1>${escape(title)}</h1>
 <p class="sub">${escape(`${report.head.slice(0, 10)} · generated ${generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`)}</p>
+${report.periods && report.adoption ? `<p class="sub">Before → after AgentSync (adopted ${escape(report.adoption.at.slice(0, 10))}, ${escape(report.adoption.commit.slice(0, 10))})</p>` : ''}
 <div class="cards">${cards(report)}</div>
 ${charts}
 <h2>Numbers</h2>
