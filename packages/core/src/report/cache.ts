@@ -17,6 +17,8 @@ export interface ReportCache {
   merges: Record<string, string[] | null>;
   /** The churn walk up to `tip` (first-parent): one `[time, added, reworked]` per commit from the root. */
   churn?: { windowDays: number; tip: string; steps: Array<[number, number, number]>; ages: SerializedAges };
+  /** Set when this run added something: only then is the file written again. */
+  changed?: boolean;
 }
 
 const cachePath = (repo: Repo) => join(repo.commonDir, 'agentsync', REPORT_CACHE_FILE);
@@ -37,7 +39,8 @@ export async function writeReportCache(repo: Repo, cache: ReportCache): Promise<
   const temp = `${path}.${process.pid}.tmp`;
   try {
     await mkdir(join(repo.commonDir, 'agentsync'), { recursive: true });
-    await writeFile(temp, JSON.stringify(cache));
+    const { changed: _changed, ...saved } = cache;
+    await writeFile(temp, JSON.stringify(saved));
     await rename(temp, path);
   } catch {
     // A read-only git dir: the next run recomputes.

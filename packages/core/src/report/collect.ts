@@ -133,6 +133,7 @@ async function replayMerges(repo: Repo, merges: RawCommit[], cache: ReportCache,
   const total = missing.length;
   const replayed = await pool(missing, Math.max(2, availableParallelism()), (m) => replayMerge(repo, m.parents), () => onProgress?.({ phase: 'replaying merges', done: ++done, total }));
   missing.forEach((m, i) => (cache.merges[m.sha] = replayed[i] ?? null));
+  if (missing.length > 0) cache.changed = true;
   return merges.map((m) => {
     const conflicted = cache.merges[m.sha];
     return { sha: m.sha, time: m.time, parents: m.parents.length, firstParent: m.firstParent, ...(conflicted ? { conflicted } : {}) };
@@ -161,9 +162,9 @@ async function walkChurn(repo: Repo, chain: readonly string[], windowDays: numbe
   const resumeAt = saved ? chain.indexOf(saved.tip) : -1;
   const resume = saved && resumeAt >= 0 && saved.steps.length === chain.length - resumeAt ? saved : undefined;
   const steps = resume ? [...resume.steps] : [];
-  const ages = new LineAges(windowDays * 86_400_000, resume?.ages);
   const todo = resume ? resumeAt : chain.length;
   if (todo > 0) {
+    const ages = new LineAges(windowDays * 86_400_000, resume?.ages);
     let done = 0;
     const parser = new PatchParser((commit) => {
       const step = ages.apply(commit.time, commit.changes);
@@ -177,8 +178,9 @@ async function walkChurn(repo: Repo, chain: readonly string[], windowDays: numbe
       (line) => parser.line(line),
     );
     parser.end();
+    cache.churn = { windowDays, tip: chain[0], steps, ages: ages.serialize() };
+    cache.changed = true;
   }
-  if (chain.length > 0) cache.churn = { windowDays, tip: chain[0], steps, ages: ages.serialize() };
   return steps.map(([time, added, reworked]) => ({ time, added, reworked }));
 }
 
@@ -269,20 +271,23 @@ function healthFacts(sessions: Map<string, Session>, handoffs: Awaited<ReturnTyp
 /** Reads every fact the report needs from the repository. */
 export async function collectFacts(repo: Repo, options: CollectOptions): Promise<ReportFacts> {
   const branch = await resolveBranch(repo, options.branch);
-  const cache = options.cache === false ? { version: 1 as const, merges: {} } : await readReportCache(repo);
-  const commits = await readCommits(repo, branch.rev);
-  const within = (time: number) => time >= (options.since ?? -Infinity) && time < (options.until ?? Infinity);
-  const merges = await replayMerges(repo, commits.filter((c) => c.parents.length > 1 && within(c.time)), cache, options.onProgress);
-  const chain = commits.filter((c) => c.firstParent).map((c) => c.sha);
-  const churn = await walkChurn(repo, chain, options.reworkWindowDays, cache, options.onProgress);
-  if (options.cache !== false) await writeReportCache(repo, cache);
-  const [tags, adoption, store, skips, handoffs] = await Promise.all([
+  // The small reads run beside the commit list, replays and walk.
+  const records = Promise.all([
     readTags(repo, branch.rev, options.tagPattern),
     readAdoption(repo, branch.rev),
     readStore(repo),
     readSkips(repo),
     readHandoffs(repo, branch.rev),
   ]);
+  records.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled meanwhile
+  const cache = options.cache === false ? { version: 1 as const, merges: {} } : await readReportCache(repo);
+  const commits = await readCommits(repo, branch.rev);
+  const within = (time: number) => time >= (options.since ?? -Infinity) && time < (options.until ?? Infinity);
+  const merges = await replayMerges(repo, commits.filter((c) => c.parents.length > 1 && within(c.time)), cache, options.onProgress);
+  const chain = commits.filter((c) => c.firstParent).map((c) => c.sha);
+  const churn = await walkChurn(repo, chain, options.reworkWindowDays, cache, options.onProgress);
+  if (options.cache !== false && cache.changed) await writeReportCache(repo, cache);
+  const [tags, adoption, store, skips, handoffs] = await records;
   const handoffFacts: HandoffFact[] = handoffs.map((h) => ({ time: Date.parse(h.at), agent: h.agent, tier: h.tier, tokens: h.tokens }));
   return {
     branch: branch.name,
