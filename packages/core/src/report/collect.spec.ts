@@ -184,6 +184,20 @@ describe('runReport on a made history', () => {
     expect(r.periods).toBeNull();
   });
 
+  it("reports on the remote's default branch by default, by its name", async () => {
+    const clone = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-report-clone-')));
+    try {
+      gitAt(60, ['clone', '-q', root, clone]);
+      execFileSync('git', ['checkout', '-q', '-b', 'topic'], { cwd: clone });
+      execFileSync('git', ['branch', '-q', '-D', 'main'], { cwd: clone });
+      const r = await runReport({ root: clone, gitDir: join(clone, '.git'), commonDir: join(clone, '.git') }, config, { now: at(60) });
+      expect(r.branch).toBe('main');
+      expect(r.merges.total).toBe(4);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
   it('caches replays and the churn walk, and gives the same answer from the cache', async () => {
     const cold = await runReport(repo, config, { now: at(60) });
     const cache = JSON.parse(readFileSync(join(repo.commonDir, 'agentsync', REPORT_CACHE_FILE), 'utf8'));

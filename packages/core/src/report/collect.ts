@@ -41,6 +41,15 @@ export interface CollectOptions {
 
 const FIELD = '\x1f';
 const RECORD = '\x1e';
+
+/** The fields of each record of a `git log --format=…%x1f…%x1e` output. */
+function logRecords(out: string): string[][] {
+  return out
+    .split(RECORD)
+    .map((record) => record.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((record) => record.split(FIELD));
+}
 const REVERT = /This reverts commit ([0-9a-f]{7,64})/;
 
 /** The branch to report on and the revision that names it: --branch, else the default branch's local copy. */
@@ -56,13 +65,17 @@ async function resolveBranch(repo: Repo, requested: string | undefined): Promise
     }
     return { name: requested.replace(/^(refs\/heads\/|refs\/remotes\/[^/]+\/|origin\/)/, ''), rev: requested };
   }
-  const remoteHead = (await tryGit(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], { cwd }))?.trim();
-  if (remoteHead && (await exists(remoteHead))) {
+  // One git call for the default: origin's HEAD and which branches exist.
+  const refs = new Map(
+    (await git(['for-each-ref', `--format=%(refname)${FIELD}%(symref)`, 'refs/heads/', 'refs/remotes/origin/'], { cwd })).split('\n').filter(Boolean).map((line) => line.split(FIELD) as [string, string]),
+  );
+  const remoteHead = refs.get('refs/remotes/origin/HEAD');
+  if (remoteHead && refs.has(remoteHead)) {
     // The default branch's name from the remote, read from the local branch of that name when there is one.
-    const name = remoteHead.replace(/^origin\//, '');
-    return { name, rev: (await exists(`refs/heads/${name}`)) ? `refs/heads/${name}` : remoteHead };
+    const name = remoteHead.slice('refs/remotes/origin/'.length);
+    return { name, rev: refs.has(`refs/heads/${name}`) ? `refs/heads/${name}` : remoteHead };
   }
-  for (const name of ['main', 'master']) if (await exists(`refs/heads/${name}`)) return { name, rev: `refs/heads/${name}` };
+  for (const name of ['main', 'master']) if (refs.has(`refs/heads/${name}`)) return { name, rev: `refs/heads/${name}` };
   const current = (await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd }))?.trim();
   if (await exists('HEAD')) return { name: current ?? 'HEAD', rev: 'HEAD' };
   throw new EnvironmentError(`The repository ${repo.root} has no commits yet: there is nothing to report.`, {
@@ -75,22 +88,25 @@ interface RawCommit extends CommitFact {
   parents: string[];
 }
 
-/** Every commit reachable from `rev`, with parents, committer time and revert mark, in one git call. */
+/** Every commit reachable from `rev` (newest first), with parents, committer time and revert mark, in one git call. */
 async function readCommits(repo: Repo, rev: string): Promise<RawCommit[]> {
-  const [log, firstParents] = await Promise.all([
-    git(['log', `--format=%H${FIELD}%P${FIELD}%ct${FIELD}%B${RECORD}`, rev, '--'], { cwd: repo.root }),
-    git(['rev-list', '--first-parent', rev, '--'], { cwd: repo.root }),
-  ]);
-  const onChain = new Set(firstParents.split('\n').filter(Boolean));
-  return log
-    .split(RECORD)
-    .map((record) => record.replace(/^\n/, ''))
-    .filter(Boolean)
-    .map((record) => {
-      const [sha, parents, time, body] = record.split(FIELD);
-      const revertOf = REVERT.exec(body)?.[1];
-      return { sha, parents: parents.split(' ').filter(Boolean), time: Number(time) * 1000, firstParent: onChain.has(sha), ...(revertOf ? { revertOf } : {}) };
-    });
+  const log = await git(['log', `--format=%H${FIELD}%P${FIELD}%ct${FIELD}%B${RECORD}`, rev, '--'], { cwd: repo.root });
+  const commits = logRecords(log).map(([sha, parents, time, body]): RawCommit => {
+    const revertOf = REVERT.exec(body)?.[1];
+    return { sha, parents: parents.split(' ').filter(Boolean), time: Number(time) * 1000, firstParent: false, ...(revertOf ? { revertOf } : {}) };
+  });
+  return commits;
+}
+
+/** The first-parent chain from the tip (the first commit git lists) to the root, marking its commits. */
+function markFirstParentChain(commits: RawCommit[]): string[] {
+  const bySha = new Map(commits.map((c) => [c.sha, c]));
+  const chain: string[] = [];
+  for (let commit: RawCommit | undefined = commits[0]; commit && !commit.firstParent; commit = bySha.get(commit.parents[0] ?? '')) {
+    commit.firstParent = true;
+    chain.push(commit.sha);
+  }
+  return chain;
 }
 
 /**
@@ -212,8 +228,7 @@ async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessio
   const out = await git(['log', '--ignore-missing', `--format=%H${FIELD}%ct${FIELD}%an${FIELD}%B${RECORD}`, STATE_REF, '--'], { cwd: repo.root }).catch(() => '');
   const events: StoreEventFact[] = [];
   const starts: string[] = [];
-  for (const record of out.split(RECORD).map((r) => r.replace(/^\n/, '')).filter(Boolean)) {
-    const [commit, time, agent, message] = record.split(FIELD);
+  for (const [commit, time, agent, message] of logRecords(out)) {
     const action = (STORE_ACTION.exec(message)?.[1] ?? 'other') as StoreEventFact['action'];
     // "claim: bob claims a, b (…)"; "start: …\n\nclaims a, b".
     const globs = action === 'claim' ? /claims (.*) \((?:exclusive|shared)/.exec(message)?.[1] : action === 'start' ? /\n\nclaims (.*)/.exec(message)?.[1] : undefined;
@@ -282,9 +297,9 @@ export async function collectFacts(repo: Repo, options: CollectOptions): Promise
   records.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled meanwhile
   const cache = options.cache === false ? { version: 1 as const, merges: {} } : await readReportCache(repo);
   const commits = await readCommits(repo, branch.rev);
+  const chain = markFirstParentChain(commits);
   const within = (time: number) => time >= (options.since ?? -Infinity) && time < (options.until ?? Infinity);
   const merges = await replayMerges(repo, commits.filter((c) => c.parents.length > 1 && within(c.time)), cache, options.onProgress);
-  const chain = commits.filter((c) => c.firstParent).map((c) => c.sha);
   const churn = await walkChurn(repo, chain, options.reworkWindowDays, cache, options.onProgress);
   if (options.cache !== false && cache.changed) await writeReportCache(repo, cache);
   const [tags, adoption, store, skips, handoffs] = await records;
