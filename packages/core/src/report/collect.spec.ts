@@ -105,7 +105,7 @@ beforeAll(async () => {
   merge(35, 'feat4');
   // Week 9: three lines written 35 days before: not rework.
   for (let n = 5; n <= 7; n++) edit('b.ts', n, `b late ${n}`);
-  commit(49, 'Late change to b');
+  commit(49, 'Late change to b\n\nAgent: codex');
   gitAt(50, ['tag', 'v1.1']);
 
   // AgentSync's records: a red baseline on main restored 90 minutes later, a claim, a skip, a handoff.
@@ -126,7 +126,8 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const config = configSchema.parse({ hotFiles: ['package.json'] });
+// sessions.required: verify fails codex's commit, which has an Agent: trailer and no Agent-Session:.
+const config = configSchema.parse({ hotFiles: ['package.json'], sessions: { required: true } });
 const report = (request: { since?: number; until?: number } = {}): Promise<Report> => runReport(repo, config, { now: at(60), ...request });
 
 describe('runReport on a made history', () => {
@@ -171,9 +172,11 @@ describe('runReport on a made history', () => {
   it('tells sessions, handoffs, claims, skips and tokens per agent', async () => {
     const { coordination } = await report();
     expect(coordination.skips).toBe(1);
+    // After adoption: main's edit, feat4's work, its merge, the late change and the handoff.
+    expect(coordination.verify).toEqual({ checked: 5, failed: 1 });
     expect(coordination.agents).toEqual([
       expect.objectContaining({ agent: 'claude', sessions: 1, handoffs: 1, claims: 2, skips: 0, tokens: 3000, tokenHandoffs: 1, overBudget: 1 }),
-      expect.objectContaining({ agent: 'codex', sessions: 1, handoffs: 0, claims: 1, skips: 1 }),
+      expect.objectContaining({ agent: 'codex', sessions: 1, handoffs: 0, claims: 1, skips: 1, verifyFailures: 1 }),
     ]);
   });
 

@@ -11,15 +11,17 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import picomatch from 'picomatch';
 import { CONFIG_FILE } from '../config/constants';
+import type { AgentSyncConfig } from '../config/schema';
 import { EnvironmentError, UsageError } from '../errors';
 import { git, GitError, readObjects, splitNul, tryGit, type Repo } from '../git';
 import type { Session } from '../state';
 import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store';
 import { TRACKER_FILE } from '../tracker/constants';
+import { verifyRange } from '../verify';
 import { entries, parseTracker } from '../tracker/model';
 import { LineAges } from './churn';
 import { readReportCache, writeReportCache, type ReportCache } from './cache';
-import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, ReportFacts, SkipFact, StoreEventFact, TagFact } from './metrics';
+import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, ReportFacts, SkipFact, StoreEventFact, TagFact, VerifyFact } from './metrics';
 import { PATCH_COMMIT_FORMAT, PatchParser } from './patch';
 
 /** Where a long run is: `phase` such as "replaying merges", `done` of `total`. */
@@ -33,6 +35,8 @@ export interface CollectOptions {
   /** Release tags, a glob over tag names (default `v*`). */
   tagPattern: string;
   reworkWindowDays: number;
+  /** The config `agentsync verify` judges commits by. */
+  config: AgentSyncConfig;
   now: Date;
   onProgress?: ReportProgress;
   /** Whether to read and write the cache (default true). */
@@ -257,6 +261,22 @@ async function readSkips(repo: Repo): Promise<SkipFact[]> {
     .map(([time, actor]) => ({ time: Number(time) * 1000, actor }));
 }
 
+/**
+ * What `agentsync verify` says of each commit since adoption: only where the
+ * store has a history (without one there were no claims to break), since it
+ * reads every commit's paths.
+ */
+async function readVerify(repo: Repo, config: AgentSyncConfig, rev: string, adoption: ReportFacts['adoption'], commits: readonly RawCommit[]): Promise<VerifyFact[] | undefined> {
+  if (!adoption || (await tryGit(['rev-parse', '--verify', '--quiet', STATE_REF], { cwd: repo.root })) === undefined) return undefined;
+  const time = new Map(commits.map((c) => [c.sha, c.time]));
+  const report = await verifyRange(repo, config, `${adoption.commit}..${rev}`);
+  return report.commits.map((verdict) => ({
+    time: time.get(verdict.commit) ?? 0,
+    ...(verdict.agent ? { agent: verdict.agent } : {}),
+    failed: verdict.findings.some((f) => f.level === 'block'),
+  }));
+}
+
 /** The handoff entries of the tracker at `rev`; a tracker that does not parse has none. */
 async function readHandoffs(repo: Repo, rev: string) {
   const [object] = await readObjects(repo, [`${rev}:${TRACKER_FILE}`]);
@@ -303,6 +323,7 @@ export async function collectFacts(repo: Repo, options: CollectOptions): Promise
   const churn = await walkChurn(repo, chain, options.reworkWindowDays, cache, options.onProgress);
   if (options.cache !== false && cache.changed) await writeReportCache(repo, cache);
   const [tags, adoption, store, skips, handoffs] = await records;
+  const verify = await readVerify(repo, options.config, branch.rev, adoption, commits);
   const handoffFacts: HandoffFact[] = handoffs.map((h) => ({ time: Date.parse(h.at), agent: h.agent, tier: h.tier, tokens: h.tokens }));
   return {
     branch: branch.name,
@@ -320,5 +341,6 @@ export async function collectFacts(repo: Repo, options: CollectOptions): Promise
     store: store.events,
     skips,
     handoffs: handoffFacts,
+    ...(verify ? { verify } : {}),
   };
 }

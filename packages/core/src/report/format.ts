@@ -73,7 +73,7 @@ export function summaryTable(report: Report): TextTable {
 /** Sessions, handoffs, claims and budgets per agent. */
 export function agentTable(report: Report): TextTable {
   return {
-    headers: ['agent', 'sessions', 'handoffs', 'claims', 'releases', 'renewals', 'skips', 'tokens', 'over budget'],
+    headers: ['agent', 'sessions', 'handoffs', 'claims', 'releases', 'renewals', 'skips', 'verify failures', 'tokens', 'over budget'],
     rows: report.coordination.agents.map((a) => [
       a.agent,
       String(a.sessions),
@@ -82,10 +82,18 @@ export function agentTable(report: Report): TextTable {
       String(a.releases),
       String(a.renewals),
       String(a.skips),
+      String(a.verifyFailures),
       a.tokenHandoffs ? String(a.tokens) : DASH,
       a.tokenHandoffs ? `${a.overBudget} of ${a.tokenHandoffs}` : DASH,
     ]),
   };
+}
+
+/** The coordination totals above the agents' table. */
+export function coordinationLine(report: Report): string {
+  const { skips, verify } = report.coordination;
+  const checked = verify ? `; verify fails ${verify.failed} of ${verify.checked} commits since adoption` : '';
+  return `AGENTSYNC_SKIP uses: ${skips}${checked}`;
 }
 
 /** The files conflicted most often. */

@@ -41,6 +41,7 @@ export async function runReport(repo: Repo, config: AgentSyncConfig, request: Re
     until: request.until,
     tagPattern: request.tags ?? DEFAULT_RELEASE_TAGS,
     reworkWindowDays: REWORK_WINDOW_DAYS,
+    config,
     now: request.now,
     onProgress: request.onProgress,
   });

@@ -76,12 +76,17 @@ describe('coordinationRows', () => {
           { time: 2, agent: 'bob', tier: 4, tokens: 90000 },
           { time: 3, agent: 'amy' },
         ],
+        verify: [
+          { time: 1, agent: 'amy', failed: true },
+          { time: 2, agent: 'amy', failed: false },
+          { time: 3, failed: true },
+        ],
       },
       DEFAULT_TIERS,
     );
     expect(rows).toEqual([
-      { agent: 'amy', sessions: 0, handoffs: 0, claims: 0, releases: 1, renewals: 0, skips: 1, tokens: 0, tokenHandoffs: 0, overBudget: 0 },
-      { agent: 'bob', sessions: 1, handoffs: 1, claims: 3, releases: 0, renewals: 1, skips: 0, tokens: 99000, tokenHandoffs: 2, overBudget: 1 },
+      { agent: 'amy', sessions: 0, handoffs: 0, claims: 0, releases: 1, renewals: 0, skips: 1, tokens: 0, tokenHandoffs: 0, overBudget: 0, verifyFailures: 1 },
+      { agent: 'bob', sessions: 1, handoffs: 1, claims: 3, releases: 0, renewals: 1, skips: 0, tokens: 99000, tokenHandoffs: 2, overBudget: 1, verifyFailures: 0 },
     ]);
   });
 });

@@ -71,6 +71,14 @@ export interface HandoffFact {
   tokens?: number;
 }
 
+/** One commit since adoption as `agentsync verify` judges it. */
+export interface VerifyFact {
+  time: number;
+  agent?: string;
+  /** Whether a rule blocks it (claims, gates, sessions). */
+  failed: boolean;
+}
+
 /** Everything ./collect read; the time window is applied here. */
 export interface ReportFacts {
   branch: string;
@@ -90,6 +98,8 @@ export interface ReportFacts {
   store: StoreEventFact[];
   skips: SkipFact[];
   handoffs: HandoffFact[];
+  /** Absent when the store has no history or nothing adopted AgentSync. */
+  verify?: VerifyFact[];
 }
 
 export interface ReportOptions {
@@ -157,6 +167,8 @@ export interface AgentRow {
   /** Handoffs that reported tokens, and how many of them went over their tier's maximum. */
   tokenHandoffs: number;
   overBudget: number;
+  /** Commits of the agent (its Agent: trailer) that verify would fail. */
+  verifyFailures: number;
 }
 
 export interface WeekRow {
@@ -181,6 +193,8 @@ export interface Report extends Summary {
   coordination: {
     agents: AgentRow[];
     skips: number;
+    /** Commits since adoption re-checked as `agentsync verify` does, and how many fail; null without a store history. */
+    verify: { checked: number; failed: number } | null;
     /** Refused claims and waits for a claim are not recorded by AgentSync: null until they are. */
     refusals: null;
     waits: null;
@@ -322,12 +336,12 @@ export function summarize(facts: ReportFacts, options: ReportOptions, from: numb
 }
 
 /** Sessions, handoffs, claims, skips and tokens per agent. */
-export function coordinationRows(facts: Pick<ReportFacts, 'store' | 'skips' | 'handoffs'>, tiers: ReportOptions['tiers']): AgentRow[] {
+export function coordinationRows(facts: Pick<ReportFacts, 'store' | 'skips' | 'handoffs' | 'verify'>, tiers: ReportOptions['tiers']): AgentRow[] {
   const rows = new Map<string, AgentRow>();
   const row = (agent: string) => {
     let found = rows.get(agent);
     if (!found) {
-      found = { agent, sessions: 0, handoffs: 0, claims: 0, releases: 0, renewals: 0, skips: 0, tokens: 0, tokenHandoffs: 0, overBudget: 0 };
+      found = { agent, sessions: 0, handoffs: 0, claims: 0, releases: 0, renewals: 0, skips: 0, tokens: 0, tokenHandoffs: 0, overBudget: 0, verifyFailures: 0 };
       rows.set(agent, found);
     }
     return found;
@@ -341,6 +355,7 @@ export function coordinationRows(facts: Pick<ReportFacts, 'store' | 'skips' | 'h
     else if (event.action === 'renew') r.renewals++;
   }
   for (const skip of facts.skips) row(skip.actor).skips++;
+  for (const verdict of facts.verify ?? []) if (verdict.failed && verdict.agent) row(verdict.agent).verifyFailures++;
   for (const handoff of facts.handoffs) {
     if (handoff.tokens === undefined) continue;
     const r = row(handoff.agent);
@@ -410,6 +425,7 @@ export function buildReport(facts: ReportFacts, options: ReportOptions): Report 
   const to = facts.until ?? Infinity;
   const within = inWindow(from, to);
   const adoption = facts.adoption;
+  const verify = facts.verify?.filter(within);
   const split = adoption && adoption.time > from && adoption.time < to && facts.commits.some((c) => c.time < adoption.time && within(c));
   return {
     version: 1,
@@ -421,10 +437,11 @@ export function buildReport(facts: ReportFacts, options: ReportOptions): Report 
     conflictedFiles: topConflictedFiles(facts.merges.filter(within), hotMatcher(options.hotFiles)),
     coordination: {
       agents: coordinationRows(
-        { store: facts.store.filter(within), skips: facts.skips.filter(within), handoffs: facts.handoffs.filter(within) },
+        { store: facts.store.filter(within), skips: facts.skips.filter(within), handoffs: facts.handoffs.filter(within), verify: verify },
         options.tiers,
       ),
       skips: facts.skips.filter(within).length,
+      verify: verify ? { checked: verify.length, failed: verify.filter((v) => v.failed).length } : null,
       refusals: null,
       waits: null,
     },

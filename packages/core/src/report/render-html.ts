@@ -2,7 +2,7 @@
  * The report as one self-contained HTML page: inline CSS and SVG charts, no
  * script, no network, light and dark through prefers-color-scheme. Pure.
  */
-import { agentTable, conflictTable, footnotes, summaryTable, type TextTable } from './format';
+import { agentTable, conflictTable, coordinationLine, footnotes, summaryTable, type TextTable } from './format';
 import type { Report, WeekRow } from './metrics';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -131,7 +131,7 @@ ${charts}
 <h2>Numbers</h2>
 ${htmlTable(summaryTable(report))}
 ${report.conflictedFiles.length ? `<h2>Most conflicted files</h2>\n${htmlTable(conflictTable(report))}` : ''}
-${report.coordination.agents.length ? `<h2>Agents</h2>\n<p>AGENTSYNC_SKIP uses: ${report.coordination.skips}</p>\n${htmlTable(agentTable(report))}` : ''}
+${report.coordination.agents.length ? `<h2>Agents</h2>\n<p>${escape(coordinationLine(report))}</p>\n${htmlTable(agentTable(report))}` : ''}
 ${notes.length ? `<ul class="notes">${notes.map((n) => `<li>${escape(n)}</li>`).join('')}</ul>` : ''}
 </body></html>
 `;

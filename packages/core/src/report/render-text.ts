@@ -1,5 +1,5 @@
 /** The report as a terminal table and as Markdown (for a GitHub step summary). Pure. */
-import { agentTable, conflictTable, footnotes, summaryTable, type TextTable } from './format';
+import { agentTable, conflictTable, coordinationLine, footnotes, summaryTable, type TextTable } from './format';
 import type { Report } from './metrics';
 
 function aligned(table: TextTable): string[] {
@@ -12,7 +12,7 @@ function aligned(table: TextTable): string[] {
 export function renderTable(report: Report): string {
   const out = [`AgentSync report for ${report.branch} (${report.head.slice(0, 10)})`, '', ...aligned(summaryTable(report))];
   if (report.conflictedFiles.length) out.push('', 'Most conflicted files', ...aligned(conflictTable(report)));
-  if (report.coordination.agents.length) out.push('', `Agents (AGENTSYNC_SKIP uses: ${report.coordination.skips})`, ...aligned(agentTable(report)));
+  if (report.coordination.agents.length) out.push('', `Agents (${coordinationLine(report)})`, ...aligned(agentTable(report)));
   const notes = footnotes(report);
   if (notes.length) out.push('', ...notes);
   return `${out.join('\n')}\n`;
@@ -28,7 +28,7 @@ function markdownTable(table: TextTable): string[] {
 export function renderMarkdown(report: Report): string {
   const out = [`## AgentSync report: ${cell(report.branch)}`, '', ...markdownTable(summaryTable(report))];
   if (report.conflictedFiles.length) out.push('', '### Most conflicted files', '', ...markdownTable(conflictTable(report)));
-  if (report.coordination.agents.length) out.push('', `### Agents`, '', `AGENTSYNC_SKIP uses: ${report.coordination.skips}`, '', ...markdownTable(agentTable(report)));
+  if (report.coordination.agents.length) out.push('', `### Agents`, '', cell(coordinationLine(report)), '', ...markdownTable(agentTable(report)));
   const notes = footnotes(report);
   if (notes.length) out.push('', ...notes.map((note) => `- ${cell(note)}`));
   return `${out.join('\n')}\n`;
