@@ -216,3 +216,42 @@ describe('runReport on a made history', () => {
     expect((await runReport(repo, config, { now: at(60) })).rework).toEqual(warm.rework);
   });
 });
+
+describe('runReport on octopus merges and shallow clones', () => {
+  let dir: string;
+  const sh = (cwd: string, args: string[]) =>
+    execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: cwd, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@t' } });
+  const repoOf = (root: string): Repo => ({ root, gitDir: join(root, '.git'), commonDir: join(root, '.git') });
+
+  beforeAll(() => {
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-report-octopus-')));
+    const origin = join(dir, 'origin');
+    sh(dir, ['init', '-q', '-b', 'main', origin]);
+    writeFileSync(join(origin, 'a'), 'a\n');
+    sh(origin, ['add', 'a']);
+    sh(origin, ['commit', '-q', '-m', 'root']);
+    for (const branch of ['o1', 'o2']) {
+      sh(origin, ['checkout', '-q', '-b', branch, 'main']);
+      writeFileSync(join(origin, branch), `${branch}\n`);
+      sh(origin, ['add', branch]);
+      sh(origin, ['commit', '-q', '-m', branch]);
+    }
+    sh(origin, ['checkout', '-q', 'main']);
+    writeFileSync(join(origin, 'm'), 'm\n');
+    sh(origin, ['add', 'm']);
+    sh(origin, ['commit', '-q', '-m', 'main']);
+    sh(origin, ['merge', '-q', '-m', 'octopus', 'o1', 'o2']);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('replays an octopus pairwise and counts it', async () => {
+    const r = await runReport(repoOf(join(dir, 'origin')), configSchema.parse({}), { now: new Date() });
+    expect(r.merges).toMatchObject({ total: 1, conflicted: 0, octopus: 1, unreplayed: 0 });
+  });
+
+  it('counts a merge whose history a shallow clone lacks as unreplayed, and nothing else of it', async () => {
+    sh(dir, ['clone', '-q', '--depth', '2', `file://${join(dir, 'origin')}`, 'shallow']);
+    const r = await runReport(repoOf(join(dir, 'shallow')), configSchema.parse({}), { now: new Date() });
+    expect(r.merges).toMatchObject({ total: 1, conflicted: 0, unreplayed: 1 });
+  });
+});
