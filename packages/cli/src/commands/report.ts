@@ -86,7 +86,8 @@ function progress(io: Io): { update: ReportProgress; stop: () => void } {
       const now = Date.now();
       const text = `report: ${phase} ${done}/${total}`;
       if (io.liveLine) {
-        if (now - shown >= 100 || done === total) io.liveLine(text);
+        if (now - shown < 100 && done !== total) return;
+        io.liveLine(text);
         shown = now;
       } else if (now - started > 1000 && now - shown > 2000) {
         io.err(text);

@@ -194,7 +194,7 @@ async function walkChurn(repo: Repo, chain: readonly string[], windowDays: numbe
     const range = resume ? [`${resume.tip}..${chain[0]}`] : [chain[0]];
     await gitLines(
       repo,
-      ['log', '--first-parent', '--reverse', '--diff-merges=first-parent', '-p', '-U0', '-M', '--no-color', '--no-ext-diff', '--no-textconv', `--format=${PATCH_COMMIT_FORMAT}`, ...range, '--'],
+      ['log', '--first-parent', '--reverse', '--root', '--diff-merges=first-parent', '-p', '-U0', '-M', '--no-color', '--no-ext-diff', '--no-textconv', `--format=${PATCH_COMMIT_FORMAT}`, ...range, '--'],
       (line) => parser.line(line),
     );
     parser.end();
