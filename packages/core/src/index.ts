@@ -30,3 +30,4 @@ export * from './ci';
 export * from './remote';
 export * from './trailers';
 export * from './doctor';
+export * from './report';
