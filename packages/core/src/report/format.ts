@@ -108,7 +108,11 @@ export function conflictTable(report: Report): TextTable {
 export function footnotes(report: Report): string[] {
   const notes: string[] = [];
   if (!report.adoption) notes.push('No commit adds .agentsync.json on this branch: no before/after split.');
-  else if (!report.periods) notes.push(`AgentSync was adopted ${report.adoption.at.slice(0, 10)} (${report.adoption.commit.slice(0, 10)}), outside this window: no before/after split.`);
+  else if (!report.periods) {
+    const { at, commit } = report.adoption;
+    const when = report.from !== null && at <= report.from ? 'at or before the start of this window' : at >= report.to ? 'after this window' : 'with no commit before it in this window';
+    notes.push(`AgentSync was adopted ${at.slice(0, 10)} (${commit.slice(0, 10)}), ${when}: no before/after split.`);
+  }
   if (report.merges.unreplayed) notes.push(`${report.merges.unreplayed} merge(s) could not be replayed (a parent is missing, as in a shallow clone).`);
   if (report.merges.octopus) notes.push(`${report.merges.octopus} octopus merge(s) replayed pairwise against their first parent.`);
   if (report.health.scope === 'all-branches') notes.push(`No health result was recorded on ${report.branch}: build success and MTTR use every branch's.`);

@@ -44,7 +44,7 @@ function barChart(title: string, buckets: Bucket[], series: Array<{ name: string
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const top = Math.max(1, ...buckets.map((b) => b.values[0]));
   const step = plotW / Math.max(1, buckets.length);
-  const barW = Math.max(1, step * 0.8);
+  const barW = Math.min(40, Math.max(1, step * 0.8));
   const y = (v: number) => PAD.top + plotH - (v / top) * plotH;
   const rect = (x: number, v: number, k: number, label: string) => {
     const tip = escape(`${label}: ${series[k].name} ${v}`);
@@ -89,14 +89,18 @@ svg { width: 100%; height: auto; } rect.s0 { fill: var(--s0); } rect.s1 { fill: 
 .grid { stroke: var(--line); } .axis { fill: var(--muted); font-size: 11px; } .adoption { stroke: var(--ok); stroke-dasharray: 4 3; stroke-width: 2; }
 ul.notes { color: var(--muted); }`;
 
+/** A cell's figure without its parenthesised detail: "12.5% (3 of 24)" → "12.5%". */
+const headline = (cell: string) => cell.split(' (')[0];
+
 function cards(report: Report): string {
   const rows = summaryTable(report).rows;
   const pick = ['conflicted merges', 'hot-file conflicts', 'deploys', 'reverts', 'churn', 'rework rate', 'build success', 'MTTR'];
   return rows
     .filter((row) => pick.some((p) => row[0].startsWith(p)))
     .map((row) => {
-      const value = row.length > 2 ? `${row[2].split(' (')[0]} → ${row[3].split(' (')[0]}` : row[1].split(' (')[0];
-      return `<div class="card"><span>${escape(row[0])}</span><b>${escape(value)}</b><span>${escape(row.length > 2 ? `all: ${row[1]}` : row[1])}</span></div>`;
+      const value = row.length > 2 ? `${headline(row[2])} → ${headline(row[3])}` : headline(row[1]);
+      const detail = row.length > 2 ? `all: ${row[1]}` : (/\((.*)\)$/.exec(row[1])?.[1] ?? '');
+      return `<div class="card"><span>${escape(row[0])}</span><b>${escape(value)}</b><span>${escape(detail)}</span></div>`;
     })
     .join('\n');
 }

@@ -45,6 +45,13 @@ describe('renderers', () => {
     expect(html).toContain('&#60;script&#62;');
   });
 
+  it('says why there is no before/after split', () => {
+    const atStart = buildReport({ ...facts, adoption: { commit: 'c0', time: T0 } }, { hotFiles: [], tiers: DEFAULT_TIERS, reworkWindowDays: 21 });
+    expect(renderTable(atStart)).toContain('at or before the start of this window: no before/after split.');
+    const later = buildReport({ ...facts, until: T0 + 5 * DAY }, { hotFiles: [], tiers: DEFAULT_TIERS, reworkWindowDays: 21 });
+    expect(renderTable(later)).toContain('after this window: no before/after split.');
+  });
+
   it('sums weeks into at most the given number of bars', () => {
     const weeks = Array.from({ length: 10 }, (_, i) => ({ ...report.weeks[0], week: `W${i}`, merges: 1 }));
     const buckets = bucketWeeks(weeks, (w) => [w.merges], 4);
