@@ -28,8 +28,10 @@ beforeAll(async () => {
 });
 
 describe('agentsync report', () => {
-  it('--json has the contract keys', async () => {
-    const report = json(await run(repo.dir, ['report', '--json']));
+  it('--json has the contract keys, and a short run prints no progress', async () => {
+    const result = await run(repo.dir, ['report', '--json']);
+    expect(result.stderr).toBe('');
+    const report = json(result);
     expect(report.merges).toMatchObject({ total: 1, conflicted: 1, hotFileConflicts: 1 });
     expect(report.deploys.count).toBe(1);
     expect(report.reverts.count).toBe(0);
