@@ -88,7 +88,7 @@ export async function runReportBench({ quick = false } = {}) {
     notes: [
       `history: ${source.replace(/.*\/([^/]+\+[^/]+)\/.*/, '$1').replace('+', '/')} cloned with \`git clone --no-checkout\` (no commit-graph file), branch ${branch}: ${shape.commits} commits, ${shape.merges} merges, ${shape.firstParent} on the first-parent chain`,
       `the report found ${numbers.merges.conflicted} conflicted merges (${numbers.merges.hotFileConflicts} hot-file conflicts with hotFiles package.json and History.md), ${numbers.reverts.count} reverts, churn ${(numbers.rework.churnRate * 100).toFixed(1)} %`,
-      'empty cache: every merge replayed (git merge-tree, one process per merge, as many at once as the machine has cores) and the whole first-parent history walked; the cache is then written',
+      'empty cache: every merge replayed (git merge-tree --stdin, 64 merges per process, as many processes at once as the machine has cores) and the whole first-parent history walked; the cache is then written',
       'cache up to date: the commit list is read again (git log), nothing is replayed or walked',
     ],
   };

@@ -116,7 +116,8 @@ function markFirstParentChain(commits: RawCommit[]): string[] {
 /**
  * The files a replay of the merge leaves conflicted: `git merge-tree
  * --write-tree` of the first parent with each other one (pairwise for an
- * octopus), or undefined when git cannot replay it.
+ * octopus), or undefined when git cannot replay it (a parent missing, as in a
+ * shallow clone, or histories with no merge base).
  */
 async function replayMerge(repo: Repo, parents: readonly string[]): Promise<string[] | undefined> {
   const conflicted = new Set<string>();
@@ -124,6 +125,12 @@ async function replayMerge(repo: Repo, parents: readonly string[]): Promise<stri
     try {
       await git(['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', parents[0], other], { cwd: repo.root });
     } catch (error) {
+      if (error instanceof GitError && error.exitCode === 129) {
+        // 129 is git's usage error: a git older than 2.38 has no --write-tree.
+        throw new EnvironmentError(`git merge-tree --write-tree is not available: ${error.stderr.trim().split('\n')[0]}`, {
+          hint: 'agentsync report replays merges with git 2.38 or newer; upgrade git.',
+        });
+      }
       if (!(error instanceof GitError) || error.exitCode !== 1) return undefined;
       // Exit 1 is "conflicts": the tree id, then one NUL-terminated name per conflicted file.
       for (const path of splitNul(error.stdout).slice(1)) if (path) conflicted.add(path);
@@ -132,27 +139,51 @@ async function replayMerge(repo: Repo, parents: readonly string[]): Promise<stri
   return [...conflicted].sort();
 }
 
-/** Runs `task` over `items`, `limit` at a time, in order of results. */
-async function pool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>, onDone: () => void): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]);
-      onDone();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+/**
+ * Replays several merges in one `git merge-tree --stdin` (one line per pair of
+ * parents), or undefined when that fails as a whole (a git without --stdin, a
+ * merge it cannot do): then each is replayed alone.
+ */
+async function replayBatch(repo: Repo, merges: readonly RawCommit[]): Promise<string[][] | undefined> {
+  const pairs = merges.flatMap((merge, index) => merge.parents.slice(1).map((other) => ({ index, line: `${merge.parents[0]} ${other}` })));
+  let out: string;
+  try {
+    out = await git(['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', '--stdin'], { cwd: repo.root, input: `${pairs.map((p) => p.line).join('\n')}\n` });
+  } catch (error) {
+    if (error instanceof GitError) return undefined;
+    throw error;
+  }
+  // Per pair: its status (1 clean, 0 conflicts), the tree id, the conflicted names, then an empty field.
+  const fields = out.split('\0');
+  const conflicted = merges.map(() => new Set<string>());
+  let at = 0;
+  for (const pair of pairs) {
+    if (!/^[01]$/.test(fields[at] ?? '')) return undefined;
+    at += 2;
+    while (at < fields.length && fields[at] !== '') conflicted[pair.index].add(fields[at++]);
+    at++;
+  }
+  return conflicted.map((names) => [...names].sort());
 }
+
+/** Merges per `git merge-tree --stdin` call: small enough for progress, large enough to spare processes. */
+const BATCH = 64;
 
 async function replayMerges(repo: Repo, merges: RawCommit[], cache: ReportCache, onProgress?: ReportProgress): Promise<MergeFact[]> {
   const missing = merges.filter((m) => !(m.sha in cache.merges));
+  const batches = Array.from({ length: Math.ceil(missing.length / BATCH) }, (_, i) => missing.slice(i * BATCH, (i + 1) * BATCH));
   let done = 0;
-  const total = missing.length;
-  const replayed = await pool(missing, Math.max(2, availableParallelism()), (m) => replayMerge(repo, m.parents), () => onProgress?.({ phase: 'replaying merges', done: ++done, total }));
-  missing.forEach((m, i) => (cache.merges[m.sha] = replayed[i] ?? null));
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++];
+      const replayed = (await replayBatch(repo, batch)) ?? (await Promise.all(batch.map((m) => replayMerge(repo, m.parents))));
+      batch.forEach((m, i) => (cache.merges[m.sha] = replayed[i] ?? null));
+      done += batch.length;
+      onProgress?.({ phase: 'replaying merges', done, total: missing.length });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(2, availableParallelism()), batches.length) }, worker));
   if (missing.length > 0) cache.changed = true;
   return merges.map((m) => {
     const conflicted = cache.merges[m.sha];
