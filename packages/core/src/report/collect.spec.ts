@@ -5,7 +5,7 @@
  * store, audit and tracker records. Dates come from GIT_*_DATE.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,6 +247,22 @@ describe('runReport on octopus merges and shallow clones', () => {
   it('replays an octopus pairwise and counts it', async () => {
     const r = await runReport(repoOf(join(dir, 'origin')), configSchema.parse({}), { now: new Date() });
     expect(r.merges).toMatchObject({ total: 1, conflicted: 0, octopus: 1, unreplayed: 0 });
+  });
+
+  it('exits 2 with a git too old to replay merges', async () => {
+    // A git before 2.38 cannot be installed here: a wrapper answers merge-tree as it does (usage, exit 129).
+    const bin = join(dir, 'old-git');
+    mkdirSync(bin);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nif [ "$1" = merge-tree ]; then echo "usage: git merge-tree <base-tree> <branch1> <branch2>" >&2; exit 129; fi\nexec ${realGit} "$@"\n`, { mode: 0o755 });
+    rmSync(join(dir, 'origin', '.git', 'agentsync', REPORT_CACHE_FILE), { force: true }); // the replay above is cached
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      await expect(runReport(repoOf(join(dir, 'origin')), configSchema.parse({}), { now: new Date() })).rejects.toThrow(/merge-tree --write-tree is not available/);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('counts a merge whose history a shallow clone lacks as unreplayed, and nothing else of it', async () => {
