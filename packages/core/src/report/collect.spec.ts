@@ -106,7 +106,7 @@ beforeAll(async () => {
   // Week 9: three lines written 35 days before: not rework.
   for (let n = 5; n <= 7; n++) edit('b.ts', n, `b late ${n}`);
   commit(49, 'Late change to b\n\nAgent: codex');
-  gitAt(50, ['tag', 'v1.1']);
+  gitAt(50, ['tag', '-a', '-m', 'Release 1.1', 'v1.1']); // annotated: the deploy is the tag's date, its commit peeled
 
   // AgentSync's records: a red baseline on main restored 90 minutes later, a claim, a skip, a handoff.
   const session = (id: string, agent: string, status: 'green' | 'red', hour: number) => ({

@@ -18,7 +18,7 @@ import type { Session } from '../state';
 import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store';
 import { TRACKER_FILE } from '../tracker/constants';
 import { verifyRange } from '../verify';
-import { entries, parseTracker } from '../tracker/model';
+import { entries, parseTracker, type HandoffEntry } from '../tracker/model';
 import { LineAges } from './churn';
 import { readReportCache, writeReportCache, type ReportCache } from './cache';
 import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, ReportFacts, SkipFact, StoreEventFact, TagFact, VerifyFact } from './metrics';
@@ -235,16 +235,17 @@ async function walkChurn(repo: Repo, chain: readonly string[], windowDays: numbe
   return steps.map(([time, added, reworked]) => ({ time, added, reworked }));
 }
 
-/** Release tags reachable from `rev` whose names match `pattern`, with their creation time. */
-async function readTags(repo: Repo, rev: string, pattern: string): Promise<TagFact[]> {
-  const out = await git(['for-each-ref', `--merged=${rev}`, `--format=%(refname:strip=2)${FIELD}%(creatordate:unix)`, 'refs/tags/'], { cwd: repo.root });
+/** Release tags whose names match `pattern`, with their creation time and the commit they name. */
+async function readTags(repo: Repo, pattern: string): Promise<Array<TagFact & { commit: string }>> {
+  // Every tag, cheaply: which ones the branch reaches is decided against its commit list, not by git's --merged walk.
+  const out = await git(['for-each-ref', `--format=%(refname:strip=2)${FIELD}%(creatordate:unix)${FIELD}%(objectname)${FIELD}%(*objectname)`, 'refs/tags/'], { cwd: repo.root });
   const matches = picomatch(pattern, { dot: true });
   return out
     .split('\n')
     .filter(Boolean)
     .map((line) => line.split(FIELD))
     .filter(([name]) => matches(name))
-    .map(([name, time]) => ({ name, time: Number(time) * 1000 }));
+    .map(([name, time, object, peeled]) => ({ name, time: Number(time) * 1000, commit: peeled || object }));
 }
 
 /** The oldest commit on `rev` that added .agentsync.json. */
@@ -254,6 +255,22 @@ async function readAdoption(repo: Repo, rev: string): Promise<ReportFacts['adopt
   if (!last) return undefined;
   const [commit, time] = last.split(' ');
   return { commit, time: Number(time) * 1000 };
+}
+
+/**
+ * What the branch's tip holds: the tracker's handoff entries (none when it
+ * does not parse) and, when it has an .agentsync.json, the adoption commit
+ * (the history walk for it is skipped where there is no config).
+ */
+async function readTip(repo: Repo, rev: string) {
+  const [tracker, config] = await readObjects(repo, [`${rev}:${TRACKER_FILE}`, `${rev}:${CONFIG_FILE}`]);
+  let handoffs: HandoffEntry[] = [];
+  try {
+    if (tracker) handoffs = entries(parseTracker(tracker.content), 'handoff');
+  } catch {
+    // A malformed tracker has no handoffs to count.
+  }
+  return { handoffs, adoption: config ? await readAdoption(repo, rev) : undefined };
 }
 
 const STORE_ACTION = /^(start|claim|release|end|renew|note): /;
@@ -308,19 +325,8 @@ async function readVerify(repo: Repo, config: AgentSyncConfig, rev: string, adop
   }));
 }
 
-/** The handoff entries of the tracker at `rev`; a tracker that does not parse has none. */
-async function readHandoffs(repo: Repo, rev: string) {
-  const [object] = await readObjects(repo, [`${rev}:${TRACKER_FILE}`]);
-  if (!object) return [];
-  try {
-    return entries(parseTracker(object.content), 'handoff');
-  } catch {
-    return [];
-  }
-}
-
 /** Health results: each session's baseline, and each handoff's health line, with the session's branch. */
-function healthFacts(sessions: Map<string, Session>, handoffs: Awaited<ReturnType<typeof readHandoffs>>): HealthFact[] {
+function healthFacts(sessions: Map<string, Session>, handoffs: readonly HandoffEntry[]): HealthFact[] {
   const facts: HealthFact[] = [];
   for (const session of sessions.values()) {
     if (session.baseline) facts.push({ time: Date.parse(session.baseline.at), status: session.baseline.status, branch: session.branch, source: 'baseline' });
@@ -337,23 +343,20 @@ function healthFacts(sessions: Map<string, Session>, handoffs: Awaited<ReturnTyp
 /** Reads every fact the report needs from the repository. */
 export async function collectFacts(repo: Repo, options: CollectOptions): Promise<ReportFacts> {
   const branch = await resolveBranch(repo, options.branch);
-  // The small reads run beside the commit list, replays and walk.
-  const records = Promise.all([
-    readTags(repo, branch.rev, options.tagPattern),
-    readAdoption(repo, branch.rev),
-    readStore(repo),
-    readSkips(repo),
-    readHandoffs(repo, branch.rev),
-  ]);
+  // The commit list is the critical path: it starts first, and the small reads run beside it.
+  const listed = readCommits(repo, branch.rev);
+  const records = Promise.all([readTags(repo, options.tagPattern), readTip(repo, branch.rev), readStore(repo), readSkips(repo)]);
   records.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled meanwhile
   const cache = options.cache === false ? { version: 1 as const, merges: {} } : await readReportCache(repo);
-  const commits = await readCommits(repo, branch.rev);
+  const commits = await listed;
   const chain = markFirstParentChain(commits);
   const within = (time: number) => time >= (options.since ?? -Infinity) && time < (options.until ?? Infinity);
   const merges = await replayMerges(repo, commits.filter((c) => c.parents.length > 1 && within(c.time)), cache, options.onProgress);
   const churn = await walkChurn(repo, chain, options.reworkWindowDays, cache, options.onProgress);
   if (options.cache !== false && cache.changed) await writeReportCache(repo, cache);
-  const [tags, adoption, store, skips, handoffs] = await records;
+  const [tagRefs, { handoffs, adoption }, store, skips] = await records;
+  const reachable = new Set(commits.map((c) => c.sha));
+  const tags = tagRefs.filter((t) => reachable.has(t.commit)).map(({ name, time }) => ({ name, time }));
   const verify = await readVerify(repo, options.config, branch.rev, adoption, commits);
   const handoffFacts: HandoffFact[] = handoffs.map((h) => ({ time: Date.parse(h.at), agent: h.agent, tier: h.tier, tokens: h.tokens }));
   return {
