@@ -178,7 +178,7 @@ ${(r.notes ?? []).map((n) => `- ${n}`).join('\n')}
   folder; skipped without it) with an empty cache, with the cache up to date, and after one
   new commit, beside \`node -e 0\`, the \`git log\` of every commit and the \`git log -p -U0\` of
   the first-parent chain. Goals: the first run under 30 s; a run with the cache (nothing or
-  one commit new) at most a fifth of the first.
+  one commit new) at most 2 × (\`node -e 0\` + that \`git log\`).
 
 Each runs alone too: \`node tools/bench/check.mjs --quick\`. To see where the pre-commit
 hook's time goes, \`node tools/bench/profile-hook.mjs\` prints the median timeline of its
