@@ -35,6 +35,21 @@ describe('LineAges', () => {
     expect(ages.serialize()).toEqual({});
   });
 
+  it('starts a new file empty even where a renamed file of that name left lines', () => {
+    const ages = new LineAges(WINDOW);
+    ages.apply(0, [add('a', 3)]);
+    // One commit: a moves to b, and a new a is written (git lists the new a first).
+    ages.apply(DAY, [{ path: 'a', created: true, hunks: [{ oldStart: 0, oldCount: 0, newCount: 1 }] }, { path: 'b', from: 'a', hunks: [] }]);
+    expect(ages.serialize()).toEqual({ a: [DAY, 1], b: [0, 3] });
+  });
+
+  it('expands only the saved files a resumed walk touches, and keeps the others as saved', () => {
+    const saved = { kept: [0, 5], touched: [0, 2] };
+    const ages = new LineAges(WINDOW, saved);
+    expect(ages.apply(DAY, [{ path: 'touched', hunks: [{ oldStart: 2, oldCount: 1, newCount: 2 }] }])).toEqual({ added: 2, reworked: 1 });
+    expect(ages.serialize()).toEqual({ kept: [0, 5], touched: [0, 1, DAY, 2] });
+  });
+
   it('resumes from its serialized form with the same answers', () => {
     const ages = new LineAges(WINDOW);
     ages.apply(0, [add('f', 4)]);

@@ -17,6 +17,8 @@ export interface FileChange {
   path: string;
   /** The old path, when git saw a rename. */
   from?: string;
+  /** A new file (`--- /dev/null`): it starts empty, whatever an old file of that name left. */
+  created?: boolean;
   deleted?: boolean;
   hunks: Hunk[];
 }
@@ -36,21 +38,34 @@ const UNKNOWN = -Number.MAX_SAFE_INTEGER;
 /** The age of every line of every file, moved along commit by commit. */
 export class LineAges {
   private readonly files = new Map<string, number[]>();
+  /** Files as saved, expanded only when a commit touches them: a resumed walk of a few commits stays cheap. */
+  private readonly saved: Map<string, number[]>;
 
   constructor(private readonly windowMs: number, saved?: SerializedAges) {
-    for (const [path, runs] of Object.entries(saved ?? {})) {
+    this.saved = new Map(Object.entries(saved ?? {}));
+  }
+
+  /** Takes `path`'s lines out of the store, to be put back under the name the commit leaves it at. */
+  private take(path: string): number[] {
+    const runs = this.saved.get(path);
+    this.saved.delete(path);
+    if (runs) {
       const lines: number[] = [];
       for (let i = 0; i < runs.length; i += 2) for (let n = 0; n < runs[i + 1]; n++) lines.push(runs[i]);
-      this.files.set(path, lines);
+      return lines;
     }
+    const lines = this.files.get(path) ?? [];
+    this.files.delete(path);
+    return lines;
   }
 
   /** Applies one commit made at `time` and says what it added and reworked. */
   apply(time: number, changes: readonly FileChange[]): ChurnStep {
     const step: ChurnStep = { added: 0, reworked: 0 };
-    for (const change of changes) {
-      let lines = this.files.get(change.from ?? change.path) ?? [];
-      if (change.from !== undefined) this.files.delete(change.from);
+    // Every file's old lines are taken before any is put back: a new file may take the name a rename frees.
+    const before = changes.map((change) => (change.created ? [] : this.take(change.from ?? change.path)));
+    for (const [index, change] of changes.entries()) {
+      let lines = before[index];
       // Bottom-up, so each hunk's old line numbers still hold when it is applied.
       for (const hunk of [...change.hunks].sort((a, b) => b.oldStart - a.oldStart)) {
         // With no old lines, oldStart is the line after which the new ones go.
@@ -62,14 +77,13 @@ export class LineAges {
         step.added += hunk.newCount;
         step.reworked += removed.filter((born) => time - born <= this.windowMs).length;
       }
-      if (change.deleted) this.files.delete(change.path);
-      else this.files.set(change.path, lines);
+      if (!change.deleted) this.files.set(change.path, lines);
     }
     return step;
   }
 
   serialize(): SerializedAges {
-    const out: SerializedAges = {};
+    const out: SerializedAges = Object.fromEntries(this.saved);
     for (const [path, lines] of this.files) {
       const runs: number[] = [];
       for (const born of lines) {

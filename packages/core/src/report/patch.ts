@@ -78,7 +78,10 @@ export class PatchParser {
       this.bodyLeft = parsed.oldCount + parsed.newCount;
     } else if (line.startsWith('rename from ')) file.from = unquotePath(line.slice(12));
     else if (line.startsWith('rename to ')) file.path = unquotePath(line.slice(10));
-    else if (line.startsWith('--- ')) file.oldPath = sidePath(line.slice(4));
+    else if (line.startsWith('--- ')) {
+      file.oldPath = sidePath(line.slice(4));
+      if (file.oldPath === undefined) file.created = true;
+    }
     else if (line.startsWith('+++ ')) {
       const path = sidePath(line.slice(4));
       if (path === undefined) {
