@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { openContext } from '@agentsync/core/context';
+import { openContext } from '@agentsync/core/app';
 import { EnvironmentError, UsageError } from '@agentsync/core/errors';
-import { parseReportDate, renderHtml, renderMarkdown, renderTable, runReport, type ReportProgress } from '@agentsync/core/report/index';
+import { parseReportDate, renderHtml, renderMarkdown, renderTable, runReport, type ReportProgress } from '@agentsync/core/report';
 import { defineCommand } from '../command';
 import { printJson, type Io } from '../io';
 

@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Repo } from '../git';
+import type { Repo } from '../git/git';
 import type { SerializedAges } from './churn';
 
 export const REPORT_CACHE_FILE = 'report-cache.json';

@@ -10,9 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema';
-import type { Repo } from '../git';
-import { appendAudit, updateState } from '../store';
-import { addEntry, createTrackerText, parseTracker, renderTracker } from '../tracker/model';
+import type { Repo } from '../git/git';
+import { appendAudit, updateState } from '../store/store';
+import { addEntry } from '../domain/tracker/model';
+import { parseTracker } from '../domain/tracker/parse';
+import { renderTracker } from '../domain/tracker/render';
+import { createTrackerText } from '../domain/tracker/template';
 import { REPORT_CACHE_FILE } from './cache';
 import { runReport, type Report } from './index';
 

@@ -10,15 +10,18 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import picomatch from 'picomatch';
+import { verifyRange } from '../app/verify';
 import { CONFIG_FILE } from '../config/constants';
 import type { AgentSyncConfig } from '../config/schema';
-import { EnvironmentError, UsageError } from '../errors';
-import { git, GitError, readObjects, splitNul, tryGit, type Repo } from '../git';
-import type { Session } from '../state';
-import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store';
-import { TRACKER_FILE } from '../tracker/constants';
-import { verifyRange } from '../verify';
-import { entries, parseTracker, type HandoffEntry } from '../tracker/model';
+import type { Session } from '../domain/state';
+import { TRACKER_FILE } from '../domain/tracker/constants';
+import { entries } from '../domain/tracker/model';
+import { parseTracker } from '../domain/tracker/parse';
+import type { HandoffEntry } from '../domain/tracker/types';
+import { EnvironmentError, GitError, UsageError } from '../errors';
+import { git, readObjects, splitNul, tryGit, type Repo } from '../git/git';
+import { LOG_FIELD, LOG_RECORD, logRecords } from '../git/log';
+import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store/store';
 import { LineAges } from './churn';
 import { readReportCache, writeReportCache, type ReportCache } from './cache';
 import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, ReportFacts, SkipFact, StoreEventFact, TagFact, VerifyFact } from './metrics';
@@ -43,17 +46,6 @@ export interface CollectOptions {
   cache?: boolean;
 }
 
-const FIELD = '\x1f';
-const RECORD = '\x1e';
-
-/** The fields of each record of a `git log --format=…%x1f…%x1e` output. */
-function logRecords(out: string): string[][] {
-  return out
-    .split(RECORD)
-    .map((record) => record.replace(/^\n/, ''))
-    .filter(Boolean)
-    .map((record) => record.split(FIELD));
-}
 const REVERT = /This reverts commit ([0-9a-f]{7,64})/;
 
 /** The branch to report on and the revision that names it: --branch, else the default branch's local copy. */
@@ -71,7 +63,7 @@ async function resolveBranch(repo: Repo, requested: string | undefined): Promise
   }
   // One git call for the default: origin's HEAD and which branches exist.
   const refs = new Map(
-    (await git(['for-each-ref', `--format=%(refname)${FIELD}%(symref)`, 'refs/heads/', 'refs/remotes/origin/'], { cwd })).split('\n').filter(Boolean).map((line) => line.split(FIELD) as [string, string]),
+    (await git(['for-each-ref', `--format=%(refname)${LOG_FIELD}%(symref)`, 'refs/heads/', 'refs/remotes/origin/'], { cwd })).split('\n').filter(Boolean).map((line) => line.split(LOG_FIELD) as [string, string]),
   );
   const remoteHead = refs.get('refs/remotes/origin/HEAD');
   if (remoteHead && refs.has(remoteHead)) {
@@ -94,7 +86,7 @@ interface RawCommit extends CommitFact {
 
 /** Every commit reachable from `rev` (newest first), with parents, committer time and revert mark, in one git call. */
 async function readCommits(repo: Repo, rev: string): Promise<RawCommit[]> {
-  const log = await git(['log', `--format=%H${FIELD}%P${FIELD}%ct${FIELD}%B${RECORD}`, rev, '--'], { cwd: repo.root });
+  const log = await git(['log', `--format=%H${LOG_FIELD}%P${LOG_FIELD}%ct${LOG_FIELD}%B${LOG_RECORD}`, rev, '--'], { cwd: repo.root });
   const commits = logRecords(log).map(([sha, parents, time, body]): RawCommit => {
     const revertOf = REVERT.exec(body)?.[1];
     return { sha, parents: parents.split(' ').filter(Boolean), time: Number(time) * 1000, firstParent: false, ...(revertOf ? { revertOf } : {}) };
@@ -125,13 +117,13 @@ async function replayMerge(repo: Repo, parents: readonly string[]): Promise<stri
     try {
       await git(['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', parents[0], other], { cwd: repo.root });
     } catch (error) {
-      if (error instanceof GitError && error.exitCode === 129) {
+      if (error instanceof GitError && error.gitExitCode === 129) {
         // 129 is git's usage error: a git older than 2.38 has no --write-tree.
         throw new EnvironmentError(`git merge-tree --write-tree is not available: ${error.stderr.trim().split('\n')[0]}`, {
           hint: 'agentsync report replays merges with git 2.38 or newer; upgrade git.',
         });
       }
-      if (!(error instanceof GitError) || error.exitCode !== 1) return undefined;
+      if (!(error instanceof GitError) || error.gitExitCode !== 1) return undefined;
       // Exit 1 is "conflicts": the tree id, then one NUL-terminated name per conflicted file.
       for (const path of splitNul(error.stdout).slice(1)) if (path) conflicted.add(path);
     }
@@ -238,12 +230,12 @@ async function walkChurn(repo: Repo, chain: readonly string[], windowDays: numbe
 /** Release tags whose names match `pattern`, with their creation time and the commit they name. */
 async function readTags(repo: Repo, pattern: string): Promise<Array<TagFact & { commit: string }>> {
   // Every tag, cheaply: which ones the branch reaches is decided against its commit list, not by git's --merged walk.
-  const out = await git(['for-each-ref', `--format=%(refname:strip=2)${FIELD}%(creatordate:unix)${FIELD}%(objectname)${FIELD}%(*objectname)`, 'refs/tags/'], { cwd: repo.root });
+  const out = await git(['for-each-ref', `--format=%(refname:strip=2)${LOG_FIELD}%(creatordate:unix)${LOG_FIELD}%(objectname)${LOG_FIELD}%(*objectname)`, 'refs/tags/'], { cwd: repo.root });
   const matches = picomatch(pattern, { dot: true });
   return out
     .split('\n')
     .filter(Boolean)
-    .map((line) => line.split(FIELD))
+    .map((line) => line.split(LOG_FIELD))
     .filter(([name]) => matches(name))
     .map(([name, time, object, peeled]) => ({ name, time: Number(time) * 1000, commit: peeled || object }));
 }
@@ -277,7 +269,7 @@ const STORE_ACTION = /^(start|claim|release|end|renew|note): /;
 
 /** The store's history: one event per write, and every session as it was recorded at its start. */
 async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessions: Map<string, Session> }> {
-  const out = await git(['log', '--ignore-missing', `--format=%H${FIELD}%ct${FIELD}%an${FIELD}%B${RECORD}`, STATE_REF, '--'], { cwd: repo.root }).catch(() => '');
+  const out = await git(['log', '--ignore-missing', `--format=%H${LOG_FIELD}%ct${LOG_FIELD}%an${LOG_FIELD}%B${LOG_RECORD}`, STATE_REF, '--'], { cwd: repo.root }).catch(() => '');
   const events: StoreEventFact[] = [];
   const starts: string[] = [];
   for (const [commit, time, agent, message] of logRecords(out)) {
@@ -301,11 +293,11 @@ async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessio
 }
 
 async function readSkips(repo: Repo): Promise<SkipFact[]> {
-  const out = await git(['log', '--ignore-missing', `--format=%ct${FIELD}%an`, AUDIT_REF, OFFLINE_AUDIT_REF, '--'], { cwd: repo.root }).catch(() => '');
+  const out = await git(['log', '--ignore-missing', `--format=%ct${LOG_FIELD}%an`, AUDIT_REF, OFFLINE_AUDIT_REF, '--'], { cwd: repo.root }).catch(() => '');
   return out
     .split('\n')
     .filter(Boolean)
-    .map((line) => line.split(FIELD))
+    .map((line) => line.split(LOG_FIELD))
     .map(([time, actor]) => ({ time: Number(time) * 1000, actor }));
 }
 

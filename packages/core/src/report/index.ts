@@ -5,7 +5,7 @@
  */
 import type { AgentSyncConfig } from '../config/schema';
 import { UsageError } from '../errors';
-import type { Repo } from '../git';
+import type { Repo } from '../git/git';
 import { collectFacts, type ReportProgress } from './collect';
 import { buildReport, type Report } from './metrics';
 

@@ -4,7 +4,7 @@
  * tested on hand-made facts without a repository.
  */
 import type { TierConfig, TierNumber } from '../config/schema';
-import { claimMatcher } from '../globs';
+import { claimMatcher } from '../domain/globs/globs';
 import { DAY_MS, weekStart, weeksBetween, isoWeek } from './dates';
 
 /** A commit reachable from the reported branch. */
