@@ -42,8 +42,6 @@ export interface CollectOptions {
   config: AgentSyncConfig;
   now: Date;
   onProgress?: ReportProgress;
-  /** Whether to read and write the cache (default true). */
-  cache?: boolean;
 }
 
 const REVERT = /This reverts commit ([0-9a-f]{7,64})/;
@@ -339,13 +337,13 @@ export async function collectFacts(repo: Repo, options: CollectOptions): Promise
   const listed = readCommits(repo, branch.rev);
   const records = Promise.all([readTags(repo, options.tagPattern), readTip(repo, branch.rev), readStore(repo), readSkips(repo)]);
   records.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled meanwhile
-  const cache = options.cache === false ? { version: 1 as const, merges: {} } : await readReportCache(repo);
+  const cache = await readReportCache(repo);
   const commits = await listed;
   const chain = markFirstParentChain(commits);
   const within = (time: number) => time >= (options.since ?? -Infinity) && time < (options.until ?? Infinity);
   const merges = await replayMerges(repo, commits.filter((c) => c.parents.length > 1 && within(c.time)), cache, options.onProgress);
   const churn = await walkChurn(repo, chain, options.reworkWindowDays, cache, options.onProgress);
-  if (options.cache !== false && cache.changed) await writeReportCache(repo, cache);
+  if (cache.changed) await writeReportCache(repo, cache);
   const [tagRefs, { handoffs, adoption }, store, skips] = await records;
   const reachable = new Set(commits.map((c) => c.sha));
   const tags = tagRefs.filter((t) => reachable.has(t.commit)).map(({ name, time }) => ({ name, time }));
