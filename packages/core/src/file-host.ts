@@ -9,11 +9,13 @@ import { dirname, join } from 'node:path';
 export interface FileHost {
   read(path: string): string | undefined;
   write(path: string, content: string, options?: { executable?: boolean }): void;
+  /** Deletes a file; hosts that cannot are only used for writing. */
+  remove?(path: string): void;
 }
 
 export interface FileChange {
   path: string;
-  action: 'created' | 'updated';
+  action: 'created' | 'updated' | 'removed';
 }
 
 /** Writes `content` to `path` unless it is already exactly that, and records the change. */
@@ -55,5 +57,6 @@ export function diskHost(root: string): FileHost {
         throw error;
       }
     },
+    remove: (path) => rmSync(join(root, path), { force: true }),
   };
 }

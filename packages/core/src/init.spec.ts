@@ -9,6 +9,22 @@ import { HOOKS, hookLine, initRepository, prePushLineKeepingStdin, withHookLine,
 
 const OPTIONS: InitOptions = { cliVersion: '^0.1.0', huskyVersion: '^9.1.7' };
 
+/** What init writes for the agent tools: MCP registrations, the skill, the session commands. */
+const AGENT_TOOL_FILES = [
+  '.mcp.json',
+  '.codex/config.toml',
+  '.gemini/settings.json',
+  '.vscode/mcp.json',
+  '.cursor/mcp.json',
+  '.agents/skills/agentsync/SKILL.md',
+  '.claude/skills/agentsync/SKILL.md',
+  ...['start-session', 'end-session'].flatMap((name) => [
+    `.claude/commands/agentsync-${name}.md`,
+    `.gemini/commands/agentsync/${name}.toml`,
+    `.github/prompts/agentsync-${name}.prompt.md`,
+  ]),
+];
+
 function memoryHost(files: Record<string, string> = {}) {
   const disk = new Map(Object.entries(files));
   const executable = new Set<string>();
@@ -34,6 +50,7 @@ describe('initRepository', () => {
       'created CLAUDE.md',
       'created .github/copilot-instructions.md',
       'created GEMINI.md',
+      ...AGENT_TOOL_FILES.map((path) => `created ${path}`),
       'created .husky/pre-commit',
       'created .husky/commit-msg',
       'created .husky/pre-push',
@@ -138,7 +155,7 @@ describe('initRepository', () => {
     const { host, disk } = memoryHost({ 'package.json': '{"name":"app"}', ...files });
     const before = new Map(disk);
     const result = initRepository(host, { ...OPTIONS, gitHooksPath });
-    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md'];
+    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md', ...AGENT_TOOL_FILES];
     expect(result.changed.map((c) => c.path)).toEqual(scaffold);
     expect([...disk.keys()].filter((path) => !before.has(path))).toEqual(scaffold);
     expect(disk.get('package.json')).toBe(before.get('package.json'));
