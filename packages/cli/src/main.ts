@@ -24,6 +24,7 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   'merge-tracker': { summary: 'git merge driver for AgentTracker.md', load: () => require('./commands/merge-tracker') },
   hook: { summary: 'git hook entry points: pre-commit, commit-msg, pre-push', load: () => require('./commands/hook') },
   doctor: { summary: 'diagnose the installation and say how to fix each finding', load: () => require('./commands/doctor') },
+  mcp: { summary: 'the same operations as an MCP server on stdio, for agent tools', load: () => require('./commands/mcp') },
 };
 
 function usage(): string {

@@ -1,0 +1,140 @@
+/**
+ * `agentsync mcp` through the SDK's own client over stdio, started exactly as
+ * the `.mcp.json` that `agentsync init` wrote says, in a real repository.
+ */
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, run } from './e2e';
+import { CLI, cleanEnv, makeRepo, type TestRepo } from './fixture';
+
+const clients: Client[] = [];
+afterAll(() => Promise.all(clients.map((client) => client.close())));
+
+/** A repository after `agentsync init`, with the CLI installed where npx finds it. */
+async function initializedRepo(config: object = {}): Promise<TestRepo> {
+  const repo = await makeRepo({ config: null });
+  repo.write('package.json', '{"name":"app"}\n');
+  expect((await run(repo.dir, ['init'])).code).toBe(0);
+  repo.write('.agentsync.json', JSON.stringify(config));
+  repo.write('.gitignore', 'node_modules\n');
+  await repo.git(['add', '-A']);
+  await repo.git(['commit', '-q', '-m', 'agentsync init']);
+  mkdirSync(join(repo.dir, 'node_modules/.bin'), { recursive: true });
+  symlinkSync(CLI, join(repo.dir, 'node_modules/.bin/agentsync'));
+  return repo;
+}
+
+/** Connects the SDK's client to the server started as `.mcp.json` says, acting as `agent`. */
+async function connect(repo: TestRepo, agent: string): Promise<Client> {
+  const { command, args } = JSON.parse(readFileSync(join(repo.dir, '.mcp.json'), 'utf8')).mcpServers.agentsync;
+  const transport = new StdioClientTransport({ command, args, cwd: repo.dir, stderr: 'pipe', env: cleanEnv({ AGENTSYNC_AGENT: agent, npm_config_update_notifier: 'false' }) as Record<string, string> });
+  const client = new Client({ name: 'agentsync-test', version: '1.0.0' });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+
+describe('agentsync mcp', () => {
+  let repo: TestRepo;
+  let alice: Client;
+  let bob: Client;
+
+  beforeAll(async () => {
+    repo = await initializedRepo({ health: { commands: [{ name: 'lint', run: 'true' }, { name: 'test', run: 'true' }] } });
+    [alice, bob] = await Promise.all([connect(repo, 'alice'), connect(repo, 'bob')]);
+  });
+
+  it('lists the eight tools, the two prompts and the three resources', async () => {
+    expect((await alice.listTools()).tools.map((t) => t.name)).toEqual(['status', 'claim', 'release', 'check', 'note', 'start_session', 'end_session', 'health']);
+    expect((await alice.listPrompts()).prompts.map((p) => [p.name, p.title])).toEqual([
+      ['start-session', 'AgentSync: Start Session'],
+      ['end-session', 'AgentSync: End Session'],
+    ]);
+    expect((await alice.listResources()).resources.map((r) => r.uri)).toEqual(['agentsync://tracker', 'agentsync://claims', 'agentsync://session']);
+    const prompt = await alice.getPrompt({ name: 'start-session', arguments: { goal: 'add rate limits' } });
+    expect(prompt.messages[0].content).toMatchObject({ type: 'text', text: expect.stringContaining('for this task: add rate limits') });
+  });
+
+  it('a claim made through MCP is the CLI\'s claim; a clash is an error result naming holder, glob and expiry', async () => {
+    const claimed = await call(alice, 'claim', { paths: ['lib/**'], ttl: '30m' });
+    expect(claimed.isError, text(claimed)).toBeFalsy();
+    expect(text(claimed)).toMatch(/^alice claims lib\/\*\* \(exclusive, until /);
+    const [mine] = (claimed.structuredContent as { claims: Array<{ holder: string; glob: string; expiresAt: string }> }).claims;
+    expect(mine).toMatchObject({ holder: 'alice', glob: 'lib/**' });
+
+    const { claims } = json(await run(repo.dir, ['status', '--json']));
+    expect(claims).toEqual([expect.objectContaining({ holder: 'alice', glob: 'lib/**', expiresAt: mine.expiresAt })]);
+
+    const refused = await call(bob, 'claim', { paths: ['lib/x.ts'] });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain(`lib/x.ts is claimed by alice (lib/**, expires ${mine.expiresAt}`);
+    expect(refused.structuredContent).toMatchObject({ ok: false, error: { type: 'ClaimConflictError', conflicts: [{ requested: 'lib/x.ts', holder: 'alice', glob: 'lib/**', expiresAt: mine.expiresAt }] } });
+    expect(json(await run(repo.dir, ['check', 'lib/x.ts', '--agent', 'bob', '--json']), 1).blocked).toHaveLength(1);
+
+    const checked = await call(bob, 'check', { paths: ['lib/x.ts', 'README.md'] });
+    expect(checked.structuredContent).toMatchObject({ ok: false, agent: 'bob', blocked: [{ path: 'lib/x.ts', claim: { holder: 'alice' } }] });
+    const released = await call(alice, 'release', { all: true });
+    expect(text(released)).toBe('alice released lib/**');
+    expect(json(await run(repo.dir, ['status', '--json'])).claims).toEqual([]);
+  });
+
+  it('two servers for two agents racing for one path: exactly one winner', async () => {
+    const results = await Promise.all([alice, bob].map((client) => call(client, 'claim', { paths: ['src/app.ts'] })));
+    const winners = results.filter((r) => !r.isError);
+    expect(winners).toHaveLength(1);
+    const winner = (winners[0].structuredContent as { agent: string }).agent;
+    const loser = results.find((r) => r.isError)!;
+    expect(text(loser)).toContain(`src/app.ts is claimed by ${winner}`);
+    expect(json(await run(repo.dir, ['status', '--json'])).claims.map((c: { holder: string }) => c.holder)).toEqual([winner]);
+    await call(winner === 'alice' ? alice : bob, 'release', { paths: ['src/app.ts'] });
+  });
+
+  it('bad arguments are a tool error, and the server keeps serving', async () => {
+    const wrongType = await call(alice, 'claim', { paths: 'src/**' });
+    expect(wrongType.isError).toBe(true);
+    expect(text(wrongType)).toMatch(/Input validation error.*paths/s);
+    const missing = await call(alice, 'release', {});
+    expect(missing).toMatchObject({ isError: true, structuredContent: { error: { type: 'UsageError' } } });
+    expect(text(missing)).toContain('release needs paths or all: true.');
+    const badTtl = await call(alice, 'claim', { paths: ['x'], ttl: 'soon' });
+    expect(text(badTtl)).toContain('Invalid --ttl "soon"');
+    const outside = await call(alice, 'check', { paths: ['../elsewhere.ts'] });
+    expect(text(outside)).toContain('is not a path inside the repository');
+    expect((await call(alice, 'status')).isError).toBeFalsy();
+  });
+
+  it('a session through MCP: start with claims, note, health with progress, end with a committed handoff', async () => {
+    const progress: string[] = [];
+    const onprogress = (p: { message?: string }) => progress.push(p.message ?? '');
+    const started = (await alice.callTool({ name: 'start_session', arguments: { goal: 'rate limits', tier: 2, claims: ['api/**'] } }, undefined, { onprogress })) as CallToolResult;
+    expect(started.isError, text(started)).toBeFalsy();
+    expect(text(started)).toMatch(/^alice started s-\w+ \(tier 2, budget 2000–8000 tokens, baseline green\)$/);
+    expect(progress).toEqual(['running lint', 'pass lint', 'running test', 'pass test']);
+
+    const session = JSON.parse((await alice.readResource({ uri: 'agentsync://session' })).contents[0].text as string);
+    expect(session).toMatchObject({ agent: 'alice', session: { goal: 'rate limits', tier: 2 } });
+    expect((await alice.readResource({ uri: 'agentsync://claims' })).contents[0].text).toContain('"glob": "api/**"');
+    expect((await call(alice, 'note', { text: 'parser done' })).isError).toBeFalsy();
+    expect((await alice.readResource({ uri: 'agentsync://tracker' })).contents[0].text).toContain('parser done');
+
+    progress.length = 0;
+    const health = (await alice.callTool({ name: 'health', arguments: {} }, undefined, { onprogress })) as CallToolResult;
+    expect(text(health)).toBe('green (2 checks)');
+    expect(progress).toEqual(['pass lint (cached)', 'pass test (cached)']);
+
+    const ended = await call(alice, 'end_session', { summary: 'rate limits done', next: ['document them'] });
+    expect(ended.isError, text(ended)).toBeFalsy();
+    expect(text(ended)).toMatch(/^alice ended s-\w+: health green \(2 checks\); released 1 claim\(s\); committed [0-9a-f]{10}$/);
+    expect(await repo.git(['log', '-1', '--format=%s%n%(trailers:key=Agent,valueonly)'])).toBe('agentsync: handoff from alice: rate limits done\nalice\n\n');
+    const end = await call(alice, 'end_session', { summary: 'again' });
+    expect(end.isError).toBe(true);
+    expect(text(end)).toContain('alice has no active session to end.');
+  });
+});
