@@ -39,6 +39,10 @@ async function connect(repo: TestRepo, agent: string): Promise<Client> {
 }
 
 const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+const resource = async (client: Client, uri: string) => {
+  const [content] = (await client.readResource({ uri })).contents;
+  return 'text' in content ? content.text : '';
+};
 const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 describe('agentsync mcp', () => {
@@ -118,11 +122,11 @@ describe('agentsync mcp', () => {
     expect(text(started)).toMatch(/^alice started s-\w+ \(tier 2, budget 2000–8000 tokens, baseline green\)$/);
     expect(progress).toEqual(['running lint', 'pass lint', 'running test', 'pass test']);
 
-    const session = JSON.parse((await alice.readResource({ uri: 'agentsync://session' })).contents[0].text as string);
+    const session = JSON.parse(await resource(alice, 'agentsync://session'));
     expect(session).toMatchObject({ agent: 'alice', session: { goal: 'rate limits', tier: 2 } });
-    expect((await alice.readResource({ uri: 'agentsync://claims' })).contents[0].text).toContain('"glob": "api/**"');
+    expect(await resource(alice, 'agentsync://claims')).toContain('"glob": "api/**"');
     expect((await call(alice, 'note', { text: 'parser done' })).isError).toBeFalsy();
-    expect((await alice.readResource({ uri: 'agentsync://tracker' })).contents[0].text).toContain('parser done');
+    expect(await resource(alice, 'agentsync://tracker')).toContain('parser done');
 
     progress.length = 0;
     const health = (await alice.callTool({ name: 'health', arguments: {} }, undefined, { onprogress })) as CallToolResult;
