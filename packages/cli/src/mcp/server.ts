@@ -61,24 +61,24 @@ function errorResult(error: unknown, env: NodeJS.ProcessEnv): CallToolResult {
 }
 
 /**
- * Progress notifications for a health run, when the client asked for them with a progress token.
- * `sent` resolves once every notification is written: one arriving after the result is dropped.
+ * Progress notifications for a health run, when the client asked for them with a progress token:
+ * two steps a check (started, finished), so progress rises with every notification as the spec
+ * asks. `sent` resolves once all are written, so none follows the result. (The SDK's own client
+ * handles a notification a microtask after reading it: one read in the same chunk as the result,
+ * as a cached check's is, reaches it too late; a check that really runs reports as it goes.)
  */
 function healthProgress(extra: Extra, checks: readonly HealthCheck[]) {
   const token = extra._meta?.progressToken;
   const pending: Array<Promise<void>> = [];
-  let done = 0;
-  const send = (message: string) => {
+  let finished = 0;
+  const send = (progress: number, message: string) => {
     if (token === undefined) return;
-    const params = { progressToken: token, progress: done, total: checks.length, message };
+    const params = { progressToken: token, progress, total: 2 * checks.length, message };
     pending.push(extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined));
   };
   return {
-    onStart: (check: HealthCheck) => send(`running ${check.name}`),
-    onResult: (result: CheckResult) => {
-      done++;
-      send(`${result.status} ${result.name}${result.cached ? ' (cached)' : ''}`);
-    },
+    onStart: (check: HealthCheck) => send(2 * finished + 1, `running ${check.name}`),
+    onResult: (result: CheckResult) => send(2 * ++finished, `${result.status} ${result.name}${result.cached ? ' (cached)' : ''}`),
     sent: () => Promise.all(pending).then(() => undefined),
   };
 }
