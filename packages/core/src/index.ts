@@ -30,3 +30,7 @@ export * from './ci';
 export * from './remote';
 export * from './trailers';
 export * from './doctor';
+export * from './setup/json-settings';
+export * from './setup/toml-table';
+export * from './setup/mcp-registration';
+export * from './setup/agent-commands';

@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -20,7 +20,7 @@ import { check, claim, release, status } from '@agentsync/core/claims';
 import { findAgent, openContext, repoPath, requireAgent, type Context } from '@agentsync/core/context';
 import { isAgentSyncError, UsageError } from '@agentsync/core/errors';
 import { healthChecks, type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
-import { addNote, checkHealth, endSession, readNextWork, startSession } from '@agentsync/core/sessions';
+import { addNote, budgetText, checkHealth, endSession, readNextWork, startSession } from '@agentsync/core/sessions';
 import { sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup/agent-commands';
 import { activeSession, pruneExpired } from '@agentsync/core/state';
 import { readState } from '@agentsync/core/store';
@@ -92,116 +92,129 @@ export function createServer(options: ServerOptions): McpServer {
   const server = new McpServer({ name: 'agentsync', version: options.version }, { instructions: INSTRUCTIONS });
   const context = () => openContext({ cwd: options.cwd, env: options.env, agentFlag: options.agentFlag });
 
-  function tool<S extends z.ZodRawShape>(
-    name: string,
-    description: string,
-    inputSchema: S,
-    run: (args: z.infer<z.ZodObject<S>>, ctx: Context, extra: Extra) => Promise<Reply>,
-    readOnly = false,
-  ): RegisteredTool {
-    return server.registerTool(name, { description, inputSchema, ...(readOnly ? { annotations: { readOnlyHint: true } } : {}) }, (async (args: z.infer<z.ZodObject<S>>, extra: Extra): Promise<CallToolResult> => {
-      try {
-        const { text, data } = await run(args, await context(), extra);
-        return { content: [{ type: 'text', text }], structuredContent: data };
-      } catch (error) {
-        return errorResult(error, options.env);
-      }
-    }) as never);
-  }
+  /** Runs a tool's body: its Reply, or what it threw, becomes the result. */
+  const respond = async (run: (ctx: Context) => Promise<Reply>): Promise<CallToolResult> => {
+    try {
+      const { text, data } = await run(await context());
+      return { content: [{ type: 'text', text }], structuredContent: data };
+    } catch (error) {
+      return errorResult(error, options.env);
+    }
+  };
+  const readOnly = { readOnlyHint: true };
 
-  tool('status', 'Live sessions, claims (holder, glob, expiry) and suggested next work.', {}, async (_args, ctx) => {
-    const [state, nextWork] = await Promise.all([status(ctx), readNextWork(ctx)]);
-    return {
-      text: `${state.sessions.length} session(s), ${state.claims.length} claim(s), ${nextWork.length} suggested next work`,
-      data: { sessions: state.sessions, claims: state.claims, nextWork },
-    };
-  }, true);
+  server.registerTool('status', { description: 'Live sessions, claims (holder, glob, expiry) and suggested next work.', annotations: readOnly }, () =>
+    respond(async (ctx) => {
+      const [state, nextWork] = await Promise.all([status(ctx), readNextWork(ctx)]);
+      return {
+        text: `${state.sessions.length} session(s), ${state.claims.length} claim(s), ${nextWork.length} suggested next work`,
+        data: { sessions: state.sessions, claims: state.claims, nextWork },
+      };
+    }),
+  );
 
-  tool(
+  server.registerTool(
     'claim',
-    'Claim repo-relative globs for me, all or nothing; refused when another agent holds an overlapping claim.',
-    { paths, ttl: z.string().optional().describe('lease, e.g. 30m (default claims.ttl)'), shared: z.boolean().optional().describe('others may share it') },
-    async ({ paths: globs, ttl, shared }, ctx) => {
-      const agent = await requireAgent(ctx);
-      const claims = await claim(ctx, agent, globs, { ttl, shared });
-      return { text: `${agent} claims ${claims.map((c) => `${c.glob} (${c.mode}, until ${c.expiresAt})`).join(', ')}`, data: { ok: true, agent, claims } };
+    {
+      description: 'Claim repo-relative globs for me, all or nothing; refused when another agent holds an overlapping claim.',
+      inputSchema: { paths, ttl: z.string().optional().describe('lease, e.g. 30m (default claims.ttl)'), shared: z.boolean().optional().describe('others may share it') },
     },
+    ({ paths: globs, ttl, shared }) =>
+      respond(async (ctx) => {
+        const agent = await requireAgent(ctx);
+        const claims = await claim(ctx, agent, globs, { ttl, shared });
+        return { text: `${agent} claims ${claims.map((c) => `${c.glob} (${c.mode}, until ${c.expiresAt})`).join(', ')}`, data: { ok: true, agent, claims } };
+      }),
   );
 
-  tool('release', 'Release my claims on these globs, or all of them.', { paths: paths.optional(), all: z.boolean().optional() }, async ({ paths: globs, all }, ctx) => {
-    if (!globs && !all) throw new UsageError('release needs paths or all: true.', { hint: 'Pass {"paths": ["src/api/**"]} or {"all": true}.' });
-    const agent = await requireAgent(ctx);
-    const released = await release(ctx, agent, all ? undefined : globs);
-    return { text: released.length ? `${agent} released ${released.map((c) => c.glob).join(', ')}` : `${agent} held none of those claims`, data: { ok: true, agent, released } };
-  });
+  server.registerTool('release', { description: 'Release my claims on these globs, or all of them.', inputSchema: { paths: paths.optional(), all: z.boolean().optional() } }, ({ paths: globs, all }) =>
+    respond(async (ctx) => {
+      if (!globs && !all) throw new UsageError('release needs paths or all: true.', { hint: 'Pass {"paths": ["src/api/**"]} or {"all": true}.' });
+      const agent = await requireAgent(ctx);
+      const released = await release(ctx, agent, all ? undefined : globs);
+      return { text: released.length ? `${agent} released ${released.map((c) => c.glob).join(', ')}` : `${agent} held none of those claims`, data: { ok: true, agent, released } };
+    }),
+  );
 
-  tool('check', 'Would these paths be blocked for me? Lists the claims that block them.', { paths }, async ({ paths: given }, ctx) => {
-    const agent = await findAgent(ctx);
-    const { blocked, offline } = await check(ctx, agent, given.map((p) => repoPath(ctx, p)));
-    const text = blocked.length === 0 ? 'free' : blocked.map(({ path, claim: c }) => `${path}: claimed by ${c.holder} (${c.glob}, until ${c.expiresAt})`).join('; ');
-    return { text: offline ? `${text} (remote unreachable: last fetched claims)` : text, data: { ok: blocked.length === 0, agent: agent ?? null, blocked, ...(offline ? { offline } : {}) } };
-  }, true);
+  server.registerTool('check', { description: 'Would these paths be blocked for me? Lists the claims that block them.', inputSchema: { paths }, annotations: readOnly }, ({ paths: given }) =>
+    respond(async (ctx) => {
+      const agent = await findAgent(ctx);
+      const { blocked, offline } = await check(ctx, agent, given.map((p) => repoPath(ctx, p)));
+      const text = blocked.length === 0 ? 'free' : blocked.map(({ path, claim: c }) => `${path}: claimed by ${c.holder} (${c.glob}, until ${c.expiresAt})`).join('; ');
+      return { text: offline ? `${text} (remote unreachable: last fetched claims)` : text, data: { ok: blocked.length === 0, agent: agent ?? null, blocked, ...(offline ? { offline } : {}) } };
+    }),
+  );
 
-  tool('note', 'Write partial work into AgentTracker.md now; renews my leases.', { text: z.string().min(1) }, async ({ text }, ctx) => {
-    const agent = await requireAgent(ctx);
-    const note = await addNote(ctx, agent, text);
-    return { text: `note ${note.id} written`, data: { ok: true, agent, ...note } };
-  });
+  server.registerTool('note', { description: 'Write partial work into AgentTracker.md now; renews my leases.', inputSchema: { text: z.string().min(1) } }, ({ text }) =>
+    respond(async (ctx) => {
+      const agent = await requireAgent(ctx);
+      const note = await addNote(ctx, agent, text);
+      return { text: `note ${note.id} written`, data: { ok: true, agent, ...note } };
+    }),
+  );
 
-  tool(
+  server.registerTool(
     'start_session',
-    'Start my session: baseline health, then goal, tier and claims recorded at once (all or nothing).',
     {
-      goal: z.string().min(1),
-      tier: z.number().int().min(1).max(4).describe('1 Simple, 2 Medium, 3 Complex, 4 Expert'),
-      claims: paths.optional(),
-      fixingBaseline: z.boolean().optional().describe('this session repairs a red baseline'),
-      pull: z.boolean().optional().describe('fast-forward to upstream first'),
+      description: 'Start my session: baseline health, then goal, tier and claims recorded at once (all or nothing).',
+      inputSchema: {
+        goal: z.string().min(1),
+        tier: z.number().int().min(1).max(4).describe('1 Simple, 2 Medium, 3 Complex, 4 Expert'),
+        claims: paths.optional(),
+        fixingBaseline: z.boolean().optional().describe('this session repairs a red baseline'),
+        pull: z.boolean().optional().describe('fast-forward to upstream first'),
+      },
     },
-    async ({ goal, tier, claims, fixingBaseline, pull }, ctx, extra) => {
-      const agent = await requireAgent(ctx);
-      const health = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root));
-      const a = await startSession(ctx, agent, { goal, tier, claims, fixingBaseline, pull, health }).finally(health.sent);
-      const baseline = a.session.baseline ? a.session.baseline.status : 'no checks';
-      return {
-        text: `${agent} started ${a.session.id} (tier ${tier}, budget ${a.tier.tokens.min}${a.tier.tokens.max ? `–${a.tier.tokens.max}` : '+'} tokens, baseline ${baseline})`,
-        data: { ok: true, agent, session: a.session, tier: a.tier, claims: a.claims, others: a.others, nextWork: a.nextWork, upstream: a.upstream ?? null, warnings: a.warnings },
-      };
-    },
+    ({ goal, tier, claims, fixingBaseline, pull }, extra) =>
+      respond(async (ctx) => {
+        const agent = await requireAgent(ctx);
+        const health = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root));
+        const a = await startSession(ctx, agent, { goal, tier, claims, fixingBaseline, pull, health }).finally(health.sent);
+        const baseline = a.session.baseline ? a.session.baseline.status : 'no checks';
+        return {
+          text: `${agent} started ${a.session.id} (tier ${tier}, budget ${budgetText(a.tier)} tokens, baseline ${baseline})`,
+          data: { ok: true, agent, session: a.session, tier: a.tier, claims: a.claims, others: a.others, nextWork: a.nextWork, upstream: a.upstream ?? null, warnings: a.warnings },
+        };
+      }),
   );
 
-  tool(
+  server.registerTool(
     'end_session',
-    'End my session: health, handoff in AgentTracker.md committed with what is staged, claims released.',
     {
-      summary: z.string().min(1),
-      done: texts.optional(),
-      next: texts.optional().describe('suggested next work'),
-      blockers: texts.optional(),
-      failed: texts.optional().describe('approaches that did not work'),
-      tokens: z.number().int().min(0).optional(),
-      allowRegression: z.string().min(1).optional().describe('reason to hand off despite a regression'),
-      noCommit: z.boolean().optional(),
+      description: 'End my session: health, handoff in AgentTracker.md committed with what is staged, claims released.',
+      inputSchema: {
+        summary: z.string().min(1),
+        done: texts.optional(),
+        next: texts.optional().describe('suggested next work'),
+        blockers: texts.optional(),
+        failed: texts.optional().describe('approaches that did not work'),
+        tokens: z.number().int().min(0).optional(),
+        allowRegression: z.string().min(1).optional().describe('reason to hand off despite a regression'),
+        noCommit: z.boolean().optional(),
+      },
     },
-    async ({ summary, done, next, blockers, failed, tokens, allowRegression, noCommit }, ctx, extra) => {
-      const agent = await requireAgent(ctx);
-      const health = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root));
-      const h = await endSession(ctx, agent, { summary, done, next, blockers, failed, tokens, allowRegression, commit: !noCommit, health }).finally(health.sent);
-      return {
-        text: `${agent} ended ${h.session.id}: health ${h.entry.health}; released ${h.released.length} claim(s)${h.commit ? `; committed ${h.commit.slice(0, 10)}` : ''}`,
-        data: { ok: true, agent, session: h.session, entry: h.entry, released: h.released, commit: h.commit ?? null, nextWork: h.nextWork, comparison: h.comparison, checks: checkSummaries(h.health) },
-      };
-    },
+    ({ summary, done, next, blockers, failed, tokens, allowRegression, noCommit }, extra) =>
+      respond(async (ctx) => {
+        const agent = await requireAgent(ctx);
+        const health = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root));
+        const h = await endSession(ctx, agent, { summary, done, next, blockers, failed, tokens, allowRegression, commit: !noCommit, health }).finally(health.sent);
+        return {
+          text: `${agent} ended ${h.session.id}: health ${h.entry.health}; released ${h.released.length} claim(s)${h.commit ? `; committed ${h.commit.slice(0, 10)}` : ''}`,
+          data: { ok: true, agent, session: h.session, entry: h.entry, released: h.released, commit: h.commit ?? null, nextWork: h.nextWork, comparison: h.comparison, checks: checkSummaries(h.health) },
+        };
+      }),
   );
 
-  tool('health', "Run the health checks and compare them with my session's baseline.", { base: z.string().optional().describe('base ref for Nx affected') }, async ({ base }, ctx, extra) => {
-    const agent = await findAgent(ctx);
-    const progress = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root, base));
-    const { result, baseline, comparison } = await checkHealth(ctx, agent, { base, ...progress }).finally(progress.sent);
-    const verdict =
-      result.checks.length === 0 ? 'no health checks configured' : comparison.blocked ? `red: ${[...comparison.regressions, ...comparison.stillRed].join(', ')}` : `green (${result.checks.length} checks)`;
-    return { text: verdict, data: { ok: !comparison.blocked, green: result.green, tree: result.tree ?? null, baseline: baseline ?? null, ...comparison, checks: checkSummaries(result) } };
-  });
+  server.registerTool('health', { description: "Run the health checks and compare them with my session's baseline.", inputSchema: { base: z.string().optional().describe('base ref for Nx affected') } }, ({ base }, extra) =>
+    respond(async (ctx) => {
+      const agent = await findAgent(ctx);
+      const progress = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root, base));
+      const { result, baseline, comparison } = await checkHealth(ctx, agent, { base, ...progress }).finally(progress.sent);
+      const verdict =
+        result.checks.length === 0 ? 'no health checks configured' : comparison.blocked ? `red: ${[...comparison.regressions, ...comparison.stillRed].join(', ')}` : `green (${result.checks.length} checks)`;
+      return { text: verdict, data: { ok: !comparison.blocked, green: result.green, tree: result.tree ?? null, baseline: baseline ?? null, ...comparison, checks: checkSummaries(result) } };
+    }),
+  );
 
   registerResources(server, context);
   for (const command of SESSION_COMMANDS) {
