@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from './errors';
-import type { FileHost } from './file-host';
+import { memoryHost } from './file-host.fixtures';
 import { HOOKS, hookLine, initRepository, prePushLineKeepingStdin, withHookLine, type InitOptions } from './init';
 
 const OPTIONS: InitOptions = { cliVersion: '^0.1.0', huskyVersion: '^9.1.7' };
@@ -24,19 +24,6 @@ const AGENT_TOOL_FILES = [
     `.github/prompts/agentsync-${name}.prompt.md`,
   ]),
 ];
-
-function memoryHost(files: Record<string, string> = {}) {
-  const disk = new Map(Object.entries(files));
-  const executable = new Set<string>();
-  const host: FileHost = {
-    read: (path) => disk.get(path),
-    write(path, content, options) {
-      disk.set(path, content);
-      if (options?.executable) executable.add(path);
-    },
-  };
-  return { host, disk, executable, json: (path: string) => JSON.parse(disk.get(path) ?? 'null') };
-}
 
 describe('initRepository', () => {
   it('scaffolds config, tracker, husky hooks calling the local binary, husky and the CLI in package.json', () => {

@@ -1,18 +1,8 @@
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { FileHost } from '../file-host';
+import { memoryHost } from '../file-host.fixtures';
 import { removeAgentCommands, sessionPrompt, SESSION_COMMANDS, writeAgentCommands } from './agent-commands';
-
-function memoryHost(files: Record<string, string> = {}) {
-  const disk = new Map(Object.entries(files));
-  const host: FileHost & Required<Pick<FileHost, 'remove'>> = {
-    read: (path) => disk.get(path),
-    write: (path, content) => void disk.set(path, content),
-    remove: (path) => void disk.delete(path),
-  };
-  return { host, disk };
-}
 
 const frontmatter = (text: string) => parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(text)![1]);
 
