@@ -6,7 +6,8 @@
  *
  * Formats, from each tool's documentation:
  * - Claude Code, `.mcp.json`: `{"mcpServers": {NAME: {"type": "stdio", "command", "args", "env"}}}`
- *   (https://code.claude.com/docs/en/mcp, "project scope").
+ *   (https://code.claude.com/docs/en/mcp, "project scope"). The Copilot CLI reads the same file
+ *   (`copilot mcp --help`: "Workspace .mcp.json or .github/mcp.json").
  * - Codex, `.codex/config.toml`: `[mcp_servers.NAME]` with `command`, `args`, `env`, `env_vars`
  *   (https://developers.openai.com/codex/mcp; read in trusted projects only). Codex passes its
  *   MCP servers only a short allow-list of variables (openai/codex docs/config.md): `env_vars`
