@@ -55,6 +55,15 @@ describe('initRepository', () => {
     expect(json('.agentsync.json').hooks).toBeUndefined();
   });
 
+  it('keeps a skill or command file of the user\'s own, and says so', () => {
+    const { host, disk } = memoryHost({ '.claude/commands/agentsync-end-session.md': 'my own\n' });
+    const result = initRepository(host, OPTIONS);
+    expect(disk.get('.claude/commands/agentsync-end-session.md')).toBe('my own\n');
+    expect(result.notes).toContain(
+      'Kept your own .claude/commands/agentsync-end-session.md: AgentSync writes its skill and session commands only where no file of that name is yours.',
+    );
+  });
+
   it('changes no byte on a second run', () => {
     const { host, disk } = memoryHost({ 'package.json': '{"name":"app","scripts":{"prepare":"npm run build"}}', '.husky/pre-push': 'git lfs pre-push "$@"\n' });
     initRepository(host, OPTIONS);
