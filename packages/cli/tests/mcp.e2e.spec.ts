@@ -151,6 +151,28 @@ describe('agentsync mcp', () => {
   });
 });
 
+describe('agentsync mcp: health refusals', () => {
+  it('a regression refuses end_session as an error result naming the check; allowRegression with a reason hands off', async () => {
+    const repo = await initializedRepo({ health: { commands: [{ name: 'unbroken', run: 'test ! -e broken' }] } });
+    const carol = await connect(repo, 'carol');
+    expect(text(await call(carol, 'start_session', { goal: 'refactor', tier: 1 }))).toContain('baseline green');
+    repo.write('broken', 'x\n');
+    const health = await call(carol, 'health');
+    expect(health.isError).toBeFalsy();
+    expect(text(health)).toBe('red: unbroken');
+    expect(health.structuredContent).toMatchObject({ ok: false, regressions: ['unbroken'] });
+
+    const refused = await call(carol, 'end_session', { summary: 'done', noCommit: true });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain("Health regressed since the session's baseline: unbroken.");
+    expect(refused.structuredContent).toMatchObject({ error: { type: 'BlockedError', exitCode: 1 } });
+
+    const ended = await call(carol, 'end_session', { summary: 'done', noCommit: true, allowRegression: 'flaky, tracked in #12' });
+    expect(ended.isError, text(ended)).toBeFalsy();
+    expect(ended.structuredContent).toMatchObject({ entry: { note: 'Handed off despite a regression: flaky, tracked in #12' } });
+  });
+});
+
 /**
  * The agent tools at their pinned versions, installed outside the workspace by the agent-tools
  * end-to-end harness; a test whose tool is not installed there is skipped.
