@@ -1,5 +1,4 @@
-import { findAgent, openContext } from '@agentsync/core/context';
-import { checkHealth } from '@agentsync/core/sessions';
+import { checkHealth, findAgent, openContext } from '@agentsync/core/app';
 import { defineCommand } from '../command';
 import { printHealth, progress } from '../health-output';
 import { printJson } from '../io';

@@ -16,15 +16,28 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { check, claim, release, status } from '@agentsync/core/claims';
-import { findAgent, openContext, repoPath, requireAgent, type Context } from '@agentsync/core/context';
+import {
+  addNote,
+  budgetText,
+  check,
+  checkHealth,
+  claim,
+  endSession,
+  findAgent,
+  openContext,
+  readNextWork,
+  release,
+  repoPath,
+  requireAgent,
+  startSession,
+  status,
+  type Context,
+} from '@agentsync/core/app';
+import { activeSession, pruneExpired, TRACKER_FILE } from '@agentsync/core/domain';
 import { isAgentSyncError, UsageError } from '@agentsync/core/errors';
 import { healthChecks, type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
-import { addNote, budgetText, checkHealth, endSession, readNextWork, startSession } from '@agentsync/core/sessions';
-import { sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup/agent-commands';
-import { activeSession, pruneExpired } from '@agentsync/core/state';
+import { sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup';
 import { readState } from '@agentsync/core/store';
-import { TRACKER_FILE } from '@agentsync/core/tracker/constants';
 
 export interface ServerOptions {
   cwd: string;

@@ -1,7 +1,7 @@
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { memoryHost } from '../file-host.fixtures';
+import { memoryHost } from './file-host.fixtures';
 import { removeAgentCommands, sessionPrompt, SESSION_COMMANDS, writeAgentCommands } from './agent-commands';
 
 const frontmatter = (text: string) => parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(text)![1]);

@@ -15,7 +15,7 @@
  * - Copilot prompt files (https://code.visualstudio.com/docs/copilot/customization/prompt-files):
  *   `.github/prompts/NAME.prompt.md`, frontmatter `description`, `agent`, `argument-hint`.
  */
-import { writeIfChanged, type FileChange, type FileHost } from '../file-host';
+import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 
 export const SKILL_NAME = 'agentsync';
 

@@ -1,7 +1,7 @@
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors';
-import { memoryHost } from '../file-host.fixtures';
+import { memoryHost } from './file-host.fixtures';
 import { MCP_CONFIG_FILES, mcpServerCommand, registerMcpServer, unregisterMcpServer } from './mcp-registration';
 
 const NPX = mcpServerCommand('node_modules/.bin/agentsync');

@@ -19,7 +19,7 @@
  * - Cursor, `.cursor/mcp.json`: `{"mcpServers": {NAME: {"command", "args", "env"}}}`
  *   (https://cursor.com/docs/context/mcp).
  */
-import { writeIfChanged, type FileChange, type FileHost } from '../file-host';
+import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 import { withJsonSettings, withoutJsonSetting } from './json-settings';
 import { withoutTomlTable, withTomlTable } from './toml-table';
 
