@@ -136,7 +136,7 @@ export function removeAgentCommands(host: FileHost & Required<Pick<FileHost, 're
   for (const [path] of agentCommandFiles()) {
     if (!host.read(path)?.includes(GENERATED)) continue;
     host.remove(path);
-    changed.push({ path, action: 'removed' });
+    changed.push({ path, action: 'deleted' });
   }
   return changed;
 }

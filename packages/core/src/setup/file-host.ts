@@ -9,13 +9,13 @@ import { dirname, join } from 'node:path';
 export interface FileHost {
   read(path: string): string | undefined;
   write(path: string, content: string, options?: { executable?: boolean }): void;
-  /** Deletes a file; hosts that cannot are only used for writing. */
+  /** Deletes a file; hosts that cannot leave it and say so. */
   remove?(path: string): void;
 }
 
 export interface FileChange {
   path: string;
-  action: 'created' | 'updated' | 'removed';
+  action: 'created' | 'updated' | 'deleted';
 }
 
 /** Writes `content` to `path` unless it is already exactly that, and records the change. */
@@ -37,6 +37,9 @@ export function diskHost(root: string): FileHost {
         throw error;
       }
     },
+    remove(path) {
+      rmSync(join(root, path), { force: true });
+    },
     /** Temp file and rename, so an interrupted init never leaves a half-written package.json; keeps the file's mode. */
     write(path, content, options) {
       const file = join(root, path);
@@ -57,6 +60,5 @@ export function diskHost(root: string): FileHost {
         throw error;
       }
     },
-    remove: (path) => rmSync(join(root, path), { force: true }),
   };
 }

@@ -111,7 +111,7 @@ describe('unregisterMcpServer', () => {
   it('deletes the files it created', () => {
     const { host, disk } = memoryHost();
     registerMcpServer(host, NPX);
-    expect(unregisterMcpServer(host).map((c) => `${c.action} ${c.path}`)).toEqual(MCP_CONFIG_FILES.map((c) => `removed ${c.file}`));
+    expect(unregisterMcpServer(host).map((c) => `${c.action} ${c.path}`)).toEqual(MCP_CONFIG_FILES.map((c) => `deleted ${c.file}`));
     expect(disk.size).toBe(0);
   });
 });

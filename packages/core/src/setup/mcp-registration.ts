@@ -88,7 +88,7 @@ export function unregisterMcpServer(host: FileHost & Required<Pick<FileHost, 're
     const next = config.format === 'json' ? withoutJsonSetting(text, path, config.file) : withoutTomlTable(text, path, config.file);
     if (next === undefined) {
       host.remove(config.file);
-      changed.push({ path: config.file, action: 'removed' });
+      changed.push({ path: config.file, action: 'deleted' });
     } else {
       writeIfChanged(host, changed, config.file, next);
     }
