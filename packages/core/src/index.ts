@@ -14,5 +14,6 @@ export * from './health';
 export * from './hooks';
 export * from './app';
 export * from './setup';
+export * from './report';
 export * from './agent-tools';
 export * from './agent-tools/lifecycle';

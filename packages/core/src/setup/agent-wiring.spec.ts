@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileChange, FileHost } from './file-host';
-import { parseJsonFile } from './json-file';
+import { readJsonSetting } from './json-settings';
 import { AGENT_TOOLS } from '../domain/agent-instance';
 import { AGENT_HOOK_SCRIPT } from './agent-hook-script';
 import { AGENT_WIRING, removeAgentWiring, wireAgentTools } from './agent-wiring';
@@ -8,7 +8,7 @@ import { AGENT_WIRING, removeAgentWiring, wireAgentTools } from './agent-wiring'
 function memoryHost(files: Record<string, string> = {}) {
   const disk = new Map(Object.entries(files));
   const host: FileHost = { read: (path) => disk.get(path), write: (path, content) => disk.set(path, content), remove: (path) => disk.delete(path) };
-  return { host, disk, json: (path: string) => parseJsonFile(disk.get(path)!, path) as any };
+  return { host, disk, json: (path: string) => readJsonSetting(disk.get(path)!, [], path) as any };
 }
 
 const claudeCommand = (event: string) => `sh "$CLAUDE_PROJECT_DIR/.agentsync/agent-hook.sh" ${event} claude`;
@@ -98,7 +98,7 @@ describe('removeAgentWiring', () => {
     wireAgentTools(host, [], AGENT_TOOLS);
     const changed = removeAgentWiring(host);
     expect(disk.get('.claude/settings.json')).toContain('// team settings');
-    expect(parseJsonFile(disk.get('.claude/settings.json')!, 'settings')).toEqual(parseJsonFile(mine, 'mine'));
+    expect(readJsonSetting(disk.get('.claude/settings.json')!, [], 'settings')).toEqual(readJsonSetting(mine, [], 'mine'));
     expect(JSON.parse(JSON.stringify(changed))).toContainEqual({ path: '.claude/settings.json', action: 'updated' });
     for (const wiring of Object.values(AGENT_WIRING).filter((w) => w.file !== '.claude/settings.json')) {
       expect(disk.has(wiring.file), wiring.file).toBe(false);

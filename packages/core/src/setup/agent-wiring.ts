@@ -5,7 +5,8 @@
  * changes nothing) and remove (for `agentsync uninstall`). Every hook runs
  * `.agentsync/agent-hook.sh`, which finds the CLI and fails closed.
  */
-import { editJson, parseJsonFile, type JsonEdit, type JSONPath } from './json-file';
+import type { JSONPath } from 'jsonc-parser';
+import { readJsonSetting, withJsonEdits, type JsonEdit } from './json-settings';
 import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 import type { AgentEvent } from '../agent-tools/answer';
 import { AGENT_TOOLS, type AgentTool } from '../domain/agent-instance';
@@ -199,9 +200,12 @@ export function wireAgentTools(host: FileHost, changed: FileChange[], tools: rea
   writeIfChanged(host, changed, AGENT_HOOK_SCRIPT, agentHookScript(), true);
   for (const wiring of wirings) {
     const text = host.read(wiring.file);
-    const doc = text === undefined ? {} : parseJsonFile(text, wiring.file);
+    const doc = text === undefined ? {} : readJsonSetting(text, [], wiring.file);
     const edits = wiringEdits(wiring, doc);
-    if (edits.length > 0) writeIfChanged(host, changed, wiring.file, editJson(text, edits));
+    // A file that init created a moment ago (.gemini/settings.json for the MCP server) is listed once.
+    const change: FileChange[] = [];
+    if (edits.length > 0) writeIfChanged(host, change, wiring.file, withJsonEdits(text, edits, wiring.file));
+    changed.push(...change.filter((c) => !changed.some((earlier) => earlier.path === c.path)));
   }
 }
 
@@ -216,7 +220,7 @@ export function staleAgentWiring(host: FileHost): string[] {
     const text = host.read(wiring.file);
     return text !== undefined && text.includes(AGENT_HOOK_SCRIPT);
   });
-  const stale = wired.filter((wiring) => wiringEdits(wiring, parseJsonFile(host.read(wiring.file)!, wiring.file)).length > 0).map((w) => w.file);
+  const stale = wired.filter((wiring) => wiringEdits(wiring, readJsonSetting(host.read(wiring.file)!, [], wiring.file)).length > 0).map((w) => w.file);
   if (wired.length > 0 && host.read(AGENT_HOOK_SCRIPT) !== agentHookScript()) stale.unshift(AGENT_HOOK_SCRIPT);
   return stale;
 }
@@ -231,7 +235,7 @@ export function removeAgentWiring(host: FileHost): FileChange[] {
   for (const wiring of Object.values(AGENT_WIRING)) {
     const text = host.read(wiring.file);
     if (text === undefined) continue;
-    const doc = parseJsonFile(text, wiring.file);
+    const doc = readJsonSetting(text, [], wiring.file);
     const edits: JsonEdit[] = [];
     const emptied = new Set<string>();
     for (const event of new Set(wiring.hooks.map((h) => h.event))) {
@@ -249,13 +253,13 @@ export function removeAgentWiring(host: FileHost): FileChange[] {
       }
     }
     if (edits.length === 0) continue;
-    let next = editJson(text, edits);
+    let next = withJsonEdits(text, edits, wiring.file);
     // A `hooks` object nothing is left in goes too, then a file nothing is left in.
     for (const parent of [...emptied].map((p) => JSON.parse(p) as JSONPath)) {
-      const value = valueAt(parseJsonFile(next, wiring.file), parent);
-      if (parent.length > 0 && value !== null && typeof value === 'object' && Object.keys(value).length === 0) next = editJson(next, [{ path: parent, value: undefined }]);
+      const value = valueAt(readJsonSetting(next, [], wiring.file), parent);
+      if (parent.length > 0 && value !== null && typeof value === 'object' && Object.keys(value).length === 0) next = withJsonEdits(next, [{ path: parent, value: undefined }], wiring.file);
     }
-    const rest = parseJsonFile(next, wiring.file) as Record<string, unknown>;
+    const rest = readJsonSetting(next, [], wiring.file) as Record<string, unknown>;
     const onlyBase = Object.entries(rest).every(([key, value]) => same(wiring.base?.[key], value));
     if (onlyBase && host.remove) {
       host.remove(wiring.file);
