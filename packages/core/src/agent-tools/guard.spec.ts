@@ -73,6 +73,13 @@ describe('guardEdit with claims.onEdit "claim" (the default)', () => {
     expect(Date.parse((await claims())[0].expiresAt)).toBeGreaterThan(Date.parse(before));
   });
 
+  it("lets an instance edit what its tool's bare name holds (an MCP server without a session id), not what another instance holds", async () => {
+    await claimAs('claude', ['src/by-mcp.ts']);
+    await claimAs('claude-aaaabbbb', ['src/other.ts']);
+    expect((await guard(join(root, 'src/by-mcp.ts'))).refusal).toBeUndefined();
+    expect((await guard(join(root, 'src/other.ts'))).refusal).toContain('src/other.ts is claimed by claude-aaaabbbb');
+  });
+
   it('sees through a symlink to the file it points at', async () => {
     await claimAs('alice', ['src/held.ts']);
     writeFileSync(join(root, 'src/held.ts'), '');
