@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { FileChange, FileHost } from './file-host';
+import type { FileChange } from './file-host';
+import { memoryHost as sharedMemoryHost } from './file-host.fixtures';
 import { readJsonSetting } from './json-settings';
 import { AGENT_TOOLS } from '../domain/agent-instance';
 import { AGENT_HOOK_SCRIPT } from './agent-hook-script';
 import { AGENT_WIRING, removeAgentWiring, wireAgentTools } from './agent-wiring';
 
+/** Core's memory host, its json() reading JSONC (settings files may hold comments). */
 function memoryHost(files: Record<string, string> = {}) {
-  const disk = new Map(Object.entries(files));
-  const host: FileHost = { read: (path) => disk.get(path), write: (path, content) => disk.set(path, content), remove: (path) => disk.delete(path) };
-  return { host, disk, json: (path: string) => readJsonSetting(disk.get(path)!, [], path) as any };
+  const memory = sharedMemoryHost(files);
+  return { ...memory, json: (path: string) => readJsonSetting(memory.disk.get(path)!, [], path) as any };
 }
 
 const claudeCommand = (event: string) => `sh "$CLAUDE_PROJECT_DIR/.agentsync/agent-hook.sh" ${event} claude`;
