@@ -45,6 +45,9 @@ describe('normalizeGlob', () => {
     ['src/../../x', /leaves the repository/],
     ['src/[z-a]', /matches no path/],
     ['src/a{b,c', /matches no path/],
+    ['src/[', /matches no path/],
+    ['[', /matches no path/],
+    ['a[]/b', /matches no path/],
   ])('rejects %j', (input, pattern) => {
     const error = (() => {
       try {

@@ -30,30 +30,63 @@ const MAX_ALTERNATIVES = 64;
 const SYNTAX = /[\\*?[\]{}()!+@|"]/;
 const ALL_SYNTAX = new RegExp(SYNTAX.source, 'g');
 
+/** Why a glob can protect nothing: what is wrong with it and how to fix it. */
+export interface GlobProblem {
+  /** Completes a sentence about the glob: `is an absolute path`. */
+  problem: string;
+  hint: string;
+}
+
+const GLOB_HINT = 'Globs are relative to the repository root, such as `src/api/**` or `docs/guide.md`.';
+
+/**
+ * The one check of a glob a user gives (claims and the config's hotFiles and gates
+ * alike): undefined when it is a usable repo-relative glob, else why it is not.
+ * Absolute paths, `..` and globs that match nothing would silently protect nothing.
+ */
+export function globProblem(input: string): GlobProblem | undefined {
+  if (input.startsWith('/') || /^[A-Za-z]:[\\/]/.test(input)) return { problem: 'is an absolute path', hint: GLOB_HINT };
+  const glob = tidyGlob(input);
+  if (glob.split('/').includes('..')) return { problem: 'leaves the repository with ".."', hint: GLOB_HINT };
+  if (glob === '') return { problem: 'is empty', hint: `${GLOB_HINT} For the whole repository, use \`**\`.` };
+  // picomatch reads an unclosed `[` as a literal one (a plain path, even): a typo would claim only itself.
+  const broken = unclosedBracket(glob) || (!isPlain(glob) && picomatch().makeRe(glob, MATCH_OPTIONS).source === '$^');
+  return broken
+    ? { problem: 'matches no path', hint: 'Check its brackets and braces; escape a literal `[`, `{` or `*` with a backslash.' }
+    : undefined;
+}
+
+/** Whether a segment of `glob` opens a `[` class that it never closes (escapes skipped). */
+function unclosedBracket(glob: string): boolean {
+  for (const segment of glob.split('/')) {
+    let open = false;
+    for (let i = 0; i < segment.length; i++) {
+      if (segment[i] === '\\') i++;
+      else if (segment[i] === '[' && !open) {
+        open = true;
+        // `[]...]` and `[!]...]`: a `]` first in the class is a member, not its end.
+        if (segment[i + 1] === '!' || segment[i + 1] === '^') i++;
+        if (segment[i + 1] === ']') i++;
+      } else if (segment[i] === ']') open = false;
+    }
+    if (open) return true;
+  }
+  return false;
+}
+
 /** Normalizes a claim glob; throws UsageError for empty, absolute, `..`-escaping or never-matching globs. */
 export function normalizeGlob(input: string): string {
-  const hint = 'Claims are globs relative to the repository root, such as `src/api/**` or `docs/guide.md`.';
-  if (input.startsWith('/') || /^[A-Za-z]:[\\/]/.test(input)) {
-    throw new UsageError(`Claim "${input}" is an absolute path.`, { where: input, hint });
-  }
-  const segments = input.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) {
-    throw new UsageError(`Claim "${input}" leaves the repository with "..".`, { where: input, hint });
-  }
-  const glob = segments.join('/');
-  if (glob === '') {
-    throw new UsageError(`Claim "${input}" is empty.`, {
-      where: input,
-      hint: `${hint} To claim the whole repository, use \`**\`.`,
-    });
-  }
-  if (!isPlain(glob) && picomatch().makeRe(glob, MATCH_OPTIONS).source === '$^') {
-    throw new UsageError(`Claim "${input}" matches no path.`, {
-      where: input,
-      hint: 'Check its brackets and braces; escape a literal `[`, `{` or `*` with a backslash.',
-    });
-  }
-  return glob;
+  const problem = globProblem(input);
+  if (problem) throw new UsageError(`Claim "${input}" ${problem.problem}.`, { where: input, hint: problem.hint });
+  return tidyGlob(input);
+}
+
+/** `./src//api/` as `src/api`: the spelling globs are stored and compared in. */
+export function tidyGlob(input: string): string {
+  return input
+    .split('/')
+    .filter((segment) => segment !== '' && segment !== '.')
+    .join('/');
 }
 
 /** The picomatch patterns a claim covers: a plain path `X` covers `X` and `X/**`. */

@@ -196,6 +196,25 @@ const cases: Record<string, BadCase> = {
     line: 3,
     message: 'must not be empty',
   },
+  'a hot file glob with an unclosed bracket': {
+    text: json('{', '  "hotFiles": [', '    "["', '  ]', '}'),
+    path: 'hotFiles[0]',
+    line: 3,
+    message: 'glob "[" matches no path',
+    hint: 'Check its brackets and braces; escape a literal `[`, `{` or `*` with a backslash.',
+  },
+  'a gate on an absolute path': {
+    text: json('{', '  "gates": [', '    { "paths": ["src/**", "/etc/passwd"], "risk": "high" }', '  ]', '}'),
+    path: 'gates[0].paths[1]',
+    line: 3,
+    message: 'glob "/etc/passwd" is an absolute path',
+  },
+  'a hot file glob that climbs out with ..': {
+    text: json('{', '  "hotFiles": [', '    { "path": "**/../x" }', '  ]', '}'),
+    path: 'hotFiles[0].path',
+    line: 3,
+    message: 'glob "**/../x" leaves the repository with ".."',
+  },
   'a number for a hot file': {
     text: json('{', '  "hotFiles": ["package.json",', '    7', '  ]', '}'),
     path: 'hotFiles[1]',
@@ -374,6 +393,12 @@ describe('validateConfig', () => {
     expect(error.issues).toEqual([
       { path: 'hooks.lintStaged', line: 1, column: 28, message: 'expected true or false, got number', hint: undefined },
     ]);
+  });
+
+  it('normalizes config globs as claims are normalized', () => {
+    const config = validateConfig('{ "hotFiles": ["./package.json"], "gates": [{ "paths": ["infra//"], "risk": "high" }] }', FILE);
+    expect(config.hotFiles[0].path).toBe('package.json');
+    expect(config.gates[0].paths).toEqual(['infra']);
   });
 
   it('accepts a byte order mark', () => {

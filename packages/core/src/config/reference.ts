@@ -358,7 +358,10 @@ positive whole JSON number is also accepted, as seconds (\`"ttl": 5400\`); on th
 Globs in \`hotFiles\`, \`gates[].paths\` and claims are relative to the repository root and use
 the same matcher: picomatch with dotfiles matched, and a plain path (no glob syntax) covering
 itself and everything under it (\`src/api\` covers \`src/api/users.ts\`). See
-[store.md](store.md#the-claim-overlap-rule).
+[store.md](store.md#the-claim-overlap-rule). They are checked by the same rules too, so an entry
+that would protect nothing is a located error (exit 2): an absolute path (\`/etc/passwd\`), a
+\`..\` segment (\`**/../x\`), an unclosed \`[\` or a glob that matches no path. They are
+normalized as claims are (\`./src//api/\` is \`src/api\`).
 `;
 
 /** docs/config.md: the hand-written intro, then every key from the JSON Schema. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { RISK_ORDER } from './constants';
 import { DURATION_PATTERN } from './duration';
+import { globProblem, tidyGlob } from '../globs';
 
 /** A risk level; compare two by their index in {@link RISK_ORDER}. */
 export type Risk = (typeof RISK_ORDER)[number];
@@ -51,7 +52,16 @@ export function jsonType(value: unknown): string {
 }
 
 const text = () => z.string().regex(/\S/, { error: 'must not be empty' });
-const glob = () => text().meta({ description: 'A glob relative to the repository root, such as "src/**/*.ts".' });
+/** A glob held to the claims' rules (globs.ts), so an entry that would protect nothing is an error. */
+const glob = () =>
+  text()
+    .superRefine((value, ctx) => {
+      // A blank one is already "must not be empty".
+      const found = value.trim() === '' ? undefined : globProblem(value);
+      if (found) ctx.addIssue({ code: 'custom', input: value, message: `glob ${showValue(value)} ${found.problem}`, params: { hint: found.hint } });
+    })
+    .overwrite(tidyGlob)
+    .meta({ description: 'A glob relative to the repository root, such as "src/**/*.ts".' });
 const risk = z.enum(RISK_ORDER);
 
 const durationError = (issue: { input?: unknown }) =>
