@@ -215,6 +215,18 @@ const cases: Record<string, BadCase> = {
     line: 3,
     message: 'glob "**/../x" leaves the repository with ".."',
   },
+  'a claim ttl too long for any date': {
+    text: json('{', '  "claims": { "ttl": "99999999999d" }', '}'),
+    path: 'claims.ttl',
+    line: 2,
+    message: 'must be at most 24d, got "99999999999d"',
+  },
+  'a health timeout in seconds beyond the maximum': {
+    text: json('{', '  "health": { "commands": [{ "name": "t", "run": "true", "timeout": 99999999999 }] }', '}'),
+    path: 'health.commands[0].timeout',
+    line: 2,
+    message: 'must be at most 24d, got 99999999999',
+  },
   'a number for a hot file': {
     text: json('{', '  "hotFiles": ["package.json",', '    7', '  ]', '}'),
     path: 'hotFiles[1]',

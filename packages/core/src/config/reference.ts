@@ -351,7 +351,8 @@ take a duration: a string of units from largest to smallest, each at most once: 
 \`m\`, \`s\`. Examples: \`"90s"\`, \`"30m"\`, \`"1h30m"\`, \`"2h"\`, \`"1d"\`. Not allowed: \`"0s"\`,
 \`"30 m"\`, \`"30min"\`, \`"1.5h"\`, \`"30m1h"\`, and a bare \`"90"\`. In \`.agentsync.json\` a
 positive whole JSON number is also accepted, as seconds (\`"ttl": 5400\`); on the command line
-(\`--ttl\`) the unit is required.
+(\`--ttl\`) the unit is required. The longest duration is \`"24d"\` (the longest a timer can wait;
+anything longer is refused, located, with exit 2).
 
 ## Paths and globs
 

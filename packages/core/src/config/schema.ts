@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { RISK_ORDER } from './constants';
-import { DURATION_PATTERN } from './duration';
+import { DURATION_PATTERN, durationMs, MAX_DURATION, MAX_DURATION_MS } from './duration';
 import { globProblem, tidyGlob } from '../globs';
 
 /** A risk level; compare two by their index in {@link RISK_ORDER}. */
@@ -74,6 +74,9 @@ const duration = z
     ],
     { error: durationError },
   )
+  .refine((value) => (durationMs(value) ?? 0) <= MAX_DURATION_MS, {
+    error: (issue) => `must be at most ${MAX_DURATION}, got ${showValue(issue.input)}`,
+  })
   .meta({ description: 'A number of seconds, or a string such as "90s", "30m", "1h30m", "2h" or "1d".' });
 
 /** Flags every entry whose name an earlier entry already took. */
