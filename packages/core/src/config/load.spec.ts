@@ -407,6 +407,13 @@ describe('validateConfig', () => {
     ]);
   });
 
+  it('refuses a config nested 20,000 deep with a located error, not a stack overflow', () => {
+    const error = configError(`{ "hooks": ${'['.repeat(20_000)}${']'.repeat(20_000)} }`);
+    expect(error.issues).toEqual([
+      { path: '(root)', line: 1, column: 75, message: 'nested more than 64 levels deep', hint: 'a config needs a few levels at most' },
+    ]);
+  });
+
   it('normalizes config globs as claims are normalized', () => {
     const config = validateConfig('{ "hotFiles": ["./package.json"], "gates": [{ "paths": ["infra//"], "risk": "high" }] }', FILE);
     expect(config.hotFiles[0].path).toBe('package.json');

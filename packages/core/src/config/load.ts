@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  createScanner,
   findNodeAtLocation,
   findNodeAtOffset,
   getNodePath,
@@ -36,9 +37,18 @@ export async function loadConfig(root: string): Promise<{ config: AgentSyncConfi
   return { config: validateConfig(text, file), file, exists: true };
 }
 
+/** Deeper than any config needs; the parser recurses, so a deeper file would overflow the stack. */
+const MAX_DEPTH = 64;
+
 /** Parses and validates config text; `file` only names it in errors. Throws ConfigError listing every problem. */
 export function validateConfig(text: string, file: string): AgentSyncConfig {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const deep = offsetBeyondDepth(source, MAX_DEPTH);
+  if (deep >= 0) {
+    throw new ConfigError(file, [
+      { path: '(root)', ...position(source, deep), message: `nested more than ${MAX_DEPTH} levels deep`, hint: 'a config needs a few levels at most' },
+    ]);
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const { issues, fatal } = syntaxIssues(source, tree, errors);
@@ -101,6 +111,21 @@ function syntaxIssues(source: string, tree: Node | undefined, errors: readonly P
     }
   }
   return { issues, fatal };
+}
+
+/** jsonc-parser's SyntaxKind values: a const enum, which isolated modules cannot import. */
+const TOKEN = { open: [1, 3], close: [2, 4], eof: 17 } as const satisfies Record<string, number | readonly number[]>;
+
+/** The offset of the first `{` or `[` nested deeper than `max`, or -1; a flat scan that cannot overflow. */
+function offsetBeyondDepth(source: string, max: number): number {
+  const scanner = createScanner(source, true);
+  let depth = 0;
+  for (let token: number = scanner.scan(); token !== TOKEN.eof; token = scanner.scan()) {
+    if ((TOKEN.open as readonly number[]).includes(token)) {
+      if (++depth > max) return scanner.getTokenOffset();
+    } else if ((TOKEN.close as readonly number[]).includes(token)) depth--;
+  }
+  return -1;
 }
 
 /** The offset of the comma before a closing bracket at `offset`, or -1 when that is not a trailing comma. */

@@ -42,6 +42,15 @@ describe('readTracker', () => {
   });
 });
 
+describe('a tracker that is not a plain file', () => {
+  it('says so when AgentTracker.md is a directory', async () => {
+    await mkdir(file);
+    await expect(readTracker(root)).rejects.toThrow(TrackerError);
+    await expect(readTracker(root)).rejects.toThrow(/AgentTracker\.md: the tracker is a directory, not a file/);
+    await expect(updateTracker(root, () => undefined)).rejects.toThrow(/is a directory/);
+  });
+});
+
 describe('updateTracker', () => {
   it('creates the file when asked, and leaves no lock or temp file', async () => {
     const doc = await updateTracker(root, (d) => addEntry(d, note('first')), { create: true });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { lock } from 'proper-lockfile';
-import { EnvironmentError, TrackerError } from '../errors';
+import { EnvironmentError, fileProblem, TrackerError } from '../errors';
 import { TRACKER_FILE } from './constants';
 import { createTrackerText, parseTracker, renderTracker, type TrackerDoc } from './model';
 
@@ -65,7 +65,7 @@ async function readText(file: string): Promise<string | undefined> {
     bytes = await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw new TrackerError(TRACKER_FILE, undefined, `the tracker ${fileProblem(error)}`, `Make ${file} a readable file (move the directory aside, or \`git checkout -- ${TRACKER_FILE}\`).`);
   }
   try {
     // Fatal decoding: a lossy round trip would silently rewrite the prose.
