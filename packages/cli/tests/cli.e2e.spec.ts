@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentsync, cleanEnv, CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
+import { agentsync, cleanEnv, CLI, makeBareRemote, makeRepo, makeTemp, type TestRepo } from './fixture';
 import { json, run, STACK_LINE, stateWrites } from './e2e';
 
 describe('agent identity', () => {
@@ -186,6 +186,14 @@ describe('usage', () => {
 });
 
 describe('files that are not what they should be', () => {
+  it('a bare repository is called one, not "not a git repository"', async () => {
+    const bare = await makeBareRemote();
+    const r = await run(bare, ['status']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`Not a working tree: ${bare} is a bare repository or inside a .git directory.`);
+    expect(r.stderr).toContain('can only serve as a coordination remote');
+  });
+
   it('an AgentTracker.md that is a directory is a message, not EISDIR', async () => {
     const repo = await makeRepo();
     mkdirSync(join(repo.dir, 'AgentTracker.md'));

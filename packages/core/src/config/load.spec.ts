@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors';
-import { loadConfig, validateConfig } from './load';
+import { loadConfig, validateConfig, validateConfigBytes } from './load';
 import { defaultConfig } from './schema';
 
 const FILE = 'repo/.agentsync.json';
@@ -412,6 +412,18 @@ describe('validateConfig', () => {
     expect(error.issues).toEqual([
       { path: '(root)', line: 1, column: 75, message: 'nested more than 64 levels deep', hint: 'a config needs a few levels at most' },
     ]);
+  });
+
+  it('refuses bytes that are not UTF-8, naming the line and byte', () => {
+    const bytes = Buffer.concat([Buffer.from('{\n  "branches": { "pattern": "{agent}/'), Buffer.from([0xff]), Buffer.from('" }\n}')]);
+    try {
+      validateConfigBytes(bytes, FILE);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).issues).toEqual([
+        { path: '(root)', line: 2, message: 'the file is not valid UTF-8 (byte 39)', hint: 'save it as UTF-8' },
+      ]);
+    }
   });
 
   it('normalizes config globs as claims are normalized', () => {

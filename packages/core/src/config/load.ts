@@ -24,9 +24,9 @@ import { configSchema, defaultConfig, jsonType, showValue, type AgentSyncConfig 
 /** Reads and validates `<root>/.agentsync.json`; a missing file means the defaults. Throws ConfigError. */
 export async function loadConfig(root: string): Promise<{ config: AgentSyncConfig; file: string; exists: boolean }> {
   const file = join(root, CONFIG_FILE);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { config: defaultConfig(), file, exists: false };
@@ -34,7 +34,35 @@ export async function loadConfig(root: string): Promise<{ config: AgentSyncConfi
       { path: '(root)', message: `cannot read the file (${code ?? String(error)})`, hint: 'make it a readable file' },
     ]);
   }
-  return { config: validateConfig(text, file), file, exists: true };
+  return { config: validateConfigBytes(bytes, file), file, exists: true };
+}
+
+/** Like {@link validateConfig}, for the file's bytes: bytes that are not UTF-8 are an error, not replacement characters. */
+export function validateConfigBytes(bytes: Uint8Array, file: string): AgentSyncConfig {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, offset).filter((byte) => byte === 0x0a).length + 1;
+    throw new ConfigError(file, [
+      { path: '(root)', line, message: `the file is not valid UTF-8 (byte ${offset + 1})`, hint: 'save it as UTF-8' },
+    ]);
+  }
+  return validateConfig(text, file);
+}
+
+/** The offset of the first byte at which `bytes` stops being UTF-8 (only asked on the error path: byte by byte). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let i = 0; i < bytes.length; i++) {
+    try {
+      decoder.decode(bytes.subarray(i, i + 1), { stream: true });
+    } catch {
+      return i;
+    }
+  }
+  return bytes.length;
 }
 
 /** Deeper than any config needs; the parser recurses, so a deeper file would overflow the stack. */

@@ -4,7 +4,7 @@
  * never lose each other's entries and a reader never sees half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { lock } from 'proper-lockfile';
 import { EnvironmentError, fileProblem, TrackerError } from '../errors';
@@ -119,8 +119,20 @@ async function acquireLock(file: string, lockfilePath: string): Promise<HeldLock
   }
 }
 
-/** Writes a temp file beside the target, fsyncs it and renames it over the target, keeping the target's mode. */
-async function writeAtomic(file: string, text: string): Promise<void> {
+/**
+ * Writes a temp file beside the target, fsyncs it and renames it over the target, keeping the target's mode.
+ * A symbolic link is written through: the rename goes to the file it points at, so the link stays a link.
+ */
+async function writeAtomic(link: string, text: string): Promise<void> {
+  const file = await realpath(link).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    return lstat(link).then(
+      () => {
+        throw new TrackerError(TRACKER_FILE, undefined, `${link} is a symbolic link to nothing`, 'Point the link at a file, or replace it with the file itself.');
+      },
+      () => link,
+    );
+  });
   const mode = await stat(file).then(
     (s) => s.mode & 0o7777,
     () => undefined,
