@@ -10,6 +10,7 @@ import { requireAgentIn, resolveAgentIn } from './identity';
 import { parseDuration } from './config/duration';
 import { loadConfigCached } from './config/cached';
 import { refreshRef, remoteOptions, RemoteUnreachableError } from './remote';
+import { proveSigner } from './signing';
 import { readState, STATE_REF, type Snapshot, type StoreOptions } from './store';
 
 export interface Context {
@@ -84,9 +85,15 @@ export function cacheDir(repo: Repo): string {
   return join(repo.commonDir, 'agentsync');
 }
 
-/** Store options for a write by `actor`: the clock, and the coordination remote if configured. */
+/** Store options for a write by `actor`: the clock, the coordination remote if configured, and with signed identities the proof of `actor`'s key. */
 export function storeOptions(ctx: Context, actor: string): StoreOptions {
-  return { actor, now: ctx.now, remote: remoteOptions(ctx.config) };
+  const { allowedSigners } = ctx.config.identity;
+  return {
+    actor,
+    now: ctx.now,
+    remote: remoteOptions(ctx.config),
+    ...(allowedSigners ? { authorize: (who: string) => proveSigner(ctx.repo, allowedSigners, who, ctx.env) } : {}),
+  };
 }
 
 /**

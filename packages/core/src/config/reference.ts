@@ -75,6 +75,10 @@ const NOTES: Record<string, string> = {
   'branches.pattern':
     '`{agent}` stands for the agent id, `{feature}` for any non-empty rest. Checked by `agentsync start` and pre-commit, for agents only.',
   'branches.enforce': '`warn` prints a warning; `block` refuses `agentsync start` (exit 1) and blocks commits.',
+  identity:
+    'Without it an identity is a name anyone can give; see [signing.md](signing.md) for what a name does and does not prove.',
+  'identity.allowedSigners':
+    'Read from the base of the range `verify` checks, so a change to the file counts once it is merged. Set up with [signing.md](signing.md).',
   'hooks.lintStaged':
     'Runs after AgentSync\'s own checks pass; lint-staged must be installed in the repository. ' +
     '`agentsync init` sets it when the repository configures lint-staged and no husky hook runs it.',

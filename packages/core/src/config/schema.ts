@@ -259,6 +259,17 @@ export const configSchema = z.strictObject({
         .meta({ description: 'Let a commit through when the hook itself fails, instead of blocking it.' }),
     })
     .prefault({}),
+  identity: z
+    .strictObject({
+      allowedSigners: text()
+        .optional()
+        .meta({
+          description:
+            "A file in git's allowed-signers format (principal = agent id, SSH keys), relative to the repository root. " +
+            "When set, verify fails a commit whose Agent: trailer is not backed by that agent's signature, and store writes in an agent's name need its key.",
+        }),
+    })
+    .prefault({}),
   agents: z
     .array(agent)
     .superRefine(uniqueNames('agent'), everyArray)
