@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { RISK_ORDER } from './constants';
 import { DURATION_PATTERN, durationMs, MAX_DURATION, MAX_DURATION_MS } from './duration';
-import { globProblem, tidyGlob } from '../globs';
+import { globProblem, tidyGlob } from '../domain/globs/globs';
 
 /** A risk level; compare two by their index in {@link RISK_ORDER}. */
 export type Risk = (typeof RISK_ORDER)[number];
@@ -20,7 +20,7 @@ export interface TierConfig {
   maxRisk: Risk;
 }
 
-/** Token budget tiers of DESIGN.md section 1; a config overrides them field by field. */
+/** Token budget tiers (docs/protocol.md, "Session start: tiers, budgets, models"); a config overrides them field by field. */
 export const DEFAULT_TIERS: Readonly<Record<TierNumber, TierConfig>> = {
   '1': { name: 'Simple', tokens: { min: 500, max: 2000 }, model: 'claude-haiku', maxRisk: 'low' },
   '2': { name: 'Medium', tokens: { min: 2000, max: 8000 }, model: 'claude-sonnet', maxRisk: 'medium' },
