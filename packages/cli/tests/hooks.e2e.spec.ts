@@ -290,9 +290,64 @@ describe.concurrent('pre-push', () => {
     expect(blocked.stderr.match(/is claimed by/g)).toHaveLength(1);
     expect(await repo.git(['ls-remote', remote, 'refs/heads/claude/feat'])).toContain((await repo.git(['rev-parse', 'HEAD~1'])).trim());
 
-    await repo.git(['tag', 'v1']);
+    await repo.git(['tag', 'v1', 'HEAD~1']);
     expect(await gitRun(repo, ['push', '-q', 'origin', 'v1'], claude)).toMatchObject({ code: 0, stderr: '' });
     expect(await gitRun(repo, ['push', '-q', 'origin', '--delete', 'claude/old'], claude)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('a remote-tracking ref of another remote hides nothing: only what the pushed-to remote has is excluded', async () => {
+    const repo = await hooked({}, 'claude/feat', ALL_HOOKS);
+    const [origin, fork] = await Promise.all([makeBareRemote(), makeBareRemote()]);
+    await repo.git(['remote', 'add', 'origin', origin]);
+    await repo.git(['remote', 'add', 'fork', fork]);
+    expect((await gitRun(repo, ['push', '-q', 'origin', 'main'])).code).toBe(0);
+    expect((await run(repo.dir, ['claim', 'src/api', '--agent', 'codex'])).code).toBe(0);
+    expect((await commit(repo, { 'src/api/x.ts': 'x\n' }, claude, ['--no-verify'])).code).toBe(0);
+    const bad = (await head(repo)).slice(0, 10);
+
+    // A hand-made tracking ref of a remote that is not the one pushed to.
+    await repo.git(['update-ref', 'refs/remotes/elsewhere/hide', 'HEAD']);
+    const hidden = await gitRun(repo, ['push', '-q', 'origin', 'claude/feat'], claude);
+    expect(hidden.code).not.toBe(0);
+    expect(hidden.stderr).toContain(`commit ${bad}: src/api/x.ts is claimed by codex`);
+
+    // The commit is on a fork already (pushed there past the hook): origin has not seen it.
+    expect((await gitRun(repo, ['push', '-q', '--no-verify', 'fork', 'claude/feat'])).code).toBe(0);
+    expect(await repo.git(['rev-parse', 'refs/remotes/fork/claude/feat'])).toContain(bad);
+    const onFork = await gitRun(repo, ['push', '-q', 'origin', 'claude/feat'], claude);
+    expect(onFork.code).not.toBe(0);
+    expect(onFork.stderr).toContain(`commit ${bad}: src/api/x.ts is claimed by codex`);
+
+    // Pushed to a URL rather than a remote name: no tracking refs count at all.
+    const byUrl = await gitRun(repo, ['push', '-q', origin, 'claude/feat'], claude);
+    expect(byUrl.code).not.toBe(0);
+    expect(byUrl.stderr).toContain(`commit ${bad}: src/api/x.ts is claimed by codex`);
+    expect(await repo.git(['ls-remote', origin, 'refs/heads/claude/feat'])).toBe('');
+
+    // What origin itself has is still excluded: its main, merged in, passes.
+    await repo.git(['reset', '-q', '--hard', 'HEAD~1']);
+    expect(await gitRun(repo, ['push', '-q', 'origin', 'claude/feat'], claude)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('checks pushes to tags and to refs/agentsync/* other than the store\'s own refs', async () => {
+    const repo = await hooked({}, 'claude/feat', ALL_HOOKS);
+    const remote = await makeBareRemote();
+    await repo.git(['remote', 'add', 'origin', remote]);
+    expect((await gitRun(repo, ['push', '-q', 'origin', 'main'])).code).toBe(0);
+    expect((await run(repo.dir, ['claim', 'src/api', '--agent', 'codex'])).code).toBe(0);
+    expect((await commit(repo, { 'src/api/x.ts': 'x\n' }, claude, ['--no-verify'])).code).toBe(0);
+    const bad = (await head(repo)).slice(0, 10);
+
+    await repo.git(['tag', 'light']);
+    await repo.git(['tag', '-a', '-m', 'annotated', 'v2']);
+    for (const ref of ['light', 'v2', 'HEAD:refs/agentsync/smuggled', 'HEAD:refs/agentsync/state-backup']) {
+      const blocked = await gitRun(repo, ['push', '-q', 'origin', ref], claude);
+      expect(blocked.code, ref).not.toBe(0);
+      expect(blocked.stderr).toContain(`commit ${bad}: src/api/x.ts is claimed by codex`);
+    }
+    expect(await repo.git(['ls-remote', remote, 'refs/tags/*', 'refs/agentsync/*'])).toBe('');
+    // The store's own refs pass as before: they hold state.json, not work.
+    expect(await gitRun(repo, ['push', '-q', 'origin', 'refs/agentsync/state'], claude)).toMatchObject({ code: 0, stderr: '' });
   });
 
   it("judges a pushed commit as the agent its Agent: trailer names, not as whoever pushes it", async () => {

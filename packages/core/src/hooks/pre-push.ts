@@ -1,4 +1,4 @@
-/** The pre-push hook: every pushed commit against today's claims and gates, then health of the pushed tips. */
+/** The pre-push hook: every commit new to the remote against today's claims and gates, then health of the pushed tips. */
 import { commitsPaths } from '../git/changes';
 import { CONFIG_FILE } from '../config/constants';
 import { git, tryGit, type Repo } from '../git/git';
@@ -6,6 +6,7 @@ import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { activeSession } from '../domain/state';
 import { recordedTier, trailerValue, type Trailer } from '../domain/trailers';
 import { readCommits } from '../git/log';
+import { AUDIT_REF, OFFLINE_AUDIT_REF, STATE_REF } from '../store/store';
 import { runHook, uniquePaths, type HookContext, type HookOutcome } from './run-hook';
 
 const NO_COMMIT = /^0+$/;
@@ -39,19 +40,37 @@ function pushUpdates(stdin: string, env: NodeJS.ProcessEnv): PushUpdate[] {
   return [{ localRef: PRE_COMMIT_LOCAL_BRANCH ?? '', localSha: PRE_COMMIT_TO_REF, remoteRef: PRE_COMMIT_REMOTE_BRANCH ?? '', remoteSha: PRE_COMMIT_FROM_REF || '0' }];
 }
 
+/** Where a push goes: git's two arguments, the remote's name and URL (the same URL twice for a push to a URL). */
+export interface PushTarget {
+  remote?: string;
+  url?: string;
+}
+
 /**
- * The commits a push update sends that no remote-tracking ref has yet
- * (`remote..local`, and for a new branch everything unpublished): commits
- * published already were checked when they were pushed, and re-checking them
- * against today's claims would block merging main in.
+ * What the remote being pushed to already has, as rev-list exclusions: the
+ * remote shas git sent on stdin (the remote's own answer) and that remote's
+ * tracking refs, never another remote's (a fork or a mirror has not been
+ * checked by this remote's pushes). Undefined for a first push to it.
  */
-async function pushedCommits(repo: Repo, update: PushUpdate): Promise<string[]> {
-  const cwd = repo.root;
-  const known = await isKnownCommit(repo, update.remoteSha);
-  // With no remote-tracking ref at all (a first push to a new remote), the old history would count.
-  const firstPush = !known && (await git(['for-each-ref', '--count=1', 'refs/remotes'], { cwd })).trim() === '';
-  const args = ['rev-list', update.localSha, ...(known ? [`^${update.remoteSha}`] : []), ...(firstPush ? await beforeAdoption(repo, update.localSha) : []), '--not', '--remotes'];
-  return (await git(args, { cwd })).split('\n').filter(Boolean);
+async function remoteHas(repo: Repo, target: PushTarget, updates: PushUpdate[]): Promise<string[] | undefined> {
+  const shas = [...new Set(updates.map((u) => u.remoteSha))];
+  const known = (await Promise.all(shas.map(async (sha) => ((await isKnownCommit(repo, sha)) ? sha : undefined)))).filter((sha) => sha !== undefined);
+  // A push to a URL names no remote: its tracking refs are none.
+  const named = target.remote && target.remote !== target.url && /^[\w.-]+(?:\/[\w.-]+)*$/.test(target.remote) ? target.remote : undefined;
+  const tracked = named !== undefined && (await git(['for-each-ref', '--count=1', `refs/remotes/${named}/`], { cwd: repo.root })).trim() !== '';
+  if (known.length === 0 && !tracked) return undefined;
+  return [...known.map((sha) => `^${sha}`), ...(tracked ? ['--not', `--remotes=${named}`] : [])];
+}
+
+/**
+ * The commits a push update sends that the remote does not have (see
+ * remoteHas): commits it has were checked when they were pushed to it, and
+ * re-checking them against today's claims would block merging main in. On a
+ * first push, the history from before AgentSync came in does not count.
+ */
+async function pushedCommits(repo: Repo, update: PushUpdate, has: string[] | undefined): Promise<string[]> {
+  const args = ['rev-list', update.localSha, ...(has ?? (await beforeAdoption(repo, update.localSha)))];
+  return (await git(args, { cwd: repo.root })).split('\n').filter(Boolean);
 }
 
 /**
@@ -72,25 +91,50 @@ async function trailersOf(repo: Repo, commits: string[]): Promise<Map<string, Tr
   return new Map(logged.map((commit) => [commit.sha, commit.trailers]));
 }
 
+/** The store's own refs: they hold state.json and audit records, not work, and the store pushes them itself. */
+const STORE_REFS = new Set([STATE_REF, AUDIT_REF, OFFLINE_AUDIT_REF]);
+
 /**
- * pre-push: re-checks every pushed commit's paths against the claims others
+ * The updates whose commits pre-push checks: every pushed ref (branches, tags,
+ * other refs) but deletions and the store's own refs; a tag's sha is peeled to
+ * its commit, and a ref to no commit at all (a tree, a blob) has none to check.
+ */
+async function checkedUpdates(repo: Repo, updates: PushUpdate[]): Promise<PushUpdate[]> {
+  const kept = updates.filter((u) => !NO_COMMIT.test(u.localSha) && !STORE_REFS.has(u.remoteRef));
+  const peeled = await Promise.all(
+    kept.map(async (u) => {
+      // git accepts only commits under refs/heads/: only the others need asking.
+      if (u.remoteRef.startsWith('refs/heads/')) return u;
+      const commit = (await tryGit(['rev-parse', '--verify', '-q', `${u.localSha}^{commit}`], { cwd: repo.root }))?.trim();
+      return commit ? { ...u, localSha: commit } : undefined;
+    }),
+  );
+  return peeled.filter((u) => u !== undefined);
+}
+
+/**
+ * pre-push: re-checks every commit new to the remote against the claims others
  * hold now, and the gates and approvals, catching commits made with --no-verify.
- * Deletions, tags and AgentSync's own refs pass. A commit made in a session is
+ * Deletions and the store's own refs pass. A commit made in a session is
  * judged by the tier its `Agent-Tier:` trailer records, so ending the session
  * before pushing changes nothing.
  */
 export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, options: PrePushOptions = {}): Promise<HookOutcome> {
-  const updates = pushUpdates(stdin, env).filter(
-    (u) => !NO_COMMIT.test(u.localSha) && !u.remoteRef.startsWith('refs/tags/') && !u.remoteRef.startsWith('refs/agentsync/'),
-  );
-  const detail = updates.map((u) => `push: ${u.localSha} ${u.remoteRef}`).join('\n');
+  const pushed = pushUpdates(stdin, env);
+  const target = options.target ?? { remote: env.PRE_COMMIT_REMOTE_NAME, url: env.PRE_COMMIT_REMOTE_URL };
+  const detail = pushed.map((u) => `push: ${u.localSha} ${u.remoteRef}`).join('\n');
   return runHook(
     'pre-push',
     repo,
     env,
     async (ctx) => {
-      const commits = [...new Set((await Promise.all(updates.map((u) => pushedCommits(repo, u)))).flat())];
+      const updates = await checkedUpdates(repo, pushed);
+      const has = await remoteHas(repo, target, pushed);
+      const perUpdate = await Promise.all(updates.map((u) => pushedCommits(repo, u, has)));
+      const commits = [...new Set(perUpdate.flat())];
       if (commits.length === 0) return [];
+      // A tag of published work (`git push --tags`) brings no new tree: health runs for branches and new work only.
+      const healthUpdates = updates.filter((u, i) => u.remoteRef.startsWith('refs/heads/') || perUpdate[i].length > 0);
       const [paths, trailers] = await Promise.all([commitsPaths(repo, commits), trailersOf(repo, commits)]);
       const findings: Finding[] = [];
       for (const commit of commits) {
@@ -104,7 +148,7 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
         }
       }
       if (findings.some((f) => f.level === 'block')) return findings;
-      return [...findings, ...(await pushHealthFindings(ctx, updates, options))];
+      return [...findings, ...(await pushHealthFindings(ctx, healthUpdates, options))];
     },
     { auditDetail: detail },
   );
@@ -113,6 +157,8 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
 export interface PrePushOptions {
   /** Called before a health check really runs (cached results run nothing). */
   onHealthCheck?: (check: string, commit: string) => void;
+  /** git's arguments; default the pre-commit framework's PRE_COMMIT_REMOTE_NAME and PRE_COMMIT_REMOTE_URL. */
+  target?: PushTarget;
 }
 
 /**
