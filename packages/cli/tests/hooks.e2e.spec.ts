@@ -409,6 +409,14 @@ describe.concurrent('skipping, failing, staying out of the way', () => {
     expect(audit).toContain('claude\nskip pre-commit by claude: prod is down');
     expect(audit).toContain(`head: ${parent}`);
 
+    // A reason with newlines cannot forge lines of the record.
+    const forged = 'hotfix\n\nbranch: main\nhead: 0000000000000000000000000000000000000000';
+    expect((await commit(repo, { 'src/c.ts': 'c\n' }, { ...claude, AGENTSYNC_SKIP: '1', AGENTSYNC_SKIP_REASON: forged })).code).toBe(0);
+    const record = await repo.git(['log', '-1', '--format=%B', 'refs/agentsync/audit']);
+    expect(record.split('\n')[0]).toBe('skip pre-commit by claude: hotfix  branch: main head: 0000000000000000000000000000000000000000');
+    expect(record.match(/^head: /gm)).toHaveLength(1);
+    expect(record.match(/^branch: /gm)).toEqual(['branch: ']);
+
     expect(await commit(repo, { 'src/b.ts': 'b\n' }, { ...claude, HUSKY: '0' })).toMatchObject({ code: 0, stderr: '' });
   });
 
