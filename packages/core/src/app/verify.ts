@@ -4,11 +4,17 @@
  * made (the store's history is a chain of commits), so commits that skipped the
  * hooks are caught before they merge.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONFIG_FILE } from '../config/constants';
+import { validateConfig } from '../config/load';
 import type { AgentSyncConfig } from '../config/schema';
 import { dateFindings, judgedTime } from '../domain/commit-dates';
+import { commitSignatures, signatureFinding, signersPath } from '../git/signing';
 import { commitsPaths } from '../git/changes';
 import { GitError, UsageError } from '../errors';
-import { git, readObjects, type Repo } from '../git/git';
+import { git, readObjects, tryGit, type Repo } from '../git/git';
 import { LOG_FIELD as FIELD, LOG_RECORD as RECORD, readCommits, type CommitInfo } from '../git/log';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { emptyState, type State } from '../domain/state';
@@ -106,6 +112,7 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
   const latest = history.at(-1)?.commit;
   const inForce = moments.map((moment) => storeCommitAt(history, moment));
   const states = await statesAt(repo, [...new Set([...inForce, latest].filter((c): c is string => c !== undefined))]);
+  const signatures = await signatureChecks(repo, config, range, commits.map((c) => c.sha));
   const verdicts: CommitVerdict[] = [];
   const changed = await commitsPaths(repo, commits.map((c) => c.sha));
   // CI cannot tell a person from an agent that skipped its hooks (and with them the
@@ -120,6 +127,7 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
     };
     const findings = uniqueFindings([
       ...dateFindings(dated[i], now),
+      ...(signatures ? [signatureFinding(agent, signatures.get(info.sha))].filter((f) => f !== undefined) : []),
       ...judged(inForce[i] ? states.get(inForce[i]) : undefined, new Date(moments[i])),
       ...judged(latest ? states.get(latest) : undefined, now),
     ]);
@@ -141,4 +149,39 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
 function uniqueFindings(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => !seen.has(`${f.rule}\0${f.message}`) && Boolean(seen.add(`${f.rule}\0${f.message}`)));
+}
+
+/**
+ * With identity.allowedSigners, each commit's signature checked against the
+ * allowed signers of the range's base (`A` of `A..B`): a branch can neither list
+ * its own key under someone else's name nor drop the setting from its
+ * `.agentsync.json`. The checkout's file where the range has no single base or
+ * the base has none yet. Undefined without signed identities.
+ */
+async function signatureChecks(repo: Repo, config: AgentSyncConfig, range: string, commits: string[]) {
+  const bottoms = (await git(['rev-parse', '--end-of-options', range], { cwd: repo.root })).split('\n').filter((line) => line.startsWith('^'));
+  const base = bottoms.length === 1 ? bottoms[0].slice(1) : undefined;
+  const atBase = (path: string) => (base ? tryGit(['show', `${base}:${path.replace(/^\.\//, '')}`], { cwd: repo.root }) : Promise.resolve(undefined));
+  const baseConfigText = await atBase(CONFIG_FILE);
+  const baseConfig = baseConfigText === undefined ? undefined : configOrNothing(baseConfigText, `${base}:${CONFIG_FILE}`);
+  const allowedSigners = baseConfig?.identity.allowedSigners ?? config.identity.allowedSigners;
+  if (!allowedSigners) return undefined;
+  const signers = await atBase(allowedSigners);
+  if (signers === undefined) return commitSignatures(repo, signersPath(repo, allowedSigners), commits);
+  const dir = await mkdtemp(join(tmpdir(), 'agentsync-signers-'));
+  try {
+    await writeFile(join(dir, 'allowed_signers'), signers);
+    return await commitSignatures(repo, join(dir, 'allowed_signers'), commits);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A base whose config does not validate sets nothing: the checkout's config, validated already, decides. */
+function configOrNothing(text: string, where: string): AgentSyncConfig | undefined {
+  try {
+    return validateConfig(text, where);
+  } catch {
+    return undefined;
+  }
 }

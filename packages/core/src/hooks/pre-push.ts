@@ -135,7 +135,13 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
       if (commits.length === 0) return [];
       // A tag of published work (`git push --tags`) brings no new tree: health runs for branches and new work only.
       const healthUpdates = updates.filter((u, i) => u.remoteRef.startsWith('refs/heads/') || perUpdate[i].length > 0);
-      const [paths, trailers] = await Promise.all([commitsPaths(repo, commits), trailersOf(repo, commits)]);
+      const { allowedSigners } = ctx.config.identity;
+      const signing = allowedSigners ? (require('../git/signing') as typeof import('../git/signing')) : undefined;
+      const [paths, trailers, signatures] = await Promise.all([
+        commitsPaths(repo, commits),
+        trailersOf(repo, commits),
+        signing && allowedSigners ? signing.commitSignatures(repo, signing.signersPath(repo, allowedSigners), commits) : undefined,
+      ]);
       const findings: Finding[] = [];
       for (const commit of commits) {
         const own = trailers.get(commit) ?? [];
@@ -143,7 +149,8 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
         // at the tier it was made under, whoever pushes it.
         const agent = trailerValue(own, 'Agent') ?? ctx.agent;
         const facts = { ...ctx, agent, paths: uniquePaths(paths.get(commit) ?? []), trailers: own, tier: recordedTier(own) };
-        for (const finding of [...claimFindings(facts), ...gateFindings(facts)]) {
+        const unsigned = signing?.signatureFinding(trailerValue(own, 'Agent'), signatures?.get(commit));
+        for (const finding of [...(unsigned ? [unsigned] : []), ...claimFindings(facts), ...gateFindings(facts)]) {
           findings.push({ ...finding, message: `commit ${commit.slice(0, 10)}: ${finding.message}` });
         }
       }

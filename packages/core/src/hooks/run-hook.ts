@@ -32,6 +32,7 @@ export interface HookOutcome {
 /** What a hook's checks see: the repo, its config and coordination state, who commits and on which branch. */
 export interface HookContext {
   repo: Repo;
+  env: NodeJS.ProcessEnv;
   config: AgentSyncConfig;
   state: State;
   agent?: string;
@@ -92,7 +93,7 @@ export async function runHook<P = undefined>(
     identityInputs,
   ]);
   const [{ config }, { state }, identity] = [valueOrThrow(loaded), valueOrThrow(snapshot), valueOrThrow(inputs)];
-  const ctx = { repo, config, state, agent: resolveAgent(identity)?.agent, branch: identity.branch, now: new Date() };
+  const ctx = { repo, env, config, state, agent: resolveAgent(identity)?.agent, branch: identity.branch, now: new Date() };
   const remote = remoteOptions(config);
   const run = async () => body(ctx, (await prefetched) as P);
   if (!remote) return { findings: await run(), config, agent: ctx.agent };
