@@ -200,8 +200,8 @@ const cases: Record<string, BadCase> = {
     text: json('{', '  "hotFiles": [', '    "["', '  ]', '}'),
     path: 'hotFiles[0]',
     line: 3,
-    message: 'glob "[" matches no path',
-    hint: 'Check its brackets and braces; escape a literal `[`, `{` or `*` with a backslash.',
+    message: 'glob "[" is not a valid glob: Missing closing: "]"',
+    hint: 'escape a literal `[`, `{` or `*` with a backslash',
   },
   'a gate on an absolute path': {
     text: json('{', '  "gates": [', '    { "paths": ["src/**", "/etc/passwd"], "risk": "high" }', '  ]', '}'),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { RISK_ORDER } from './constants';
 import { DURATION_PATTERN, durationMs, MAX_DURATION, MAX_DURATION_MS } from './duration';
-import { globProblem, tidyGlob } from '../domain/globs/globs';
+import { cleanGlob, GLOB_HINT, globProblem } from '../domain/globs/globs';
 
 /** A risk level; compare two by their index in {@link RISK_ORDER}. */
 export type Risk = (typeof RISK_ORDER)[number];
@@ -57,10 +57,10 @@ const glob = () =>
   text()
     .superRefine((value, ctx) => {
       // A blank one is already "must not be empty".
-      const found = value.trim() === '' ? undefined : globProblem(value);
-      if (found) ctx.addIssue({ code: 'custom', input: value, message: `glob ${showValue(value)} ${found.problem}`, params: { hint: found.hint } });
+      const problem = value.trim() === '' ? undefined : globProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', input: value, message: `glob ${showValue(value)} ${problem}`, params: { hint: GLOB_HINT } });
     })
-    .overwrite(tidyGlob)
+    .overwrite(cleanGlob)
     .meta({ description: 'A glob relative to the repository root, such as "src/**/*.ts".' });
 const risk = z.enum(RISK_ORDER);
 

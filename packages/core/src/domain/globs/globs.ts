@@ -30,63 +30,41 @@ const MAX_ALTERNATIVES = 64;
 const SYNTAX = /[\\*?[\]{}()!+@|"]/;
 const ALL_SYNTAX = new RegExp(SYNTAX.source, 'g');
 
-/** Why a glob can protect nothing: what is wrong with it and how to fix it. */
-export interface GlobProblem {
-  /** Completes a sentence about the glob: `is an absolute path`. */
-  problem: string;
-  hint: string;
-}
+/** How to write a glob, for the messages about one that is wrong. */
+export const GLOB_HINT = 'Globs are relative to the repository root, such as `src/api/**` or `docs/guide.md`; escape a literal `[`, `{` or `*` with a backslash.';
 
-const GLOB_HINT = 'Globs are relative to the repository root, such as `src/api/**` or `docs/guide.md`.';
+/** `input` without `.` and empty segments: `./src//api/` → `src/api`. */
+export const cleanGlob = (input: string) => input.split('/').filter((segment) => segment !== '' && segment !== '.').join('/');
 
 /**
- * The one check of a glob a user gives (claims and the config's hotFiles and gates
- * alike): undefined when it is a usable repo-relative glob, else why it is not.
- * Absolute paths, `..` and globs that match nothing would silently protect nothing.
+ * What makes `input` protect nothing, or undefined when it is a usable glob:
+ * absolute, leaving the repository with `..`, empty, unparsable (an unclosed
+ * `[`, `{` or `(`, even where picomatch would read it literally), or a pattern
+ * no path can match (`[z-a]`). A path that does
+ * not exist yet is fine: it may be about to be created. The one rule for claims
+ * and the config's globs alike.
  */
-export function globProblem(input: string): GlobProblem | undefined {
-  if (input.startsWith('/') || /^[A-Za-z]:[\\/]/.test(input)) return { problem: 'is an absolute path', hint: GLOB_HINT };
-  const glob = tidyGlob(input);
-  if (glob.split('/').includes('..')) return { problem: 'leaves the repository with ".."', hint: GLOB_HINT };
-  if (glob === '') return { problem: 'is empty', hint: `${GLOB_HINT} For the whole repository, use \`**\`.` };
-  // picomatch reads an unclosed `[` as a literal one (a plain path, even): a typo would claim only itself.
-  const broken = unclosedBracket(glob) || (!isPlain(glob) && picomatch().makeRe(glob, MATCH_OPTIONS).source === '$^');
-  return broken
-    ? { problem: 'matches no path', hint: 'Check its brackets and braces; escape a literal `[`, `{` or `*` with a backslash.' }
-    : undefined;
-}
-
-/** Whether a segment of `glob` opens a `[` class that it never closes (escapes skipped). */
-function unclosedBracket(glob: string): boolean {
-  for (const segment of glob.split('/')) {
-    let open = false;
-    for (let i = 0; i < segment.length; i++) {
-      if (segment[i] === '\\') i++;
-      else if (segment[i] === '[' && !open) {
-        open = true;
-        // `[]...]` and `[!]...]`: a `]` first in the class is a member, not its end.
-        if (segment[i + 1] === '!' || segment[i + 1] === '^') i++;
-        if (segment[i + 1] === ']') i++;
-      } else if (segment[i] === ']') open = false;
-    }
-    if (open) return true;
+export function globProblem(input: string): string | undefined {
+  if (input.startsWith('/') || /^[A-Za-z]:[\\/]/.test(input)) return 'is an absolute path';
+  if (input.split('/').includes('..')) return 'leaves the repository with ".."';
+  const glob = cleanGlob(input);
+  if (glob === '') return 'is empty (to mean the whole repository, use `**`)';
+  // Not isPlain(): picomatch.scan reads an unclosed `[` as a literal, and a claim on a file named `[` is a typo.
+  if (!GLOB_CHARS.test(glob)) return undefined;
+  let source: string;
+  try {
+    source = picomatch().makeRe(glob, { ...MATCH_OPTIONS, strictBrackets: true }).source;
+  } catch (error) {
+    return `is not a valid glob: ${(error as Error).message.replace(/ - use .*$/, '')}`;
   }
-  return false;
+  return source === '$^' ? 'matches no path' : undefined;
 }
 
-/** Normalizes a claim glob; throws UsageError for empty, absolute, `..`-escaping or never-matching globs. */
+/** Normalizes a claim glob; throws UsageError (exit 2) when {@link globProblem} finds one. */
 export function normalizeGlob(input: string): string {
   const problem = globProblem(input);
-  if (problem) throw new UsageError(`Claim "${input}" ${problem.problem}.`, { where: input, hint: problem.hint });
-  return tidyGlob(input);
-}
-
-/** `./src//api/` as `src/api`: the spelling globs are stored and compared in. */
-export function tidyGlob(input: string): string {
-  return input
-    .split('/')
-    .filter((segment) => segment !== '' && segment !== '.')
-    .join('/');
+  if (problem) throw new UsageError(`Claim "${input}" ${problem}.`, { where: input, hint: GLOB_HINT });
+  return cleanGlob(input);
 }
 
 /** The picomatch patterns a claim covers: a plain path `X` covers `X` and `X/**`. */
