@@ -11,6 +11,7 @@ import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { BlockedError, EnvironmentError } from '../errors';
 import { git, tryGit, type Repo } from './git';
+import { LOG_FIELD, LOG_RECORD, logRecords } from './log';
 import type { Finding } from '../domain/policy';
 
 /** What git says of a commit's signature: `%G?` (G good, N none, B bad, E cannot check, ...) and `%GS`, the principal. */
@@ -28,14 +29,9 @@ function signersConfig(signersFile: string): string[] {
 export async function commitSignatures(repo: Repo, signersFile: string, commits: readonly string[]): Promise<Map<string, SignatureCheck>> {
   const checks = new Map<string, SignatureCheck>();
   if (commits.length === 0) return checks;
-  const out = await git([...signersConfig(signersFile), 'log', '--no-walk=unsorted', '--stdin', '--format=%H%x1f%G?%x1f%GS%x1e'], {
-    cwd: repo.root,
-    input: `${commits.join('\n')}\n`,
-  });
-  for (const record of out.split('\x1e')) {
-    const [sha, status, principal] = record.trim().split('\x1f');
-    if (sha) checks.set(sha, { status, ...(principal ? { principal } : {}) });
-  }
+  const format = `--format=%H${LOG_FIELD}%G?${LOG_FIELD}%GS${LOG_RECORD}`;
+  const out = await git([...signersConfig(signersFile), 'log', '--no-walk=unsorted', '--stdin', format], { cwd: repo.root, input: `${commits.join('\n')}\n` });
+  for (const [sha, status, principal] of logRecords(out)) checks.set(sha, { status, ...(principal ? { principal } : {}) });
   return checks;
 }
 
