@@ -42,10 +42,13 @@ describe('agentsync verify --range', () => {
 
   it('judges a commit by the claims of its time and of the time it is verified: made before a claim, it passes once that is released', async () => {
     const repo = await makeRepo();
+    // Store commits are dated to the second: date the history clearly before the claim.
+    const ago = (seconds: number) => ({ GIT_COMMITTER_DATE: `${Math.floor(Date.now() / 1000) - seconds} +0000` });
+    await repo.git(['commit', '-q', '--amend', '--no-edit'], ago(120));
     const base = (await repo.git(['rev-parse', 'HEAD'])).trim();
     repo.write('src/api/early.ts', 'early\n');
     await repo.git(['add', '-A']);
-    await repo.git(['commit', '-q', '-m', 'before any claim\n\nAgent: bob']);
+    await repo.git(['commit', '-q', '-m', 'before any claim\n\nAgent: bob'], ago(60));
     expect((await repo.run(['claim', 'src/api/**', '--agent', 'alice'])).code).toBe(0);
     // As pre-push would: landing on a path alice holds now is a conflict, however old the commit.
     const held = await repo.run(['verify', '--range', `${base}..HEAD`]);
