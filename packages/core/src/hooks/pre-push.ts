@@ -164,7 +164,7 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
 export interface PrePushOptions {
   /** Called before a health check really runs (cached results run nothing). */
   onHealthCheck?: (check: string, commit: string) => void;
-  /** git's arguments; default the pre-commit framework's PRE_COMMIT_REMOTE_NAME and PRE_COMMIT_REMOTE_URL. */
+  /** git's arguments; default the pre-commit framework's PRE_COMMIT_REMOTE_NAME and PRE_COMMIT_REMOTE_URL (set since its 2.0.0, per its changelog). */
   target?: PushTarget;
 }
 
