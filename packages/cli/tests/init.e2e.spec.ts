@@ -117,7 +117,8 @@ describe.concurrent('agentsync init', () => {
     expect(result.stdout).toContain(`${manager} manages this repository's git hooks; AgentSync changed nothing there`);
     for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) expect(result.stdout).toContain(`  ${hook}: ${HOOK_LINE(hook)}\n`);
     const after = snapshot(repo.dir);
-    expect(Object.keys(after).filter((path) => !(path in before) && !INSTRUCTION_FILES.includes(path)).sort()).toEqual([
+    const agentToolFile = (path: string) => INSTRUCTION_FILES.includes(path) || /^(\.mcp\.json$|\.(codex|gemini|vscode|cursor|agents|claude)\/|\.github\/prompts\/)/.test(path);
+    expect(Object.keys(after).filter((path) => !(path in before) && !agentToolFile(path)).sort()).toEqual([
       '.agentsync.json',
       '.gitattributes',
       'AgentTracker.md',
