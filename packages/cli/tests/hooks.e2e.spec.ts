@@ -329,6 +329,21 @@ describe.concurrent('pre-push', () => {
     expect(await gitRun(repo, ['push', '-q', 'origin', 'claude/feat'], claude)).toMatchObject({ code: 0, stderr: '' });
   });
 
+  it("what the coordination remote has counts as published: a fork workflow pushes upstream's checked work to a stale fork", async () => {
+    const [upstream, fork] = await Promise.all([makeBareRemote(), makeBareRemote()]);
+    const repo = await hooked({ coordination: { remote: 'upstream' } }, 'main', ALL_HOOKS);
+    await repo.git(['remote', 'add', 'upstream', upstream]);
+    await repo.git(['remote', 'add', 'fork', fork]);
+    expect((await gitRun(repo, ['push', '-q', 'fork', 'main'])).code).toBe(0);
+    // Work that reached upstream before codex claimed its folder.
+    expect((await commit(repo, { 'src/api/merged.ts': 'm\n' }, claude)).code).toBe(0);
+    expect((await gitRun(repo, ['push', '-q', 'upstream', 'main'], claude)).code).toBe(0);
+    expect((await run(repo.dir, ['claim', 'src/api', '--agent', 'codex'])).code).toBe(0);
+    await repo.git(['checkout', '-q', '-b', 'claude/feat']);
+    expect((await commit(repo, { 'docs/a.md': 'a\n' }, claude)).code).toBe(0);
+    expect(await gitRun(repo, ['push', '-q', 'fork', 'claude/feat'], claude)).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('checks pushes to tags and to refs/agentsync/* other than the store\'s own refs', async () => {
     const repo = await hooked({}, 'claude/feat', ALL_HOOKS);
     const remote = await makeBareRemote();

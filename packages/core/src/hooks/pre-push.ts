@@ -46,20 +46,27 @@ export interface PushTarget {
   url?: string;
 }
 
+/** A remote name fit for `--remotes=NAME` (a URL, or a name with glob characters, is not). */
+const REMOTE_NAME = /^[\w.-]+(?:\/[\w.-]+)*$/;
+
 /**
  * What the remote being pushed to already has, as rev-list exclusions: the
  * remote shas git sent on stdin (the remote's own answer) and that remote's
- * tracking refs, never another remote's (a fork or a mirror has not been
- * checked by this remote's pushes). Undefined for a first push to it.
+ * tracking refs; also the coordination remote's, the team's host whose pushes
+ * were checked (a fork workflow pushes upstream's work to a stale fork). Never
+ * another remote's: a fork or a mirror has not been checked by these pushes.
+ * Undefined for a first push.
  */
-async function remoteHas(repo: Repo, target: PushTarget, updates: PushUpdate[]): Promise<string[] | undefined> {
+async function remoteHas(repo: Repo, target: PushTarget, updates: PushUpdate[], coordination: string | undefined): Promise<string[] | undefined> {
   const shas = [...new Set(updates.map((u) => u.remoteSha))];
   const known = (await Promise.all(shas.map(async (sha) => ((await isKnownCommit(repo, sha)) ? sha : undefined)))).filter((sha) => sha !== undefined);
   // A push to a URL names no remote: its tracking refs are none.
-  const named = target.remote && target.remote !== target.url && /^[\w.-]+(?:\/[\w.-]+)*$/.test(target.remote) ? target.remote : undefined;
-  const tracked = named !== undefined && (await git(['for-each-ref', '--count=1', `refs/remotes/${named}/`], { cwd: repo.root })).trim() !== '';
-  if (known.length === 0 && !tracked) return undefined;
-  return [...known.map((sha) => `^${sha}`), ...(tracked ? ['--not', `--remotes=${named}`] : [])];
+  const pushedTo = target.remote !== target.url ? target.remote : undefined;
+  const names = [...new Set([pushedTo, coordination])].filter((name): name is string => name !== undefined && REMOTE_NAME.test(name));
+  const tracked = await Promise.all(names.map(async (name) => (await git(['for-each-ref', '--count=1', `refs/remotes/${name}/`], { cwd: repo.root })).trim() !== ''));
+  const remotes = names.filter((_, i) => tracked[i]);
+  if (known.length === 0 && remotes.length === 0) return undefined;
+  return [...known.map((sha) => `^${sha}`), ...(remotes.length > 0 ? ['--not', ...remotes.map((name) => `--remotes=${name}`)] : [])];
 }
 
 /**
@@ -129,7 +136,7 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
     env,
     async (ctx) => {
       const updates = await checkedUpdates(repo, pushed);
-      const has = await remoteHas(repo, target, pushed);
+      const has = await remoteHas(repo, target, pushed, ctx.config.coordination.remote);
       const perUpdate = await Promise.all(updates.map((u) => pushedCommits(repo, u, has)));
       const commits = [...new Set(perUpdate.flat())];
       if (commits.length === 0) return [];
