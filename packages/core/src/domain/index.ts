@@ -5,4 +5,5 @@ export * from './policy';
 export * from './state';
 export * from './tracker';
 export * from './trailers';
+export * from './commit-dates';
 export * from './agent-instance';
