@@ -6,3 +6,4 @@ export * from './state';
 export * from './tracker';
 export * from './trailers';
 export * from './commit-dates';
+export * from './signatures';
