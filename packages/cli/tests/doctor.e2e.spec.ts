@@ -69,6 +69,20 @@ describe.concurrent('agentsync doctor', () => {
     expect((await run(repo.dir, ['doctor'])).code).toBe(0);
   });
 
+  it('finds an allowed-signers file that is not there, naming the key in .agentsync.json', async () => {
+    const repo = await initialized();
+    repo.write('.agentsync.json', '{ "identity": { "allowedSigners": "nope/file" } }');
+    expect(await checks(repo.dir)).toEqual([
+      {
+        check: 'identity',
+        problem: expect.stringMatching(/^identity\.allowedSigners in \.agentsync\.json names nope\/file, which does not exist \(.*nope\/file\)\. Every store write/),
+        fix: expect.stringContaining('point identity.allowedSigners in .agentsync.json at it'),
+      },
+    ]);
+    repo.write('nope/file', '');
+    expect((await run(repo.dir, ['doctor'])).code).toBe(0);
+  });
+
   it('checks hooks outside husky, and reports an invalid or missing config first', async () => {
     const repo = await makeRepo();
     await repo.git(['config', 'core.hooksPath', '.githooks']);

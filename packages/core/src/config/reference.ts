@@ -82,7 +82,8 @@ const NOTES: Record<string, string> = {
   identity:
     'Without it an identity is a name anyone can give; see [signing.md](signing.md) for what a name does and does not prove.',
   'identity.allowedSigners':
-    'Read from the base of the range `verify` checks, so a change to the file counts once it is merged. Set up with [signing.md](signing.md).',
+    'A relative path is read from the base of the range `verify` checks, so a change to the file counts once it is merged; an absolute path is read from disk as it is. ' +
+    'A missing or unreadable file is an error (exit 2) that `agentsync doctor` also reports. Set up with [signing.md](signing.md).',
   'hooks.lintStaged':
     'Runs after AgentSync\'s own checks pass; lint-staged must be installed in the repository. ' +
     '`agentsync init` sets it when the repository configures lint-staged and no husky hook runs it.',

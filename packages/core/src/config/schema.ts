@@ -272,7 +272,7 @@ export const configSchema = z.strictObject({
         .optional()
         .meta({
           description:
-            "A file in git's allowed-signers format (principal = agent id, SSH keys), relative to the repository root. " +
+            "A file in git's allowed-signers format (principal = agent id, SSH keys): a path relative to the repository root, or an absolute path. " +
             "When set, verify fails a commit whose Agent: trailer is not backed by that agent's signature, and store writes in an agent's name need its key.",
         }),
     })

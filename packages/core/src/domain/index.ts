@@ -7,3 +7,4 @@ export * from './tracker';
 export * from './trailers';
 export * from './commit-dates';
 export * from './agent-instance';
+export * from './signatures';
