@@ -149,6 +149,19 @@ describe('agentsync mcp', () => {
     expect(end.isError).toBe(true);
     expect(text(end)).toContain('alice has no active session to end.');
   });
+
+  it('a client that writes its calls and closes stdin at once still gets every reply', async () => {
+    const messages = [
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'claim', arguments: { paths: ['piped/**'] } } },
+    ];
+    const served = await run(repo.dir, ['mcp'], { input: messages.map((m) => `${JSON.stringify(m)}\n`).join(''), env: { AGENTSYNC_AGENT: 'carol' } });
+    expect(served.code, served.stderr).toBe(0);
+    const replies = served.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(replies.map((r) => r.id)).toEqual([1, 2]);
+    expect(replies[1].result.structuredContent).toMatchObject({ ok: true, agent: 'carol', claims: [{ holder: 'carol', glob: 'piped/**' }] });
+  });
 });
 
 describe('agentsync mcp: health refusals', () => {

@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
@@ -34,10 +35,11 @@ import {
   type Context,
 } from '@agentsync/core/app';
 import { activeSession, pruneExpired, TRACKER_FILE } from '@agentsync/core/domain';
-import { isAgentSyncError, UsageError } from '@agentsync/core/errors';
+import { UsageError } from '@agentsync/core/errors';
 import { healthChecks, type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
 import { sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup';
 import { readState } from '@agentsync/core/store';
+import { errorPayload } from '../report-error';
 
 export interface ServerOptions {
   cwd: string;
@@ -61,16 +63,13 @@ const INSTRUCTIONS =
 const paths = z.array(z.string().min(1)).min(1);
 const texts = z.array(z.string());
 
-/** A refusal or bad input as an error result: what, where, how to fix, and the error's own details. */
+/** A refusal or bad input as an error result: what, where, how to fix, with the same payload as the CLI's `--json`. */
 function errorResult(error: unknown, env: NodeJS.ProcessEnv): CallToolResult {
-  if (!isAgentSyncError(error)) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (env.AGENTSYNC_DEBUG === '1') process.stderr.write(`${error instanceof Error ? error.stack : message}\n`);
-    return { isError: true, content: [{ type: 'text', text: `internal error: ${message}` }], structuredContent: { ok: false, error: { type: 'InternalError', message } } };
-  }
-  const { name, message, where, hint, exitCode, ...details } = error;
-  const text = hint ? `${message}\nHow to fix: ${hint}` : message;
-  return { isError: true, content: [{ type: 'text', text }], structuredContent: { ok: false, error: { type: name, message, where, hint, exitCode, ...details } } };
+  const payload = errorPayload(error);
+  const internal = payload.type === 'InternalError';
+  if (internal && env.AGENTSYNC_DEBUG === '1') process.stderr.write(`${error instanceof Error ? error.stack : payload.message}\n`);
+  const text = internal ? `internal error: ${payload.message}` : payload.hint ? `${payload.message}\nHow to fix: ${payload.hint}` : payload.message;
+  return { isError: true, content: [{ type: 'text', text }], structuredContent: { ok: false, error: payload } };
 }
 
 /**
@@ -240,16 +239,43 @@ export function createServer(options: ServerOptions): McpServer {
   return server;
 }
 
-/** Serves on stdin and stdout until the client closes stdin. */
+/** Serves on stdin and stdout until the client closes stdin and every request read has its reply. */
 export async function serveStdio(options: ServerOptions): Promise<void> {
   const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
   const server = createServer(options);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
-  // The transport does not watch for the end of stdin: the client going away ends the server.
-  process.stdin.once('end', () => void server.close());
   await server.connect(transport);
+  closeWhenAnswered(transport, () => void server.close());
   await closed;
+}
+
+/**
+ * The transport does not watch for the end of stdin: the client going away ends the server, but
+ * only once every request it sent has its reply (a client may write its calls and close at once).
+ * Requests are counted as the transport reads them, replies as it writes them.
+ */
+function closeWhenAnswered(transport: Transport, close: () => void): void {
+  const unanswered = new Set<string | number>();
+  let ended = false;
+  const closeIfDone = () => ended && unanswered.size === 0 && close();
+  const receive = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if ('method' in message && 'id' in message) unanswered.add(message.id);
+    receive?.(message, extra);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message, sendOptions) => {
+    try {
+      await send(message, sendOptions);
+    } finally {
+      if (!('method' in message) && 'id' in message && message.id !== undefined && unanswered.delete(message.id)) closeIfDone();
+    }
+  };
+  process.stdin.once('end', () => {
+    ended = true;
+    closeIfDone();
+  });
 }
 
 /** The tracker, the live claims and the caller's session, for clients that read resources. */
