@@ -40,6 +40,7 @@ import { healthChecks, type CheckResult, type HealthCheck, type HealthResult } f
 import { sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup';
 import { readState } from '@agentsync/core/store';
 import { errorPayload } from '../report-error';
+import { checkResult, endResult, healthResult, startResult } from '../results';
 
 export interface ServerOptions {
   cwd: string;
@@ -95,9 +96,11 @@ function healthProgress(extra: Extra, checks: readonly HealthCheck[]) {
   };
 }
 
-/** The checks as an agent needs them: failing ones with their output's tail. */
-const checkSummaries = (health: HealthResult) =>
-  health.checks.map(({ name, status: state, durationMs, cached, outputTail }) => ({ name, status: state, durationMs, ...(cached ? { cached } : {}), ...(state === 'pass' ? {} : { outputTail }) }));
+/** A health run as an agent needs it: a passing check's output is no use to it, only costs tokens. */
+const withFailingOutput = <T extends HealthResult>(health: T): T => ({
+  ...health,
+  checks: health.checks.map(({ outputTail, ...check }) => (check.status === 'pass' ? check : { ...check, outputTail })),
+});
 
 /** Builds the server; nothing is read until a client calls. */
 export function createServer(options: ServerOptions): McpServer {
@@ -151,9 +154,12 @@ export function createServer(options: ServerOptions): McpServer {
   server.registerTool('check', { description: 'Would these paths be blocked for me? Lists the claims that block them.', inputSchema: { paths }, annotations: readOnly }, ({ paths: given }) =>
     respond(async (ctx) => {
       const agent = await findAgent(ctx);
-      const { blocked, offline } = await check(ctx, agent, given.map((p) => repoPath(ctx, p)));
+      // Relative to the repository's root, as claim globs are: where the server runs is no concern of the agent's.
+      const checked = given.map((p) => repoPath({ ...ctx, cwd: ctx.repo.root }, p));
+      const result = await check(ctx, agent, checked);
+      const { blocked, offline } = result;
       const text = blocked.length === 0 ? 'free' : blocked.map(({ path, claim: c }) => `${path}: claimed by ${c.holder} (${c.glob}, until ${c.expiresAt})`).join('; ');
-      return { text: offline ? `${text} (remote unreachable: last fetched claims)` : text, data: { ok: blocked.length === 0, agent: agent ?? null, blocked, ...(offline ? { offline } : {}) } };
+      return { text: offline ? `${text} (remote unreachable: last fetched claims)` : text, data: checkResult(agent, checked, result) };
     }),
   );
 
@@ -185,7 +191,7 @@ export function createServer(options: ServerOptions): McpServer {
         const baseline = a.session.baseline ? a.session.baseline.status : 'no checks';
         return {
           text: `${agent} started ${a.session.id} (tier ${tier}, budget ${budgetText(a.tier)} tokens, baseline ${baseline})`,
-          data: { ok: true, agent, session: a.session, tier: a.tier, claims: a.claims, others: a.others, nextWork: a.nextWork, upstream: a.upstream ?? null, warnings: a.warnings },
+          data: startResult(agent, { ...a, health: withFailingOutput(a.health) }),
         };
       }),
   );
@@ -212,7 +218,7 @@ export function createServer(options: ServerOptions): McpServer {
         const h = await endSession(ctx, agent, { summary, done, next, blockers, failed, tokens, allowRegression, commit: !noCommit, health }).finally(health.sent);
         return {
           text: `${agent} ended ${h.session.id}: health ${h.entry.health}; released ${h.released.length} claim(s)${h.commit ? `; committed ${h.commit.slice(0, 10)}` : ''}`,
-          data: { ok: true, agent, session: h.session, entry: h.entry, released: h.released, commit: h.commit ?? null, nextWork: h.nextWork, comparison: h.comparison, checks: checkSummaries(h.health) },
+          data: endResult(agent, { ...h, health: withFailingOutput(h.health) }),
         };
       }),
   );
@@ -221,10 +227,11 @@ export function createServer(options: ServerOptions): McpServer {
     respond(async (ctx) => {
       const agent = await findAgent(ctx);
       const progress = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root, base));
-      const { result, baseline, comparison } = await checkHealth(ctx, agent, { base, ...progress }).finally(progress.sent);
+      const report = await checkHealth(ctx, agent, { base, ...progress }).finally(progress.sent);
+      const { result, comparison } = report;
       const verdict =
         result.checks.length === 0 ? 'no health checks configured' : comparison.blocked ? `red: ${[...comparison.regressions, ...comparison.stillRed].join(', ')}` : `green (${result.checks.length} checks)`;
-      return { text: verdict, data: { ok: !comparison.blocked, green: result.green, tree: result.tree ?? null, baseline: baseline ?? null, ...comparison, checks: checkSummaries(result) } };
+      return { text: verdict, data: healthResult({ ...report, result: withFailingOutput(result) }) };
     }),
   );
 
