@@ -120,7 +120,7 @@ describe('agentsync mcp', () => {
     expect(missing).toMatchObject({ isError: true, structuredContent: { error: { type: 'UsageError' } } });
     expect(text(missing)).toContain('release needs paths or all: true.');
     const badTtl = await call(alice, 'claim', { paths: ['x'], ttl: 'soon' });
-    expect(text(badTtl)).toContain('Invalid --ttl "soon"');
+    expect(text(badTtl)).toContain('Invalid ttl "soon"');
     const outside = await call(alice, 'check', { paths: ['../elsewhere.ts'] });
     expect(text(outside)).toContain('is not a path inside the repository');
     expect((await call(alice, 'status')).isError).toBeFalsy();
@@ -169,6 +169,12 @@ describe('agentsync mcp', () => {
     const replies = await piped(repo.dir, 'carol', [{ name: 'claim', arguments: { paths: ['piped/**'] } }]);
     expect(replies.map((r) => r.id)).toEqual([1, 2]);
     expect(replies[1].result.structuredContent).toMatchObject({ ok: true, agent: 'carol', claims: [{ holder: 'carol', glob: 'piped/**' }] });
+  });
+
+  it('an argument it does not take is bad input, not silently ignored', async () => {
+    const result = await run(repo.dir, ['mcp', 'extra']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('agentsync mcp takes no arguments, not "extra".');
   });
 
   it('check takes paths relative to the repository root, as claim does, wherever the server runs', async () => {

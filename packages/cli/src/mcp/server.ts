@@ -36,7 +36,7 @@ import {
 } from '@agentsync/core/app';
 import { activeSession, pruneExpired, TRACKER_FILE } from '@agentsync/core/domain';
 import { UsageError } from '@agentsync/core/errors';
-import { healthChecks, type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
+import { type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
 import { sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup';
 import { readState } from '@agentsync/core/store';
 import { errorPayload } from '../report-error';
@@ -80,16 +80,18 @@ function errorResult(error: unknown, env: NodeJS.ProcessEnv): CallToolResult {
  * handles a notification a microtask after reading it: one read in the same chunk as the result,
  * as a cached check's is, reaches it too late; a check that really runs reports as it goes.)
  */
-function healthProgress(extra: Extra, checks: readonly HealthCheck[]) {
+function healthProgress(extra: Extra) {
   const token = extra._meta?.progressToken;
   const pending: Array<Promise<void>> = [];
+  let total = 0;
   let finished = 0;
   const send = (progress: number, message: string) => {
     if (token === undefined) return;
-    const params = { progressToken: token, progress, total: 2 * checks.length, message };
+    const params = { progressToken: token, progress, total, message };
     pending.push(extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined));
   };
   return {
+    onPlan: (checks: readonly HealthCheck[]) => (total = 2 * checks.length),
     onStart: (check: HealthCheck) => send(2 * finished + 1, `running ${check.name}`),
     onResult: (result: CheckResult) => send(2 * ++finished, `${result.status} ${result.name}${result.cached ? ' (cached)' : ''}`),
     sent: () => Promise.all(pending).then(() => undefined),
@@ -186,7 +188,7 @@ export function createServer(options: ServerOptions): McpServer {
     ({ goal, tier, claims, fixingBaseline, pull }, extra) =>
       respond(async (ctx) => {
         const agent = await requireAgent(ctx);
-        const health = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root));
+        const health = healthProgress(extra);
         const a = await startSession(ctx, agent, { goal, tier, claims, fixingBaseline, pull, health }).finally(health.sent);
         const baseline = a.session.baseline ? a.session.baseline.status : 'no checks';
         return {
@@ -214,7 +216,7 @@ export function createServer(options: ServerOptions): McpServer {
     ({ summary, done, next, blockers, failed, tokens, allowRegression, noCommit }, extra) =>
       respond(async (ctx) => {
         const agent = await requireAgent(ctx);
-        const health = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root));
+        const health = healthProgress(extra);
         const h = await endSession(ctx, agent, { summary, done, next, blockers, failed, tokens, allowRegression, commit: !noCommit, health }).finally(health.sent);
         return {
           text: `${agent} ended ${h.session.id}: health ${h.entry.health}; released ${h.released.length} claim(s)${h.commit ? `; committed ${h.commit.slice(0, 10)}` : ''}`,
@@ -226,7 +228,7 @@ export function createServer(options: ServerOptions): McpServer {
   server.registerTool('health', { description: "Run the health checks and compare them with my session's baseline.", inputSchema: { base: z.string().optional().describe('base ref for Nx affected') } }, ({ base }, extra) =>
     respond(async (ctx) => {
       const agent = await findAgent(ctx);
-      const progress = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root, base));
+      const progress = healthProgress(extra);
       const report = await checkHealth(ctx, agent, { base, ...progress }).finally(progress.sent);
       const { result, comparison } = report;
       const verdict =
