@@ -74,6 +74,8 @@ describe('agentsync mcp', () => {
       ['end-session', 'AgentSync: End Session'],
     ]);
     expect((await alice.listResources()).resources.map((r) => r.uri)).toEqual(['agentsync://tracker', 'agentsync://claims', 'agentsync://session']);
+    // The protocol's shared sentences (core setup/protocol-text.ts), as the instruction files say them.
+    expect(alice.getInstructions()).toContain('AgentSync identifies you per running agent session where the tool tells it; otherwise pass `--agent <id>` or set `AGENTSYNC_AGENT=<id>`.');
     const prompt = await alice.getPrompt({ name: 'start-session', arguments: { goal: 'add rate limits' } });
     expect(prompt.messages[0].content).toMatchObject({ type: 'text', text: expect.stringContaining('for this task: add rate limits') });
   });

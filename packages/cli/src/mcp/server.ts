@@ -37,7 +37,7 @@ import {
 import { activeSession, pruneExpired, TRACKER_FILE } from '@agentsync/core/domain';
 import { UsageError } from '@agentsync/core/errors';
 import { type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
-import { sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup';
+import { IDENTITY_SENTENCE, REFUSAL_SENTENCE, sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup';
 import { readState } from '@agentsync/core/store';
 import { errorPayload } from '../report-error';
 import { checkResult, endResult, healthResult, startResult } from '../results';
@@ -58,8 +58,7 @@ interface Reply {
   data: Record<string, unknown>;
 }
 
-const INSTRUCTIONS =
-  'AgentSync coordinates the agents and people sharing this git repository. Start with start_session, claim paths before editing them, write partial work with note, finish with end_session. A refused claim names the holder, the glob and the expiry: do not edit those paths.';
+const INSTRUCTIONS = `AgentSync coordinates the agents and people sharing this git repository. Start with start_session, claim paths before editing them, write partial work with note, finish with end_session. ${REFUSAL_SENTENCE} ${IDENTITY_SENTENCE}`;
 
 const paths = z.array(z.string().min(1)).min(1);
 const texts = z.array(z.string());
@@ -105,7 +104,7 @@ const withFailingOutput = <T extends HealthResult>(health: T): T => ({
 });
 
 /** Builds the server; nothing is read until a client calls. */
-export function createServer(options: ServerOptions): McpServer {
+function createServer(options: ServerOptions): McpServer {
   const server = new McpServer({ name: 'agentsync', version: options.version }, { instructions: INSTRUCTIONS });
   const context = () => openContext({ cwd: options.cwd, env: options.env, agentFlag: options.agentFlag });
 
