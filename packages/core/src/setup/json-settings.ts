@@ -34,7 +34,7 @@ export function checkJsonObjectPath(text: string | undefined, path: JSONPath, fi
     if (node.type === 'object') continue;
     const line = text!.slice(0, node.offset).split('\n').length;
     const key = path.slice(0, depth).join('.');
-    throw new UsageError(`${file}:${line}: "${key}" must be an object, not ${node.type === 'array' ? 'an array' : `a ${node.type}`}; AgentSync changed nothing.`, {
+    throw new UsageError(`${file}:${line}: "${key}" must be an object, not ${node.type === 'array' ? 'an array' : node.type === 'null' ? 'null' : `a ${node.type}`}; AgentSync changed nothing.`, {
       where: `${file}:${line}`,
       hint: `Make "${key}" an object ({} or your entries as "name": {…}) or delete it, then run \`agentsync init\` again.`,
     });
