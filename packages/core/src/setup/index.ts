@@ -4,6 +4,7 @@ export * from './file-host';
 export * from './instructions';
 export * from './mcp-registration';
 export * from './agent-commands';
+export * from './protocol-text';
 export * from './json-settings';
 export * from './toml-table';
 export * from './versions';

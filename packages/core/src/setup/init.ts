@@ -7,7 +7,7 @@
  */
 import { CONFIG_FILE } from '../config/constants';
 import { UsageError } from '../errors';
-import { writeIfChanged, type FileChange, type FileHost } from './file-host';
+import { stagedHost, writeIfChanged, type FileChange, type FileHost } from './file-host';
 import { writeAgentInstructions } from './instructions';
 import { writeAgentCommands } from './agent-commands';
 import { mcpServerCommand, registerMcpServer } from './mcp-registration';
@@ -213,8 +213,15 @@ export function parseAgentsOption(value: string | undefined): AgentTool[] | unde
   return AGENT_TOOLS.filter((tool) => names.includes(tool));
 }
 
-/** Scaffolds AgentSync into the repository behind `host`; idempotent. */
+/** Scaffolds AgentSync into the repository behind `host`; idempotent, and all or nothing: a file it cannot edit stops it before any write. */
 export function initRepository(host: FileHost, options: InitOptions): InitResult {
+  const staged = stagedHost(host);
+  const result = scaffold(staged, options);
+  staged.commit();
+  return result;
+}
+
+function scaffold(host: FileHost, options: InitOptions): InitResult {
   const result: InitResult = { changed: [], notes: [] };
   const pkgText = host.read('package.json');
   const pkg = pkgText === undefined ? undefined : parsePackageJson(pkgText);

@@ -22,6 +22,25 @@ function parseSettings(text: string, file: string): Node | undefined {
   });
 }
 
+/**
+ * Throws a UsageError naming the line unless every key along `path` in `text` holds an object or
+ * is absent: what must hold before anything is set below `path`. `text` undefined: a new file.
+ */
+export function checkJsonObjectPath(text: string | undefined, path: JSONPath, file: string): void {
+  const tree = text === undefined ? undefined : parseSettings(text, file);
+  for (let depth = 1; tree && depth <= path.length; depth++) {
+    const node = findNodeAtLocation(tree, path.slice(0, depth));
+    if (!node) return;
+    if (node.type === 'object') continue;
+    const line = text!.slice(0, node.offset).split('\n').length;
+    const key = path.slice(0, depth).join('.');
+    throw new UsageError(`${file}:${line}: "${key}" must be an object, not ${node.type === 'array' ? 'an array' : node.type === 'null' ? 'null' : `a ${node.type}`}; AgentSync changed nothing.`, {
+      where: `${file}:${line}`,
+      hint: `Make "${key}" an object ({} or your entries as "name": {…}) or delete it, then run \`agentsync init\` again.`,
+    });
+  }
+}
+
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The file's own indentation and line ends, so an edit looks as if its author made it. */
@@ -62,7 +81,7 @@ export function readJsonSetting(text: string | undefined, path: JSONPath, file: 
  */
 export function withJsonSettings(text: string | undefined, path: JSONPath, values: Record<string, unknown>, file: string): string {
   const source = text === undefined || text.trim() === '' ? '{}\n' : text;
-  parseSettings(source, file);
+  checkJsonObjectPath(source, path, file);
   // A new entry goes in as one edit, so it is formatted as one object.
   if (readJsonSetting(source, path, file) === undefined) return setValue(source, path, values, file);
   let next = source;
