@@ -54,6 +54,17 @@ describe('wireAgentTools', () => {
     expect(json('.claude/settings.json').hooks.Stop).toEqual([{ hooks: [{ type: 'command', command: claudeCommand('stop'), timeout: 30 }] }]);
   });
 
+  it("refuses a user's hooks of the wrong shape at their line, never replacing them", () => {
+    for (const [text, message] of [
+      ['{"hooks": []}', '.claude/settings.json:1: "hooks" must be an object, not an array'],
+      ['{\n  "hooks": {\n    "PreToolUse": 3\n  }\n}\n', '.claude/settings.json:3: "hooks.PreToolUse" must be an array, not a number'],
+    ]) {
+      const { host, disk } = memoryHost({ '.claude/settings.json': text });
+      expect(() => wireAgentTools(host, [], ['claude'])).toThrow(message);
+      expect(disk.get('.claude/settings.json')).toBe(text);
+    }
+  });
+
   it('wires only the tools asked for, and nothing for none', () => {
     const { host, disk } = memoryHost();
     wireAgentTools(host, [], []);

@@ -6,7 +6,7 @@
  * `.agentsync/agent-hook.sh`, which finds the CLI and fails closed.
  */
 import type { JSONPath } from 'jsonc-parser';
-import { readJsonSetting, withJsonEdits, type JsonEdit } from './json-settings';
+import { checkJsonObjectPath, readJsonSetting, withJsonEdits, type JsonEdit } from './json-settings';
 import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 import type { AgentEvent } from '../agent-tools/answer';
 import { AGENT_TOOLS, type AgentTool } from '../domain/agent-instance';
@@ -200,6 +200,8 @@ export function wireAgentTools(host: FileHost, changed: FileChange[], tools: rea
   writeIfChanged(host, changed, AGENT_HOOK_SCRIPT, agentHookScript(), true);
   for (const wiring of wirings) {
     const text = host.read(wiring.file);
+    // A user's value of the wrong shape is refused, never replaced: init then writes nothing.
+    for (const hook of wiring.hooks) checkJsonObjectPath(text, wiring.eventPath(hook.event), wiring.file, 'array');
     const doc = text === undefined ? {} : readJsonSetting(text, [], wiring.file);
     const edits = wiringEdits(wiring, doc);
     // A file that init created a moment ago (.gemini/settings.json for the MCP server) is listed once.

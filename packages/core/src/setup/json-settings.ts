@@ -24,19 +24,23 @@ function parseSettings(text: string, file: string): Node | undefined {
 
 /**
  * Throws a UsageError naming the line unless every key along `path` in `text` holds an object or
- * is absent: what must hold before anything is set below `path`. `text` undefined: a new file.
+ * is absent (the last one an array where `last` says so): what must hold before anything is set
+ * below `path`. `text` undefined: a new file.
  */
-export function checkJsonObjectPath(text: string | undefined, path: JSONPath, file: string): void {
+export function checkJsonObjectPath(text: string | undefined, path: JSONPath, file: string, last: 'object' | 'array' = 'object'): void {
   const tree = text === undefined ? undefined : parseSettings(text, file);
   for (let depth = 1; tree && depth <= path.length; depth++) {
     const node = findNodeAtLocation(tree, path.slice(0, depth));
     if (!node) return;
-    if (node.type === 'object') continue;
+    const wanted = depth === path.length ? last : 'object';
+    if (node.type === wanted) continue;
     const line = text!.slice(0, node.offset).split('\n').length;
     const key = path.slice(0, depth).join('.');
-    throw new UsageError(`${file}:${line}: "${key}" must be an object, not ${node.type === 'array' ? 'an array' : node.type === 'null' ? 'null' : `a ${node.type}`}; AgentSync changed nothing.`, {
+    const shape = (type: string) => (type === 'array' || type === 'object' ? `an ${type}` : type === 'null' ? 'null' : `a ${type}`);
+    const example = wanted === 'array' ? '[] or your entries as [{…}]' : '{} or your entries as "name": {…}';
+    throw new UsageError(`${file}:${line}: "${key}" must be ${shape(wanted)}, not ${shape(node.type)}; AgentSync changed nothing.`, {
       where: `${file}:${line}`,
-      hint: `Make "${key}" an object ({} or your entries as "name": {…}) or delete it, then run \`agentsync init\` again.`,
+      hint: `Make "${key}" ${shape(wanted)} (${example}) or delete it, then run \`agentsync init\` again.`,
     });
   }
 }
