@@ -86,13 +86,23 @@ async function auditRecords(repo: Repo, since: number, until: number) {
 }
 
 
+export interface VerifyOptions {
+  now?: Date;
+  /**
+   * Also judge each commit by the claims in force now (default true), as a
+   * gate before merging must. A report on past commits sets false, so that its
+   * counts do not change with who holds claims today.
+   */
+  currentClaims?: boolean;
+}
+
 /**
  * Re-checks every commit in `range` as the hooks would have, so that no
  * committer date helps: against the claims in force now and those in force at
  * its date held between its parents' and now, with a date in the future or
  * before a parent's a finding of its own (docs/commands.md, agentsync verify).
  */
-export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: string, now = new Date()): Promise<VerifyReport> {
+export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: string, { now = new Date(), currentClaims = true }: VerifyOptions = {}): Promise<VerifyReport> {
   const commits = await rangeCommits(repo, range);
   const history = await stateHistory(repo);
   const times = new Map(commits.map((c) => [c.sha, c.time]));
@@ -103,7 +113,7 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
   }
   const dated = commits.map((info) => ({ time: info.time, parentTimes: info.parents.map((p) => times.get(p) ?? -Infinity) }));
   const moments = dated.map((d) => judgedTime(d, now));
-  const latest = history.at(-1)?.commit;
+  const latest = currentClaims ? history.at(-1)?.commit : undefined;
   const inForce = moments.map((moment) => storeCommitAt(history, moment));
   const states = await statesAt(repo, [...new Set([...inForce, latest].filter((c): c is string => c !== undefined))]);
   const signatures = await signatureChecks(repo, config, range, commits.map((c) => c.sha));
@@ -123,7 +133,7 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
       ...dateFindings(dated[i], now),
       ...(signatures ? [signatureFinding(agent, signatures.get(info.sha))].filter((f) => f !== undefined) : []),
       ...judged(inForce[i] ? states.get(inForce[i]) : undefined, new Date(moments[i])),
-      ...judged(latest ? states.get(latest) : undefined, now),
+      ...(latest ? judged(states.get(latest), now) : []),
     ]);
     if (config.sessions.required && agent && !trailerValue(info.trailers, 'Agent-Session')) {
       findings.push({

@@ -307,7 +307,8 @@ async function readSkips(repo: Repo): Promise<SkipFact[]> {
 async function readVerify(repo: Repo, config: AgentSyncConfig, rev: string, adoption: ReportFacts['adoption'], commits: readonly RawCommit[]): Promise<VerifyFact[] | undefined> {
   if (!adoption || (await tryGit(['rev-parse', '--verify', '--quiet', STATE_REF], { cwd: repo.root })) === undefined) return undefined;
   const time = new Map(commits.map((c) => [c.sha, c.time]));
-  const report = await verifyRange(repo, config, `${adoption.commit}..${rev}`);
+  // Judged by the claims at each commit's time only: the claims held today must not change a past count.
+  const report = await verifyRange(repo, config, `${adoption.commit}..${rev}`, { currentClaims: false });
   return report.commits.map((verdict) => ({
     time: time.get(verdict.commit) ?? 0,
     ...(verdict.agent ? { agent: verdict.agent } : {}),
