@@ -24,7 +24,7 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
 }
 
 /** Like {@link git}, with stdout as bytes: for output that mixes byte counts and text git does not check. */
-export function gitBytes(args: readonly string[], options: GitOptions): Promise<Buffer> {
+function gitBytes(args: readonly string[], options: GitOptions): Promise<Buffer> {
   return runGit(args, options, 'buffer');
 }
 
