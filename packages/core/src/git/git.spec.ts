@@ -3,7 +3,8 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { currentBranch, openRepo, readObjects } from './git';
+import { EnvironmentError } from '../errors';
+import { currentBranch, gitLines, openRepo, readObjects } from './git';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -75,5 +76,16 @@ describe('readObjects', () => {
     expect(objects.map((object) => object?.content).slice(1)).toEqual([texts['a b.json'], undefined, '', expect.stringContaining('objects'), texts['plain.txt'], undefined]);
     expect(objects[4]).toMatchObject({ oid: head, type: 'commit' });
     expect(await readObjects(await openRepo(dir), [])).toEqual([]);
+  });
+});
+
+describe('gitLines', () => {
+  it('hands stdout over line by line, and a missing directory is an EnvironmentError as with git()', async () => {
+    const lines: string[] = [];
+    await gitLines(['version'], { cwd: tmpdir() }, (line) => lines.push(line));
+    expect(lines[0]).toMatch(/^git version /);
+    const missing = gitLines(['version'], { cwd: join(tmpdir(), 'agentsync-no-such-dir') }, () => undefined);
+    await expect(missing).rejects.toBeInstanceOf(EnvironmentError);
+    await expect(missing).rejects.toThrow('does not exist');
   });
 });
