@@ -20,6 +20,7 @@ import { EnvironmentError, GitError, UsageError } from '../errors';
 import { git, gitLines, readObjects, splitNul, tryGit, type Repo } from '../git/git';
 import { adoptionCommit, lineRecords, LOG_FIELD, LOG_RECORD, logRecords } from '../git/log';
 import { readAuditRecords, readStoreHistory } from '../store/history';
+import { parseStoreMessage } from '../store/messages';
 import { parseState, STATE_REF } from '../store/store';
 import { LineAges } from './churn';
 import { readReportCache, writeReportCache, type ReportCache } from './cache';
@@ -238,18 +239,15 @@ async function readTip(repo: Repo, rev: string) {
   return { handoffs, adoption: config ? await adoptionCommit(repo, rev) : undefined };
 }
 
-const STORE_ACTION = /^(start|claim|release|end|renew|note): /;
-
 /** The store's history: one event per write, and every session as it was recorded at its start. */
 async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessions: Map<string, Session> }> {
   const events: StoreEventFact[] = [];
   const starts: string[] = [];
   // Newest first: a session is taken from the newest start that holds it.
   for (const { commit, time, actor: agent, message } of (await readStoreHistory(repo)).reverse()) {
-    const action = (STORE_ACTION.exec(message)?.[1] ?? 'other') as StoreEventFact['action'];
-    // "claim: bob claims a, b (…)"; "start: …\n\nclaims a, b".
-    const globs = action === 'claim' ? /claims (.*) \((?:exclusive|shared)/.exec(message)?.[1] : action === 'start' ? /\n\nclaims (.*)/.exec(message)?.[1] : undefined;
-    events.push({ time, agent, action, claims: globs ? globs.split(', ').length : 0 });
+    const write = parseStoreMessage(message);
+    const action = write?.action ?? 'other';
+    events.push({ time, agent, action, claims: write?.action === 'claim' || write?.action === 'start' ? write.globs.length : 0 });
     if (action === 'start') starts.push(commit);
   }
   const sessions = new Map<string, Session>();
