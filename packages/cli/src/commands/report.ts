@@ -21,7 +21,7 @@ and after it. Definitions and limits: docs/report.md.
 A cache under the git dir keeps each merge's replay and the churn walk, so a
 second run reads only new history. Progress goes to stderr.
 
-Exit 0, 2 on bad input (a date, a branch, an unwritable --html file).
+Exit 0, 2 on bad input (a date, a branch, a --tags glob, an unwritable --html file).
 
 Options:
   --since DATE    from this date: 2026-11-01, 2026-11-01T09:30:00Z, or an age such as 30d or 12w
