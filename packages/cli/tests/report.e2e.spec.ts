@@ -70,6 +70,10 @@ describe('agentsync report', () => {
     [['--json', '--markdown'], '--json and --markdown cannot be combined'],
     [['--branch', 'nope'], '--branch "nope" names no commit'],
     [['--since', '2026-02-01', '--until', '2026-01-01'], 'is not before --until'],
+    [['--since', '99999999999d'], '--since "99999999999d" is not a date after 1970.'],
+    [['--since', '2026-02-30'], '--since "2026-02-30" is not a date.'],
+    [['--tags', ''], '--tags "" is empty.'],
+    [['origin/main'], 'report takes no arguments, got "origin/main"'],
   ])('exits 2 on %j', async (args, message) => {
     const result = await run(repo.dir, ['report', ...args]);
     expect(result.code).toBe(2);
@@ -90,5 +94,8 @@ describe('agentsync report', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot be written');
     if (process.getuid?.() !== 0) expect(unwritable.code).toBe(2);
+    const directory = await run(repo.dir, ['report', '--html', makeTemp('dir')]);
+    expect(directory.code).toBe(2);
+    expect(directory.stderr).toContain('is a directory');
   });
 });

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { openContext } from '@agentsync/core/app';
 import { EnvironmentError, UsageError } from '@agentsync/core/errors';
@@ -21,7 +21,7 @@ and after it. Definitions and limits: docs/report.md.
 A cache under the git dir keeps each merge's replay and the churn walk, so a
 second run reads only new history. Progress goes to stderr.
 
-Exit 0, 2 on bad input (a date, a branch, an unwritable --html file).
+Exit 0, 2 on bad input (a date, a branch, a --tags glob, an unwritable --html file).
 
 Options:
   --since DATE    from this date: 2026-11-01, 2026-11-01T09:30:00Z, or an age such as 30d or 12w
@@ -40,7 +40,13 @@ Options:
     markdown: { type: 'boolean' },
     html: { type: 'string' },
   },
-  async run({ values, io }) {
+  async run({ values, positionals, io }) {
+    if (positionals.length > 0) {
+      throw new UsageError(`report takes no arguments, got ${JSON.stringify(positionals.join(' '))}.`, {
+        where: positionals[0],
+        hint: `To report on a branch, give it as --branch ${positionals[0]}.`,
+      });
+    }
     const formats = [values.json && '--json', values.markdown && '--markdown', values.html !== undefined && '--html'].filter(Boolean);
     if (formats.length > 1) throw new UsageError(`report: ${formats.join(' and ')} cannot be combined.`, { hint: 'Pick one output format; the terminal table is the default.' });
     const html = values.html === undefined ? undefined : writableFile(resolve(io.cwd, values.html));
@@ -66,6 +72,9 @@ Options:
 
 /** Checks before the work starts that FILE can be written, so a long run does not fail at its end. */
 function writableFile(file: string): string {
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new UsageError(`--html ${file} is a directory.`, { where: file, hint: 'Give --html a file name, such as report.html.' });
+  }
   try {
     accessSync(existsSync(file) ? file : dirname(file), constants.W_OK);
   } catch (error) {

@@ -7,6 +7,7 @@ import { ClaimConflictError } from '../errors';
 import { normalizeGlob } from '../domain/globs/globs';
 import { activeSession, applyClaims, blockedPaths, pruneExpired, releaseClaims, type BlockedPath, type Claim, type ClaimMode, type State } from '../domain/state';
 import { updateState } from '../store/store';
+import { storeMessage } from '../store/messages';
 
 export interface ClaimOptions {
   shared?: boolean;
@@ -26,7 +27,7 @@ export async function claim(ctx: Context, agent: string, globs: string[], option
     return {
       state: next,
       result: next.claims.filter((c) => c.holder === agent && normalized.includes(c.glob)),
-      message: `claim: ${agent} claims ${normalized.join(', ')} (${mode}${session ? `, session ${session}` : ''})`,
+      message: storeMessage({ action: 'claim', agent, globs: normalized, mode, session }),
     };
   });
 }
@@ -39,7 +40,7 @@ export async function release(ctx: Context, agent: string, globs?: string[]): Pr
     return {
       state: released.length > 0 ? next : undefined,
       result: released,
-      message: `release: ${agent} releases ${released.map((c) => c.glob).join(', ')}`,
+      message: storeMessage({ action: 'release', agent, globs: released.map((c) => c.glob) }),
     };
   });
 }

@@ -28,6 +28,7 @@ import {
   type TrackerDoc,
 } from '../domain/tracker';
 import { readTracker, updateTracker } from '../store/tracker-file';
+import { storeMessage } from '../store/messages';
 
 export interface UpstreamStatus {
   upstream: string;
@@ -188,7 +189,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
     return {
       state: next,
       result: { session: started, state: next },
-      message: `start: ${agent} starts ${started.id} (tier ${tier.level}): ${goal}${globs.length ? `\n\nclaims ${globs.join(', ')}` : ''}`,
+      message: storeMessage({ action: 'start', agent, session: started.id, tier: tier.level, goal, globs }),
     };
   });
 
@@ -217,7 +218,7 @@ export async function addNote(ctx: Context, agent: string, text: string): Promis
   const state = await updateState(ctx.repo, storeOptions(ctx, agent), (current, now) => {
     const renewed = renewLeases(current, agent, ttlMs, now);
     const mine = activeSession(current, agent, now);
-    return { state: mine ? renewed : undefined, result: mine ? renewed : current, message: `note: ${agent} renews its leases` };
+    return { state: mine ? renewed : undefined, result: mine ? renewed : current, message: storeMessage({ action: 'note', agent }) };
   });
   const session = activeSession(state, agent, ctx.now())?.id;
   const at = ctx.now().toISOString();
@@ -382,7 +383,7 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
     return {
       state: withSessionEnded(current),
       result: gone,
-      message: `end: ${agent} ends ${session.id}: ${summary}`,
+      message: storeMessage({ action: 'end', agent, session: session.id, summary }),
     };
   });
   return { session, entry, released, health, comparison, ...(commit ? { commit } : {}), nextWork };

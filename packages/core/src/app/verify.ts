@@ -16,10 +16,11 @@ import { commitSignatures, readableSigners } from '../git/signing';
 import { commitsPaths } from '../git/changes';
 import { GitError, UsageError } from '../errors';
 import { git, readObjects, tryGit, type Repo } from '../git/git';
-import { LOG_FIELD as FIELD, LOG_RECORD as RECORD, logRecords, readCommits, type CommitInfo } from '../git/log';
+import { readCommits, type CommitInfo } from '../git/log';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { emptyState, type State } from '../domain/state';
-import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store/store';
+import { readAuditRecords, readStoreHistory } from '../store/history';
+import { parseState, STATE_REF } from '../store/store';
 import { recordedTier, trailerValue } from '../domain/trailers';
 
 export interface CommitVerdict {
@@ -50,15 +51,6 @@ async function rangeCommits(repo: Repo, range: string): Promise<CommitInfo[]> {
   }
 }
 
-/** The store's history, oldest first: when each state began. */
-async function stateHistory(repo: Repo): Promise<Array<{ commit: string; time: number }>> {
-  const out = await git(['log', '--reverse', '--format=%H %ct', STATE_REF, '--'], { cwd: repo.root }).catch(() => '');
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => ({ commit: line.split(' ')[0], time: Number(line.split(' ')[1]) * 1000 }));
-}
-
 /** Reads the state.json of several store commits in one git call. */
 async function statesAt(repo: Repo, commits: string[]): Promise<Map<string, State>> {
   const states = new Map<string, State>();
@@ -71,21 +63,26 @@ async function statesAt(repo: Repo, commits: string[]): Promise<Map<string, Stat
 }
 
 /** The store commit in force at `time`: the newest one made at or before it. */
-function storeCommitAt(history: Array<{ commit: string; time: number }>, time: number): string | undefined {
+function storeCommitAt(history: ReadonlyArray<{ commit: string; time: number }>, time: number): string | undefined {
   let found: string | undefined;
   for (const entry of history) if (entry.time <= time) found = entry.commit;
   return found;
 }
 
-async function auditRecords(repo: Repo, since: number, until: number) {
-  const refs = [AUDIT_REF, OFFLINE_AUDIT_REF];
-  const out = await git(['log', '--ignore-missing', `--format=%ct${FIELD}%an${FIELD}%B${RECORD}`, ...refs, '--'], { cwd: repo.root }).catch(() => '');
-  return logRecords(out)
-    .map(([time, actor, message]) => ({ time: Number(time) * 1000, actor, message: message.trim() }))
-    .filter((r) => r.time >= since && r.time <= until)
-    .map(({ time, actor, message }) => ({ at: new Date(time).toISOString(), actor, message }));
+/** The AGENTSYNC_SKIP uses recorded from `since` to `until`, newest first. */
+async function skipsBetween(repo: Repo, since: number, until: number): Promise<VerifyReport['skips']> {
+  return (await readAuditRecords(repo)).filter((r) => r.time >= since && r.time <= until).map(({ time, actor, message }) => ({ at: new Date(time).toISOString(), actor, message }));
 }
 
+export interface VerifyOptions {
+  now?: Date;
+  /**
+   * Also judge each commit by the claims in force now (default true), as a
+   * gate before merging must. A report on past commits sets false, so that its
+   * counts do not change with who holds claims today.
+   */
+  currentClaims?: boolean;
+}
 
 /**
  * Re-checks every commit in `range` as the hooks would have, so that no
@@ -93,9 +90,9 @@ async function auditRecords(repo: Repo, since: number, until: number) {
  * its date held between its parents' and now, with a date in the future or
  * before a parent's a finding of its own (docs/commands.md, agentsync verify).
  */
-export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: string, now = new Date()): Promise<VerifyReport> {
+export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: string, { now = new Date(), currentClaims = true }: VerifyOptions = {}): Promise<VerifyReport> {
   const commits = await rangeCommits(repo, range);
-  const history = await stateHistory(repo);
+  const history = await readStoreHistory(repo);
   const times = new Map(commits.map((c) => [c.sha, c.time]));
   const outside = [...new Set(commits.flatMap((c) => c.parents))].filter((sha) => !times.has(sha));
   // A shallow clone's missing parents are left out (--ignore-missing).
@@ -104,7 +101,7 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
   }
   const dated = commits.map((info) => ({ time: info.time, parentTimes: info.parents.map((p) => times.get(p) ?? -Infinity) }));
   const moments = dated.map((d) => judgedTime(d, now));
-  const latest = history.at(-1)?.commit;
+  const latest = currentClaims ? history.at(-1)?.commit : undefined;
   const inForce = moments.map((moment) => storeCommitAt(history, moment));
   const states = await statesAt(repo, [...new Set([...inForce, latest].filter((c): c is string => c !== undefined))]);
   const signatures = await signatureChecks(repo, config, range, commits.map((c) => c.sha));
@@ -124,7 +121,7 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
       ...dateFindings(dated[i], now),
       ...(signatures ? [signatureFinding(agent, signatures.get(info.sha))].filter((f) => f !== undefined) : []),
       ...judged(inForce[i] ? states.get(inForce[i]) : undefined, new Date(moments[i])),
-      ...judged(latest ? states.get(latest) : undefined, now),
+      ...(latest ? judged(states.get(latest), now) : []),
     ]);
     if (config.sessions.required && agent && !trailerValue(info.trailers, 'Agent-Session')) {
       findings.push({
@@ -136,7 +133,7 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
     }
     verdicts.push({ commit: info.sha, subject: info.subject, ...(agent ? { agent } : {}), paths, findings });
   }
-  const span = moments.length ? await auditRecords(repo, Math.min(...moments) - 3_600_000, Math.max(...moments) + 60_000) : [];
+  const span = moments.length ? await skipsBetween(repo, Math.min(...moments) - 3_600_000, Math.max(...moments) + 60_000) : [];
   return { range, commits: verdicts, skips: span, ok: verdicts.every((v) => v.findings.every((f) => f.level !== 'block')) };
 }
 

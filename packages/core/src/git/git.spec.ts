@@ -3,7 +3,8 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { currentBranch, openRepo, readLooseFile, readObjects } from './git';
+import { EnvironmentError } from '../errors';
+import { currentBranch, gitLines, openRepo, readLooseFile, readObjects } from './git';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -96,5 +97,16 @@ describe('readLooseFile', () => {
       git('gc', '-q', '--prune=now');
       expect(await readLooseFile(repo, 'refs/agentsync/state', 'a.json')).toBeUndefined();
     }
+  });
+});
+
+describe('gitLines', () => {
+  it('hands stdout over line by line, and a missing directory is an EnvironmentError as with git()', async () => {
+    const lines: string[] = [];
+    await gitLines(['version'], { cwd: tmpdir() }, (line) => lines.push(line));
+    expect(lines[0]).toMatch(/^git version /);
+    const missing = gitLines(['version'], { cwd: join(tmpdir(), 'agentsync-no-such-dir') }, () => undefined);
+    await expect(missing).rejects.toBeInstanceOf(EnvironmentError);
+    await expect(missing).rejects.toThrow('does not exist');
   });
 });

@@ -2,10 +2,11 @@
  * The one place AgentSync runs git. Arguments always go as an array (paths are
  * data, never shell) and callers that read paths ask git for NUL-separated output.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { EnvironmentError, GitError } from '../errors';
 
 export interface GitOptions {
@@ -24,7 +25,7 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
 }
 
 /** Like {@link git}, with stdout as bytes: for output that mixes byte counts and text git does not check. */
-export function gitBytes(args: readonly string[], options: GitOptions): Promise<Buffer> {
+function gitBytes(args: readonly string[], options: GitOptions): Promise<Buffer> {
   return runGit(args, options, 'buffer');
 }
 
@@ -46,17 +47,31 @@ function runGit(args: readonly string[], options: GitOptions, encoding: 'utf8' |
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const code = typeof error.code === 'number' ? error.code : null;
-        if (error.code === 'ENOENT') {
-          // ENOENT from spawn means the program or the working directory is missing.
-          const missing = existsSync(options.cwd) ? 'git was not found on PATH.' : `The directory ${options.cwd} does not exist.`;
-          return reject(new EnvironmentError(missing, { hint: 'Install git 2.36 or newer, and run agentsync inside a repository.' }));
-        }
+        if (error.code === 'ENOENT') return reject(spawnFailure(options.cwd));
         reject(new GitError(args, code, String(stderr) || error.message, Boolean(error.killed && options.timeout), String(stdout)));
       },
     );
     // A git that exits before reading all its input (a fatal error) closes the pipe: its exit code tells, not EPIPE.
     child.stdin?.on('error', () => undefined);
     if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** ENOENT from spawn means the program or the working directory is missing. */
+function spawnFailure(cwd: string): EnvironmentError {
+  const missing = existsSync(cwd) ? 'git was not found on PATH.' : `The directory ${cwd} does not exist.`;
+  return new EnvironmentError(missing, { hint: 'Install git 2.36 or newer, and run agentsync inside a repository.' });
+}
+
+/** Runs git and hands its stdout to `onLine` line by line, for outputs too large to hold; rejects as {@link git} does. */
+export function gitLines(args: readonly string[], options: Pick<GitOptions, 'cwd'>, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args as string[], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', onLine);
+    child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? spawnFailure(options.cwd) : error));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new GitError(args, code, stderr))));
   });
 }
 

@@ -1,4 +1,5 @@
 /** Reading commits with their trailers: the one `git log` reader the hooks and verify share. */
+import { CONFIG_FILE } from '../config/constants';
 import { parseTrailerLines, type Trailer } from '../domain/trailers';
 import { git, type Repo } from './git';
 
@@ -13,6 +14,21 @@ export function logRecords(out: string): string[][] {
     .map((record) => record.replace(/^\n/, ''))
     .filter(Boolean)
     .map((record) => record.split(LOG_FIELD));
+}
+
+/** The fields of each line of a one-line-per-record output (`for-each-ref`, a log without %B) split at LOG_FIELD. */
+export function lineRecords(out: string): string[][] {
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(LOG_FIELD));
+}
+
+/** The oldest commit on `rev` that added .agentsync.json (time in ms), or undefined when none did. */
+export async function adoptionCommit(repo: Repo, rev: string): Promise<{ commit: string; time: number } | undefined> {
+  const out = await git(['log', '--diff-filter=A', `--format=%H${LOG_FIELD}%ct`, rev, '--', CONFIG_FILE], { cwd: repo.root });
+  const last = lineRecords(out).pop();
+  return last ? { commit: last[0], time: Number(last[1]) * 1000 } : undefined;
 }
 
 /** A commit as the policy needs it. */

@@ -9,6 +9,7 @@ import { renewLeases } from '../domain/state';
 import { remoteOptions } from '../store/remote';
 import { updateState } from '../store/store';
 import { runHook, uniquePaths, type HookContext, type HookOutcome } from './run-hook';
+import { storeMessage } from '../store/messages';
 
 /** pre-commit: claims, hot files, risk gates, sessions and branches, the red baseline. */
 export function preCommit(repo: Repo, env: NodeJS.ProcessEnv): Promise<HookOutcome> {
@@ -39,7 +40,7 @@ async function renewIfHalfGone(ctx: HookContext): Promise<Finding[]> {
     await updateState(ctx.repo, { actor: agent, remote: remoteOptions(ctx.config), ...signed }, (state, now) => ({
       state: renewLeases(state, agent, ttlMs, now),
       result: undefined,
-      message: `renew: ${agent} commits, its leases run ${ctx.config.claims.ttl} from now`,
+      message: storeMessage({ action: 'renew', agent, ttl: String(ctx.config.claims.ttl) }),
     }));
     return [];
   } catch (error) {

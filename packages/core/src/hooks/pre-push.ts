@@ -1,12 +1,11 @@
 /** The pre-push hook: every commit new to the remote against today's claims and gates, then health of the pushed tips. */
 import { commitsPaths } from '../git/changes';
-import { CONFIG_FILE } from '../config/constants';
 import { git, tryGit, type Repo } from '../git/git';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { signatureFinding } from '../domain/signatures';
 import { activeSession } from '../domain/state';
 import { recordedTier, trailerValue, type Trailer } from '../domain/trailers';
-import { readCommits } from '../git/log';
+import { adoptionCommit, readCommits } from '../git/log';
 import { AUDIT_REF, OFFLINE_AUDIT_REF, STATE_REF } from '../store/store';
 import { runHook, uniquePaths, type HookContext, type HookOutcome } from './run-hook';
 
@@ -88,9 +87,8 @@ async function pushedCommits(repo: Repo, update: PushUpdate, has: string[] | und
  * history, so only first pushes ask.)
  */
 async function beforeAdoption(repo: Repo, tip: string): Promise<string[]> {
-  const out = await git(['log', '--format=%H', '--diff-filter=A', tip, '--', CONFIG_FILE], { cwd: repo.root });
-  const adopted = out.trim().split('\n').pop();
-  return adopted ? [`^${adopted}^@`] : [];
+  const adopted = await adoptionCommit(repo, tip);
+  return adopted ? [`^${adopted.commit}^@`] : [];
 }
 
 /** Commit sha to its trailers, in one git call for all of them. */

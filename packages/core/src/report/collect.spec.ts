@@ -183,6 +183,10 @@ describe('runReport on a made history', () => {
     ]);
   });
 
+  it('refuses an empty or unparsable --tags before reading the history', async () => {
+    for (const tags of ['', 'v[1', '{v*']) await expect(runReport(repo, config, { now: at(60), tags }), tags).rejects.toThrow(/^--tags .* (is empty|is not a valid glob)/);
+  });
+
   it('applies --since and --until to every count', async () => {
     const r = await report({ since: at(28).getTime(), until: at(40).getTime() });
     expect(r.merges.total).toBe(1);
@@ -217,6 +221,13 @@ describe('runReport on a made history', () => {
     expect(warm.merges).toEqual(cold.merges);
     rmSync(join(repo.commonDir, 'agentsync', REPORT_CACHE_FILE));
     expect((await runReport(repo, config, { now: at(60) })).rework).toEqual(warm.rework);
+  });
+
+  it('counts verify failures by the claims at each commit\'s time: a claim made since changes nothing', async () => {
+    const before = (await report()).coordination.verify;
+    const claim = { holder: 'alice', glob: '**', mode: 'exclusive' as const, createdAt: new Date().toISOString(), expiresAt: '2999-01-01T00:00:00.000Z' };
+    await updateState(repo, { actor: 'alice' }, (state) => ({ state: { ...state, claims: [...state.claims, claim] }, result: undefined, message: 'claim: alice claims ** (exclusive)' }));
+    expect((await report()).coordination.verify).toEqual(before);
   });
 });
 

@@ -6,9 +6,7 @@
  * (./cache) keeps what is immutable per commit id, so a second run replays
  * and walks only what is new.
  */
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { createInterface } from 'node:readline';
 import picomatch from 'picomatch';
 import { verifyRange } from '../app/verify';
 import { CONFIG_FILE } from '../config/constants';
@@ -19,9 +17,11 @@ import { entries } from '../domain/tracker/model';
 import { parseTracker } from '../domain/tracker/parse';
 import type { HandoffEntry } from '../domain/tracker/types';
 import { EnvironmentError, GitError, UsageError } from '../errors';
-import { git, readObjects, splitNul, tryGit, type Repo } from '../git/git';
-import { LOG_FIELD, LOG_RECORD, logRecords } from '../git/log';
-import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store/store';
+import { git, gitLines, readObjects, splitNul, tryGit, type Repo } from '../git/git';
+import { adoptionCommit, lineRecords, LOG_FIELD, LOG_RECORD, logRecords } from '../git/log';
+import { readAuditRecords, readStoreHistory } from '../store/history';
+import { parseStoreMessage } from '../store/messages';
+import { parseState, STATE_REF } from '../store/store';
 import { LineAges } from './churn';
 import { readReportCache, writeReportCache, type ReportCache } from './cache';
 import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, ReportFacts, SkipFact, StoreEventFact, TagFact, VerifyFact } from './metrics';
@@ -61,7 +61,7 @@ async function resolveBranch(repo: Repo, requested: string | undefined): Promise
   }
   // One git call for the default: origin's HEAD and which branches exist.
   const refs = new Map(
-    (await git(['for-each-ref', `--format=%(refname)${LOG_FIELD}%(symref)`, 'refs/heads/', 'refs/remotes/origin/'], { cwd })).split('\n').filter(Boolean).map((line) => line.split(LOG_FIELD) as [string, string]),
+    lineRecords(await git(['for-each-ref', `--format=%(refname)${LOG_FIELD}%(symref)`, 'refs/heads/', 'refs/remotes/origin/'], { cwd })).map(([ref, symref]) => [ref, symref]),
   );
   const remoteHead = refs.get('refs/remotes/origin/HEAD');
   if (remoteHead && refs.has(remoteHead)) {
@@ -181,18 +181,6 @@ async function replayMerges(repo: Repo, merges: RawCommit[], cache: ReportCache,
   });
 }
 
-/** Runs git and hands its stdout to `onLine` line by line, for outputs too large to hold. */
-function gitLines(repo: Repo, args: readonly string[], onLine: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args as string[], { cwd: repo.root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', onLine);
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new GitError(args, code, stderr))));
-  });
-}
-
 /**
  * Line churn along the first-parent chain (merges as their diff against the
  * first parent), resumed from the cache when its tip is still on the chain.
@@ -214,8 +202,8 @@ async function walkChurn(repo: Repo, chain: readonly string[], windowDays: numbe
     });
     const range = resume ? [`${resume.tip}..${chain[0]}`] : [chain[0]];
     await gitLines(
-      repo,
       ['log', '--first-parent', '--reverse', '--root', '--diff-merges=first-parent', '-p', '-U0', '-M', '--no-color', '--no-ext-diff', '--no-textconv', `--format=${PATCH_COMMIT_FORMAT}`, ...range, '--'],
+      { cwd: repo.root },
       (line) => parser.line(line),
     );
     parser.end();
@@ -230,21 +218,9 @@ async function readTags(repo: Repo, pattern: string): Promise<Array<TagFact & { 
   // Every tag, cheaply: which ones the branch reaches is decided against its commit list, not by git's --merged walk.
   const out = await git(['for-each-ref', `--format=%(refname:strip=2)${LOG_FIELD}%(creatordate:unix)${LOG_FIELD}%(objectname)${LOG_FIELD}%(*objectname)`, 'refs/tags/'], { cwd: repo.root });
   const matches = picomatch(pattern, { dot: true });
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(LOG_FIELD))
+  return lineRecords(out)
     .filter(([name]) => matches(name))
     .map(([name, time, object, peeled]) => ({ name, time: Number(time) * 1000, commit: peeled || object }));
-}
-
-/** The oldest commit on `rev` that added .agentsync.json. */
-async function readAdoption(repo: Repo, rev: string): Promise<ReportFacts['adoption']> {
-  const out = await git(['log', '--diff-filter=A', '--format=%H %ct', rev, '--', CONFIG_FILE], { cwd: repo.root });
-  const last = out.trim().split('\n').filter(Boolean).pop();
-  if (!last) return undefined;
-  const [commit, time] = last.split(' ');
-  return { commit, time: Number(time) * 1000 };
 }
 
 /**
@@ -260,21 +236,18 @@ async function readTip(repo: Repo, rev: string) {
   } catch {
     // A malformed tracker has no handoffs to count.
   }
-  return { handoffs, adoption: config ? await readAdoption(repo, rev) : undefined };
+  return { handoffs, adoption: config ? await adoptionCommit(repo, rev) : undefined };
 }
-
-const STORE_ACTION = /^(start|claim|release|end|renew|note): /;
 
 /** The store's history: one event per write, and every session as it was recorded at its start. */
 async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessions: Map<string, Session> }> {
-  const out = await git(['log', '--ignore-missing', `--format=%H${LOG_FIELD}%ct${LOG_FIELD}%an${LOG_FIELD}%B${LOG_RECORD}`, STATE_REF, '--'], { cwd: repo.root }).catch(() => '');
   const events: StoreEventFact[] = [];
   const starts: string[] = [];
-  for (const [commit, time, agent, message] of logRecords(out)) {
-    const action = (STORE_ACTION.exec(message)?.[1] ?? 'other') as StoreEventFact['action'];
-    // "claim: bob claims a, b (…)"; "start: …\n\nclaims a, b".
-    const globs = action === 'claim' ? /claims (.*) \((?:exclusive|shared)/.exec(message)?.[1] : action === 'start' ? /\n\nclaims (.*)/.exec(message)?.[1] : undefined;
-    events.push({ time: Number(time) * 1000, agent, action, claims: globs ? globs.split(', ').length : 0 });
+  // Newest first: a session is taken from the newest start that holds it.
+  for (const { commit, time, actor: agent, message } of (await readStoreHistory(repo)).reverse()) {
+    const write = parseStoreMessage(message);
+    const action = write?.action ?? 'other';
+    events.push({ time, agent, action, claims: write?.action === 'claim' || write?.action === 'start' ? write.globs.length : 0 });
     if (action === 'start') starts.push(commit);
   }
   const sessions = new Map<string, Session>();
@@ -291,12 +264,7 @@ async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessio
 }
 
 async function readSkips(repo: Repo): Promise<SkipFact[]> {
-  const out = await git(['log', '--ignore-missing', `--format=%ct${LOG_FIELD}%an`, AUDIT_REF, OFFLINE_AUDIT_REF, '--'], { cwd: repo.root }).catch(() => '');
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(LOG_FIELD))
-    .map(([time, actor]) => ({ time: Number(time) * 1000, actor }));
+  return (await readAuditRecords(repo)).map(({ time, actor }) => ({ time, actor }));
 }
 
 /**
@@ -307,7 +275,8 @@ async function readSkips(repo: Repo): Promise<SkipFact[]> {
 async function readVerify(repo: Repo, config: AgentSyncConfig, rev: string, adoption: ReportFacts['adoption'], commits: readonly RawCommit[]): Promise<VerifyFact[] | undefined> {
   if (!adoption || (await tryGit(['rev-parse', '--verify', '--quiet', STATE_REF], { cwd: repo.root })) === undefined) return undefined;
   const time = new Map(commits.map((c) => [c.sha, c.time]));
-  const report = await verifyRange(repo, config, `${adoption.commit}..${rev}`);
+  // Judged by the claims at each commit's time only: the claims held today must not change a past count.
+  const report = await verifyRange(repo, config, `${adoption.commit}..${rev}`, { currentClaims: false });
   return report.commits.map((verdict) => ({
     time: time.get(verdict.commit) ?? 0,
     ...(verdict.agent ? { agent: verdict.agent } : {}),

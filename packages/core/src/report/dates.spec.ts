@@ -19,6 +19,14 @@ describe('parseReportDate', () => {
     }
     expect(() => parseReportDate('--until', 'soon', now)).toThrow('--until "soon" is not a date.');
   });
+
+  it('refuses a day the month lacks instead of rolling it over, and ages before 1970', () => {
+    for (const bad of ['2026-02-30', '2026-04-31', '2026-02-29T10:00:00Z', '1969-12-31', '99999999999d', '3000w']) {
+      expect(() => parseReportDate('--since', bad, now), bad).toThrow(UsageError);
+    }
+    expect(() => parseReportDate('--since', '99999999999d', now)).toThrow('--since "99999999999d" is not a date after 1970.');
+    expect(parseReportDate('--since', '2028-02-29', now)).toBe(Date.parse('2028-02-29T00:00:00Z'));
+  });
 });
 
 describe('ISO weeks', () => {

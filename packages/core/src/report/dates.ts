@@ -9,17 +9,27 @@ const DAY_MS = 86_400_000;
  * (that long before `now`). Anything else is a usage error naming the flag.
  */
 export function parseReportDate(flag: string, text: string, now: Date): number {
-  const age = /^(\d+)([dw])$/.exec(text.trim());
-  if (age) return now.getTime() - Number(age[1]) * (age[2] === 'w' ? 7 : 1) * DAY_MS;
-  const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim());
-  const time = iso ? Date.parse(text.trim().length === 10 ? `${text.trim()}T00:00:00Z` : text.trim()) : NaN;
-  if (Number.isNaN(time)) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a date.`, {
+  const value = text.trim();
+  const age = /^(\d+)([dw])$/.exec(value);
+  const time = age ? now.getTime() - Number(age[1]) * (age[2] === 'w' ? 7 : 1) * DAY_MS : isoTime(value);
+  // Before 1970 no git commit is dated, and a huge age is past what a Date holds.
+  if (Number.isNaN(time) || time < 0) {
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a date${age ? ' after 1970' : ''}.`, {
       where: flag,
       hint: `Give an ISO date such as 2026-11-01 (UTC), a date-time such as 2026-11-01T09:30:00Z, or an age such as 30d or 12w.`,
     });
   }
   return time;
+}
+
+/** An ISO date or date-time as ms, NaN when it is not one; a day the month lacks (2026-02-30) is not rolled over. */
+function isoTime(value: string): number {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value);
+  if (!parts) return NaN;
+  const [year, month, day] = parts.slice(1, 4).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return NaN;
+  return Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
 }
 
 /** The ISO 8601 week (UTC) a time falls in, as `2026-W48`. */

@@ -12,7 +12,7 @@ export interface TextTable {
 
 const DASH = '—';
 
-export const percent = (value: number | null) => (value === null ? DASH : `${(value * 100).toFixed(1)}%`);
+const percent = (value: number | null) => (value === null ? DASH : `${(value * 100).toFixed(1)}%`);
 const rate = (value: number) => (value >= 10 ? value.toFixed(0) : value.toFixed(2).replace(/\.?0+$/, '') || '0');
 
 /** Minutes for people: "45 min", "3.2 h", "2.1 d". */
@@ -23,7 +23,7 @@ export function duration(minutes: number): string {
 }
 
 /** The window a summary covers, as `2026-10-01 → 2026-12-04`. */
-export function windowText(summary: Pick<Summary, 'from' | 'to'>): string {
+function windowText(summary: Pick<Summary, 'from' | 'to'>): string {
   return `${summary.from?.slice(0, 10) ?? DASH} → ${summary.to.slice(0, 10)}`;
 }
 

@@ -4,6 +4,7 @@
  * ./collect reads git, ./metrics computes, ./render-* present.
  */
 import type { AgentSyncConfig } from '../config/schema';
+import { globProblem } from '../domain/globs/globs';
 import { UsageError } from '../errors';
 import type { Repo } from '../git/git';
 import { collectFacts, type ReportProgress } from './collect';
@@ -35,11 +36,15 @@ export async function runReport(repo: Repo, config: AgentSyncConfig, request: Re
       hint: 'Give a --since earlier than --until.',
     });
   }
+  const tagPattern = request.tags ?? DEFAULT_RELEASE_TAGS;
+  // Checked before the run: picomatch would otherwise fail (or match nothing) after the history is read.
+  const problem = tagPattern.trim() === '' ? 'is empty' : globProblem(tagPattern);
+  if (problem) throw new UsageError(`--tags ${JSON.stringify(tagPattern)} ${problem}.`, { where: '--tags', hint: 'Give a glob over tag names, such as v* or release-*.' });
   const facts = await collectFacts(repo, {
     branch: request.branch,
     since: request.since,
     until: request.until,
-    tagPattern: request.tags ?? DEFAULT_RELEASE_TAGS,
+    tagPattern,
     reworkWindowDays: REWORK_WINDOW_DAYS,
     config,
     now: request.now,

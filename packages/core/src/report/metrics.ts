@@ -209,7 +209,7 @@ const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null)
 const inWindow = (from: number, to: number) => (fact: { time: number }) => fact.time >= from && fact.time < to;
 
 /** The hot-file test of the config's hotFiles globs (same matching as the hooks). */
-export function hotMatcher(globs: readonly string[]): (path: string) => boolean {
+function hotMatcher(globs: readonly string[]): (path: string) => boolean {
   const matchers = globs.map(claimMatcher);
   return (path) => matchers.some((matches) => matches(path));
 }
@@ -300,7 +300,7 @@ function summarizeHealth(results: readonly HealthFact[], branch: string): Summar
 }
 
 /** Every headline number for the window [from, to). */
-export function summarize(facts: ReportFacts, options: ReportOptions, from: number, to: number): Summary {
+function summarize(facts: ReportFacts, options: ReportOptions, from: number, to: number): Summary {
   const within = inWindow(from, to);
   const isHot = hotMatcher(options.hotFiles);
   const commits = facts.commits.filter(within);
@@ -368,7 +368,7 @@ export function coordinationRows(facts: Pick<ReportFacts, 'store' | 'skips' | 'h
 }
 
 /** Merges, deploys, reverts and churn per ISO week of the window. */
-export function weekRows(facts: ReportFacts, options: ReportOptions, from: number, to: number): WeekRow[] {
+function weekRows(facts: ReportFacts, options: ReportOptions, from: number, to: number): WeekRow[] {
   const within = inWindow(from, to);
   const commits = facts.commits.filter(within);
   if (commits.length === 0) return [];
@@ -410,7 +410,7 @@ export function weekRows(facts: ReportFacts, options: ReportOptions, from: numbe
 }
 
 /** The files conflicted most often in the window, hot ones marked. */
-export function topConflictedFiles(merges: readonly MergeFact[], isHot: (path: string) => boolean, limit = 10): Report['conflictedFiles'] {
+function topConflictedFiles(merges: readonly MergeFact[], isHot: (path: string) => boolean, limit = 10): Report['conflictedFiles'] {
   const counts = new Map<string, number>();
   for (const merge of merges) for (const path of merge.conflicted ?? []) counts.set(path, (counts.get(path) ?? 0) + 1);
   return [...counts]

@@ -18,7 +18,19 @@ export function renderTable(report: Report): string {
   return `${out.join('\n')}\n`;
 }
 
-const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * File, branch and agent names as literal Markdown text: `|` would end a cell,
+ * `<` open HTML and a backtick code, in a step summary GitHub renders.
+ */
+const cell = (text: string) =>
+  text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/`/g, '\\`')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\n/g, ' ');
 
 function markdownTable(table: TextTable): string[] {
   return [`| ${table.headers.map(cell).join(' | ')} |`, `|${table.headers.map(() => ' --- ').join('|')}|`, ...table.rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];

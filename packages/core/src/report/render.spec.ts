@@ -12,7 +12,7 @@ const facts: ReportFacts = {
   now: T0 + 30 * DAY,
   adoption: { commit: 'c', time: T0 + 14 * DAY },
   commits: [0, 10, 20].map((d) => ({ sha: `c${d}`, time: T0 + d * DAY, firstParent: true })),
-  merges: [{ sha: 'm', time: T0 + DAY, parents: 2, firstParent: true, conflicted: ['package.json', 'a|b.ts'] }],
+  merges: [{ sha: 'm', time: T0 + DAY, parents: 2, firstParent: true, conflicted: ['package.json', 'a|b.ts', '<b>`c`.ts'] }],
   tags: [],
   tagPattern: 'v*',
   churn: [],
@@ -35,6 +35,8 @@ describe('renderers', () => {
     const md = renderMarkdown(report);
     expect(md).toContain('## AgentSync report: main');
     expect(md).toContain('| a\\|b.ts | 1 |  |');
+    expect(md).toContain('| &lt;b&gt;\\`c\\`.ts | 1 |  |');
+    expect(md).not.toContain('<b>');
   });
 
   it('writes one self-contained page: inline SVG, light and dark, nothing fetched, text escaped', () => {
