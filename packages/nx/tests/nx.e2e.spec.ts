@@ -131,8 +131,10 @@ describe('@agentsync/nx in a fresh Nx workspace', () => {
     expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['husky', 'lint-staged']));
     expect(JSON.parse(read('.agentsync.json'))).toEqual({
       $schema: './node_modules/@agentsync/core/schema/agentsync.schema.json',
+      claims: { onEdit: 'claim' },
       health: { targets: ['build', 'typecheck', 'test'] },
     });
+    expect(JSON.parse(read('.claude/settings.json')).hooks.PreToolUse).toHaveLength(1);
     expect(existsSync(join(ws, 'node_modules/@agentsync/core/schema/agentsync.schema.json'))).toBe(true);
     expect(read('AgentTracker.md')).toContain('<!-- agentsync:begin sessions -->');
     expect(JSON.parse(read('nx.json')).plugins).toContain('@agentsync/nx');
