@@ -147,3 +147,89 @@ export function blockedPaths(state: State, agent: string | undefined, paths: rea
   const index = new ClaimIndex(claims.map((claim) => ({ glob: claim.glob, value: claim })));
   return paths.flatMap((path) => index.match(path).map((claim) => ({ path, claim: conflictOf(path, claim, state) })));
 }
+
+/**
+ * One write as data: the entries it sets (null: removes) and what those
+ * entries, and every other entry of its agent, were in the state it was
+ * computed from. Another process of the clone can then apply it to a newer
+ * state (see {@link rebaseChange}) without re-running the code that made it.
+ */
+export interface StateChange {
+  agent: string;
+  sessions: Record<string, Session | null>;
+  claims: Record<string, Claim | null>;
+  /** The values the change was computed from, by the same keys. */
+  before: { sessions: Record<string, Session | null>; claims: Record<string, Claim | null> };
+}
+
+type Keyed<E> = Map<string, E>;
+const claimKey = (claim: Claim) => `${claim.holder}\0${claim.glob}`;
+const sessionsByKey = (state: State): Keyed<Session> => new Map(state.sessions.map((s) => [s.id, s]));
+const claimsByKey = (state: State): Keyed<Claim> => new Map(state.claims.map((c) => [claimKey(c), c]));
+
+/** Entries compare by their JSON with sorted keys: the store writes them with no fixed key order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+const same = (a: unknown, b: unknown) => a === b || canonical(a ?? null) === canonical(b ?? null);
+
+function diffEntries<E>(base: Keyed<E>, next: Keyed<E>, isAgents: (entry: E) => boolean) {
+  const changed: Record<string, E | null> = {};
+  const before: Record<string, E | null> = {};
+  for (const [key, entry] of next) if (!same(base.get(key), entry)) changed[key] = entry;
+  for (const key of base.keys()) if (!next.has(key)) changed[key] = null;
+  for (const [key, entry] of base) if (key in changed || isAgents(entry)) before[key] = entry;
+  for (const key of Object.keys(changed)) before[key] ??= null;
+  return { changed, before };
+}
+
+/** The change from `base` to `next` made by `agent`; undefined when there is none. */
+export function changeOf(base: State, next: State, agent: string): StateChange | undefined {
+  const sessions = diffEntries(sessionsByKey(base), sessionsByKey(next), (s) => s.agent === agent);
+  const claims = diffEntries(claimsByKey(base), claimsByKey(next), (c) => c.holder === agent);
+  if (Object.keys(sessions.changed).length + Object.keys(claims.changed).length === 0) return undefined;
+  return { agent, sessions: sessions.changed, claims: claims.changed, before: { sessions: sessions.before, claims: claims.before } };
+}
+
+/** Whether every entry `before` names still holds that value (or already the change's) and the agent has no entry `before` did not see. */
+function unchangedSince<E>(current: Keyed<E>, before: Record<string, E | null>, after: Record<string, E | null>, isAgents: (entry: E) => boolean) {
+  for (const [key, was] of Object.entries(before)) {
+    const now = current.get(key);
+    if (!same(now, was) && !(key in after && same(now, after[key]))) return false;
+  }
+  for (const [key, entry] of current) if (isAgents(entry) && !(key in before)) return false;
+  return true;
+}
+
+function applyEntries<E>(current: Keyed<E>, changed: Record<string, E | null>): E[] {
+  const result = new Map(current);
+  for (const [key, entry] of Object.entries(changed)) {
+    if (entry) result.set(key, entry);
+    else result.delete(key);
+  }
+  return [...result.values()];
+}
+
+/**
+ * Applies `change` to `current` (live entries only) if it still means what it
+ * meant where it was computed: the entries it read are unchanged, and its new
+ * claims conflict with no claim another agent made since, its agent has at
+ * most one live session. Undefined otherwise: its writer must compute it again
+ * from `current`, where it may now be refused.
+ */
+export function rebaseChange(current: State, change: StateChange, now: Date): State | undefined {
+  const isAgents = { session: (s: Session) => s.agent === change.agent, claim: (c: Claim) => c.holder === change.agent };
+  const sessions = sessionsByKey(current);
+  const claims = claimsByKey(current);
+  if (!unchangedSince(sessions, change.before.sessions, change.sessions, isAgents.session)) return undefined;
+  if (!unchangedSince(claims, change.before.claims, change.claims, isAgents.claim)) return undefined;
+  const next: State = { ...current, sessions: applyEntries(sessions, change.sessions), claims: applyEntries(claims, change.claims) };
+  for (const claim of Object.values(change.claims)) {
+    if (claim && claimConflicts(next, claim.holder, claim.glob, claim.mode, now).length > 0) return undefined;
+  }
+  for (const session of Object.values(change.sessions)) {
+    if (session && next.sessions.filter((s) => s.agent === session.agent && isLive(s, now)).length > 1) return undefined;
+  }
+  return next;
+}

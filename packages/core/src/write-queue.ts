@@ -1,0 +1,212 @@
+/**
+ * One writer per clone: the processes of a clone that write the store at the
+ * same time hand their writes to whichever of them holds a lock file, which
+ * publishes them together (one fetch and one push for the whole batch) while
+ * the others wait. Without it every process competes for the one ref on its
+ * own and a crowd costs each writer a round per winner before it.
+ *
+ * Files, under `<common git dir>/agentsync/writes/`:
+ * - `<id>.write`: a process's write, waiting (JSON);
+ * - `<id>.taken-<pid>@<host>`: the same, being published by that leader;
+ * - `<id>.done`: its outcome, read and removed by the process that wrote it;
+ * - `lock`: the leader's `<pid>@<host>`, touched every round.
+ *
+ * The lock only saves work: correctness stays with the compare-and-swap on
+ * the ref, so two leaders (a stale lock taken over twice) cost a lost round,
+ * never a lost or doubled write. Each write is taken by one leader only (a
+ * rename), and one taken by a leader that died goes back to the queue.
+ */
+import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+/** A lock whose holder is on another machine counts as abandoned after this long without a touch. */
+const STALE_LOCK_MS = 60_000;
+/** How often a waiting process looks again when no file event woke it. */
+const POLL_MS = 25;
+
+const self = `${process.pid}@${hostname()}`;
+const WRITE = '.write';
+const DONE = '.done';
+const TAKEN = '.taken-';
+
+/** What a leader does with a batch: one outcome per write, in order. */
+export type PublishBatch<W, O> = (writes: W[]) => Promise<O[]>;
+
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+/** Whether the process named by `owner` (`pid@host`) is gone; a process on another host is judged by `touchedAgoMs`. */
+function ownerGone(owner: string, touchedAgoMs: number): boolean {
+  const at = owner.lastIndexOf('@');
+  const pid = Number(owner.slice(0, at));
+  if (owner.slice(at + 1) !== hostname() || !Number.isInteger(pid) || pid <= 0) return touchedAgoMs > STALE_LOCK_MS;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Queues `write` in `dir` and resolves with its outcome, published by this
+ * process or by another of the clone, whichever holds the lock.
+ */
+export async function throughQueue<W, O>(dir: string, write: W, publish: PublishBatch<W, O>): Promise<O> {
+  mkdirSync(dir, { recursive: true });
+  const id = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  writeAtomically(join(dir, id + WRITE), JSON.stringify(write));
+  const waiter = new Waiter(dir);
+  try {
+    for (;;) {
+      const outcome = readOutcome<O>(dir, id);
+      if (outcome) return outcome.value;
+      if (takeLock(dir)) {
+        try {
+          await lead(dir, id, publish);
+        } finally {
+          releaseLock(dir);
+        }
+        continue;
+      }
+      requeueIfLeaderGone(dir, id);
+      await waiter.next();
+    }
+  } finally {
+    waiter.close();
+  }
+}
+
+function readOutcome<O>(dir: string, id: string): { value: O } | undefined {
+  const file = join(dir, id + DONE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  unlinkSync(file);
+  return { value: JSON.parse(text) as O };
+}
+
+/** Takes the lock, or takes over one whose holder is gone; false when a live leader holds it. */
+function takeLock(dir: string): boolean {
+  const lock = join(dir, 'lock');
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, self);
+      closeSync(fd);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    try {
+      const owner = readFileSync(lock, 'utf8');
+      const ageMs = Date.now() - statSync(lock).mtimeMs;
+      // A lock being created has no content for a moment; one left empty by a crash has none for good.
+      if (owner ? !ownerGone(owner, ageMs) : ageMs < 5_000) return false;
+      unlinkSync(lock);
+    } catch {
+      // Released meanwhile: try again.
+    }
+  }
+  return false;
+}
+
+function releaseLock(dir: string): void {
+  try {
+    if (readFileSync(join(dir, 'lock'), 'utf8') === self) unlinkSync(join(dir, 'lock'));
+  } catch {
+    // Already taken over.
+  }
+}
+
+/** A write taken by a leader that died unfinished goes back to the queue (it may have been published: the change is idempotent). */
+function requeueIfLeaderGone(dir: string, id: string): void {
+  const taken = readdirSync(dir).find((name) => name.startsWith(id + TAKEN));
+  if (!taken || !ownerGone(taken.slice(id.length + TAKEN.length), 0)) return;
+  try {
+    renameSync(join(dir, taken), join(dir, id + WRITE));
+  } catch {
+    // Someone else put it back first.
+  }
+}
+
+/** Publishes batches of whatever is queued until this process's own write has its outcome. */
+async function lead<W, O>(dir: string, id: string, publish: PublishBatch<W, O>): Promise<void> {
+  const lock = join(dir, 'lock');
+  while (!readdirSync(dir).includes(id + DONE)) {
+    const now = new Date();
+    utimesSync(lock, now, now);
+    const taken: Array<{ file: string; id: string; write: W }> = [];
+    for (const name of readdirSync(dir).filter((n) => n.endsWith(WRITE)).sort()) {
+      const writeId = name.slice(0, -WRITE.length);
+      const file = join(dir, `${writeId}${TAKEN}${self}`);
+      try {
+        renameSync(join(dir, name), file);
+        taken.push({ file, id: writeId, write: JSON.parse(readFileSync(file, 'utf8')) as W });
+      } catch {
+        // Taken by another leader (two leaders after a takeover), or half written: not ours.
+      }
+    }
+    if (taken.length === 0) return;
+    let outcomes: O[];
+    try {
+      outcomes = await publish(taken.map((t) => t.write));
+    } catch (error) {
+      for (const t of taken) renameSync(t.file, join(dir, t.id + WRITE));
+      throw error;
+    }
+    taken.forEach((t, i) => {
+      writeAtomically(join(dir, t.id + DONE), JSON.stringify(outcomes[i]));
+      unlinkSync(t.file);
+    });
+  }
+}
+
+/** Wakes a waiting process when a file of the queue changes, or after POLL_MS (file events are a shared, limited resource). */
+class Waiter {
+  private watcher?: FSWatcher;
+  /** An event came since the last look: the next wait returns at once, so none is missed. */
+  private changed = false;
+  private wake?: () => void;
+
+  constructor(dir: string) {
+    try {
+      this.watcher = watch(dir, () => {
+        this.changed = true;
+        this.wake?.();
+      });
+      this.watcher.on('error', () => this.close());
+    } catch {
+      // Out of inotify instances: polling alone.
+    }
+  }
+
+  next(): Promise<void> {
+    if (this.changed) {
+      this.changed = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.changed = false;
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, this.watcher ? POLL_MS * 8 : POLL_MS);
+      this.wake = done;
+    });
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
