@@ -213,10 +213,11 @@ function applyEntries<E>(current: Keyed<E>, changed: Record<string, E | null>): 
 
 /**
  * Applies `change` to `current` (live entries only) if it still means what it
- * meant where it was computed: the entries it read are unchanged, and its new
- * claims conflict with no claim another agent made since, its agent has at
- * most one live session. Undefined otherwise: its writer must compute it again
- * from `current`, where it may now be refused.
+ * meant where it was computed: the entries it changed and every entry of its
+ * agent are as it saw them (so a second session of the same agent cannot slip
+ * in), and its claims conflict with no claim another agent made since.
+ * Undefined otherwise: its writer must compute it again from `current`, where
+ * it may now be refused.
  */
 export function rebaseChange(current: State, change: StateChange, now: Date): State | undefined {
   const isAgents = { session: (s: Session) => s.agent === change.agent, claim: (c: Claim) => c.holder === change.agent };
@@ -227,9 +228,6 @@ export function rebaseChange(current: State, change: StateChange, now: Date): St
   const next: State = { ...current, sessions: applyEntries(sessions, change.sessions), claims: applyEntries(claims, change.claims) };
   for (const claim of Object.values(change.claims)) {
     if (claim && claimConflicts(next, claim.holder, claim.glob, claim.mode, now).length > 0) return undefined;
-  }
-  for (const session of Object.values(change.sessions)) {
-    if (session && next.sessions.filter((s) => s.agent === session.agent && isLive(s, now)).length > 1) return undefined;
   }
   return next;
 }

@@ -26,6 +26,7 @@ const STALE_LOCK_MS = 60_000;
 const POLL_MS = 25;
 
 const self = `${process.pid}@${hostname()}`;
+let sequence = 0;
 const WRITE = '.write';
 const DONE = '.done';
 const TAKEN = '.taken-';
@@ -58,22 +59,24 @@ function ownerGone(owner: string, touchedAgoMs: number): boolean {
  */
 export async function throughQueue<W, O>(dir: string, write: W, publish: PublishBatch<W, O>): Promise<O> {
   mkdirSync(dir, { recursive: true });
-  const id = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  // Sortable: a leader publishes the writes in the order they were queued.
+  const id = `${Date.now().toString(36)}-${String(sequence++).padStart(6, '0')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   writeAtomically(join(dir, id + WRITE), JSON.stringify(write));
   const waiter = new Waiter(dir);
   try {
     for (;;) {
       const outcome = readOutcome<O>(dir, id);
       if (outcome) return outcome.value;
+      requeueIfLeaderGone(dir, id);
       if (takeLock(dir)) {
+        let published: boolean;
         try {
-          await lead(dir, id, publish);
+          published = await lead(dir, id, publish);
         } finally {
           releaseLock(dir);
         }
-        continue;
+        if (published) continue;
       }
-      requeueIfLeaderGone(dir, id);
       await waiter.next();
     }
   } finally {
@@ -137,8 +140,9 @@ function requeueIfLeaderGone(dir: string, id: string): void {
   }
 }
 
-/** Publishes batches of whatever is queued until this process's own write has its outcome. */
-async function lead<W, O>(dir: string, id: string, publish: PublishBatch<W, O>): Promise<void> {
+/** Publishes batches of whatever is queued until this process's own write has its outcome; false when there was nothing to publish. */
+async function lead<W, O>(dir: string, id: string, publish: PublishBatch<W, O>): Promise<boolean> {
+  let published = false;
   const lock = join(dir, 'lock');
   while (!readdirSync(dir).includes(id + DONE)) {
     const now = new Date();
@@ -154,7 +158,7 @@ async function lead<W, O>(dir: string, id: string, publish: PublishBatch<W, O>):
         // Taken by another leader (two leaders after a takeover), or half written: not ours.
       }
     }
-    if (taken.length === 0) return;
+    if (taken.length === 0) return published;
     let outcomes: O[];
     try {
       outcomes = await publish(taken.map((t) => t.write));
@@ -166,7 +170,9 @@ async function lead<W, O>(dir: string, id: string, publish: PublishBatch<W, O>):
       writeAtomically(join(dir, t.id + DONE), JSON.stringify(outcomes[i]));
       unlinkSync(t.file);
     });
+    published = true;
   }
+  return published;
 }
 
 /** Wakes a waiting process when a file of the queue changes, or after POLL_MS (file events are a shared, limited resource). */
