@@ -162,10 +162,11 @@ export interface StateChange {
   before: { sessions: Record<string, Session | null>; claims: Record<string, Claim | null> };
 }
 
-type Keyed<E> = Map<string, E>;
 const claimKey = (claim: Claim) => `${claim.holder}\0${claim.glob}`;
-const sessionsByKey = (state: State): Keyed<Session> => new Map(state.sessions.map((s) => [s.id, s]));
-const claimsByKey = (state: State): Keyed<Claim> => new Map(state.claims.map((c) => [claimKey(c), c]));
+const sessionKey = (session: Session) => session.id;
+/** The agent an entry belongs to. */
+const claimOwner = (claim: Claim) => claim.holder;
+const sessionOwner = (session: Session) => session.agent;
 
 /** Entries compare by their JSON with sorted keys: the store writes them with no fixed key order. */
 const canonical = (value: unknown): string =>
@@ -174,41 +175,72 @@ const canonical = (value: unknown): string =>
   );
 const same = (a: unknown, b: unknown) => a === b || canonical(a ?? null) === canonical(b ?? null);
 
-function diffEntries<E>(base: Keyed<E>, next: Keyed<E>, isAgents: (entry: E) => boolean) {
+/**
+ * The entries of `next` that are not in `base` and the other way round. A
+ * mutation keeps the entries it does not touch as the same objects, so with
+ * thousands of claims only the few it made or dropped get keyed and compared.
+ */
+function diffEntries<E>(base: E[], next: E[], keyOf: (entry: E) => string, ownerOf: (entry: E) => string, agent: string) {
+  const inBase = new Set(base);
+  const inNext = new Set(next);
   const changed: Record<string, E | null> = {};
+  for (const entry of base) if (!inNext.has(entry)) changed[keyOf(entry)] = null;
   const before: Record<string, E | null> = {};
-  for (const [key, entry] of next) if (!same(base.get(key), entry)) changed[key] = entry;
-  for (const key of base.keys()) if (!next.has(key)) changed[key] = null;
-  for (const [key, entry] of base) if (key in changed || isAgents(entry)) before[key] = entry;
+  for (const entry of base) if (ownerOf(entry) === agent || !inNext.has(entry)) before[keyOf(entry)] = entry;
+  for (const entry of next) {
+    if (inBase.has(entry)) continue;
+    const key = keyOf(entry);
+    if (same(before[key], entry)) delete changed[key];
+    else changed[key] = entry;
+  }
   for (const key of Object.keys(changed)) before[key] ??= null;
   return { changed, before };
 }
 
 /** The change from `base` to `next` made by `agent`; undefined when there is none. */
 export function changeOf(base: State, next: State, agent: string): StateChange | undefined {
-  const sessions = diffEntries(sessionsByKey(base), sessionsByKey(next), (s) => s.agent === agent);
-  const claims = diffEntries(claimsByKey(base), claimsByKey(next), (c) => c.holder === agent);
+  const sessions = diffEntries(base.sessions, next.sessions, sessionKey, sessionOwner, agent);
+  const claims = diffEntries(base.claims, next.claims, claimKey, claimOwner, agent);
   if (Object.keys(sessions.changed).length + Object.keys(claims.changed).length === 0) return undefined;
   return { agent, sessions: sessions.changed, claims: claims.changed, before: { sessions: sessions.before, claims: claims.before } };
 }
 
-/** Whether every entry `before` names still holds that value (or already the change's) and the agent has no entry `before` did not see. */
-function unchangedSince<E>(current: Keyed<E>, before: Record<string, E | null>, after: Record<string, E | null>, isAgents: (entry: E) => boolean) {
-  for (const [key, was] of Object.entries(before)) {
-    const now = current.get(key);
-    if (!same(now, was) && !(key in after && same(now, after[key]))) return false;
+/**
+ * `current` with `changed` applied, or undefined when an entry `before` names
+ * no longer holds that value (nor already the changed one), or `agent` has an
+ * entry `before` did not see. Only entries of the agents the change names get keyed.
+ */
+function rebaseEntries<E>(
+  current: E[],
+  changed: Record<string, E | null>,
+  before: Record<string, E | null>,
+  keyOf: (entry: E) => string,
+  ownerOf: (entry: E) => string,
+  agent: string,
+): E[] | undefined {
+  const owners = new Set([agent, ...[...Object.values(before), ...Object.values(changed)].flatMap((e) => (e ? [ownerOf(e)] : []))]);
+  const seen = new Set<string>();
+  const result: E[] = [];
+  for (const entry of current) {
+    if (!owners.has(ownerOf(entry))) {
+      result.push(entry);
+      continue;
+    }
+    const key = keyOf(entry);
+    seen.add(key);
+    if (!(key in changed) && !(key in before)) {
+      // Another agent's entry, or one of this agent's that the change did not see.
+      if (ownerOf(entry) === agent) return undefined;
+      result.push(entry);
+      continue;
+    }
+    if (!same(entry, before[key]) && !(key in changed && same(entry, changed[key]))) return undefined;
+    if (!(key in changed)) result.push(entry);
+    else if (changed[key]) result.push(changed[key] as E);
   }
-  for (const [key, entry] of current) if (isAgents(entry) && !(key in before)) return false;
-  return true;
-}
-
-function applyEntries<E>(current: Keyed<E>, changed: Record<string, E | null>): E[] {
-  const result = new Map(current);
-  for (const [key, entry] of Object.entries(changed)) {
-    if (entry) result.set(key, entry);
-    else result.delete(key);
-  }
-  return [...result.values()];
+  for (const [key, was] of Object.entries(before)) if (was && !seen.has(key) && !(key in changed && changed[key] === null)) return undefined;
+  for (const [key, entry] of Object.entries(changed)) if (entry && !seen.has(key)) result.push(entry);
+  return result;
 }
 
 /**
@@ -220,12 +252,11 @@ function applyEntries<E>(current: Keyed<E>, changed: Record<string, E | null>): 
  * it may now be refused.
  */
 export function rebaseChange(current: State, change: StateChange, now: Date): State | undefined {
-  const isAgents = { session: (s: Session) => s.agent === change.agent, claim: (c: Claim) => c.holder === change.agent };
-  const sessions = sessionsByKey(current);
-  const claims = claimsByKey(current);
-  if (!unchangedSince(sessions, change.before.sessions, change.sessions, isAgents.session)) return undefined;
-  if (!unchangedSince(claims, change.before.claims, change.claims, isAgents.claim)) return undefined;
-  const next: State = { ...current, sessions: applyEntries(sessions, change.sessions), claims: applyEntries(claims, change.claims) };
+  const { agent, before } = change;
+  const sessions = rebaseEntries(current.sessions, change.sessions, before.sessions, sessionKey, sessionOwner, agent);
+  const claims = sessions && rebaseEntries(current.claims, change.claims, before.claims, claimKey, claimOwner, agent);
+  if (!sessions || !claims) return undefined;
+  const next: State = { ...current, sessions, claims };
   for (const claim of Object.values(change.claims)) {
     if (claim && claimConflicts(next, claim.holder, claim.glob, claim.mode, now).length > 0) return undefined;
   }

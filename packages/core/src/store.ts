@@ -180,26 +180,29 @@ interface Failure {
 const MAX_UNMOVED_REJECTIONS = 20;
 
 /**
- * Publishes a batch of queued writes from the processes of this clone: fetch
- * the state, rebase each change onto it in order, one commit per write (its
- * author and message), and one compare-and-swap for them all. A lost race
- * starts again at once from the winner's state: nothing is refused for being
- * busy. A change that no longer applies goes back to its process to be
+ * Publishes a batch of queued writes from the processes of this clone: rebase
+ * each change in order onto the newest state, one commit per write (its
+ * author and message), and one compare-and-swap for them all. The first try
+ * builds on `known`, the state this process last read, without a fetch: the
+ * lease makes a stale guess cost one rejected push. A lost race starts again
+ * at once from the winner's state, fetched: nothing is refused for being
+ * busy. A change that no longer applies goes back to its process, to be
  * computed again from the state that was published.
  */
-async function publishBatch(repo: Repo, options: StoreOptions, writes: QueuedWrite[]): Promise<WriteOutcome[]> {
+async function publishBatch(repo: Repo, options: StoreOptions, writes: QueuedWrite[], known: Snapshot): Promise<WriteOutcome[]> {
   const remote = options.remote?.name;
   try {
-    let lost: { parent: string | undefined } | undefined;
+    let fetched = false;
+    let rejected: { parent: string | undefined } | undefined;
     for (let unmoved = 0; ; ) {
-      const { parent, hasRef } = await currentTip(repo, STATE_REF, remote);
-      if (lost && parent === lost.parent) {
+      const { parent, hasRef } = fetched ? await currentTip(repo, STATE_REF, remote) : { parent: known.commit, hasRef: known.commit !== undefined };
+      if (rejected && parent === rejected.parent) {
         // Rejected, yet nobody moved the ref: a ref being written by a fetch, or a host refusing us.
         if (++unmoved >= MAX_UNMOVED_REJECTIONS) throw refusedWithoutRace(remote);
         await sleep(backoff(unmoved));
       }
       const now = options.now?.() ?? new Date();
-      let state = pruneExpired((await readState(repo, STATE_REF, parent ?? STATE_REF)).state, now);
+      let state = pruneExpired(fetched ? (await readState(repo, STATE_REF, parent ?? STATE_REF)).state : known.state, now);
       let tip = parent;
       const published = [];
       for (const { change, message } of writes) {
@@ -210,15 +213,17 @@ async function publishBatch(repo: Repo, options: StoreOptions, writes: QueuedWri
         state = next;
         tip = await commitState(repo, next, tip, message, change.agent);
       }
-      if (tip === parent || (tip && (await publishCommit(repo, STATE_REF, tip, parent, remote ? { name: remote, hasRef } : undefined)))) {
-        return published.map((ok) => (ok ? { published: true } : { rebaseOn: tip ?? null }));
-      }
-      lost = { parent };
+      const won = tip !== parent && (await publishCommit(repo, STATE_REF, tip as string, parent, remote ? { name: remote, hasRef } : undefined));
+      // A change that does not apply to a guessed state is tried again on the fetched one.
+      if (won || (tip === parent && fetched)) return published.map((ok) => (ok ? { published: true } : { rebaseOn: tip ?? null }));
+      rejected = tip === parent ? undefined : { parent };
+      fetched = true;
     }
   } catch (error) {
     return writes.map(() => ({ failed: failureOf(error) }));
   }
 }
+
 function failureOf(error: unknown): Failure {
   const { message, where, hint } = error instanceof AgentSyncError ? error : { message: String((error as Error)?.message ?? error), where: undefined, hint: undefined };
   return { message, where, hint, unreachable: error instanceof RemoteUnreachableError };
@@ -271,7 +276,7 @@ export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: 
       continue;
     }
     const outcome = await throughQueue<QueuedWrite, WriteOutcome>(queueDir(repo), { change, message: mutation.message }, (writes) =>
-      publishBatch(repo, options, writes),
+      publishBatch(repo, options, writes, snapshot),
     );
     if ('failed' in outcome) throw reviveFailure(outcome.failed);
     if ('published' in outcome) return mutation.result;
