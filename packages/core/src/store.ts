@@ -182,27 +182,29 @@ const MAX_UNMOVED_REJECTIONS = 20;
 /**
  * Publishes a batch of queued writes from the processes of this clone: rebase
  * each change in order onto the newest state, one commit per write (its
- * author and message), and one compare-and-swap for them all. The first try
- * builds on `known`, the state this process last read, without a fetch: the
- * lease makes a stale guess cost one rejected push. A lost race starts again
- * at once from the winner's state, fetched: nothing is refused for being
- * busy. A change that no longer applies goes back to its process, to be
- * computed again from the state that was published.
+ * author and message), and one compare-and-swap for them all. Through a
+ * remote the newest state is fetched first; locally the first try trusts
+ * `known`, the state this process last read, and a stale guess costs one
+ * failed `update-ref`. A lost race starts again at once from the winner's
+ * state: nothing is refused for being busy. A change that no longer applies
+ * goes back to its process, to be computed again from the state that was
+ * published.
  */
 async function publishBatch(repo: Repo, options: StoreOptions, writes: QueuedWrite[], known: Snapshot): Promise<WriteOutcome[]> {
   const remote = options.remote?.name;
   try {
-    let fetched = false;
+    // Locally, the first try trusts the state this process just read; through a remote, it fetches first.
+    let fetched = Boolean(remote);
     let rejected: { parent: string | undefined } | undefined;
     for (let unmoved = 0; ; ) {
-      const { parent, hasRef } = fetched ? await currentTip(repo, STATE_REF, remote) : { parent: known.commit, hasRef: known.commit !== undefined };
+      const { parent, hasRef } = fetched ? await currentTip(repo, STATE_REF, remote) : { parent: known.commit, hasRef: false };
       if (rejected && parent === rejected.parent) {
         // Rejected, yet nobody moved the ref: a ref being written by a fetch, or a host refusing us.
         if (++unmoved >= MAX_UNMOVED_REJECTIONS) throw refusedWithoutRace(remote);
         await sleep(backoff(unmoved));
       }
       const now = options.now?.() ?? new Date();
-      let state = pruneExpired(fetched ? (await readState(repo, STATE_REF, parent ?? STATE_REF)).state : known.state, now);
+      let state = pruneExpired(parent === known.commit ? known.state : (await readState(repo, STATE_REF, parent ?? STATE_REF)).state, now);
       let tip = parent;
       const published = [];
       for (const { change, message } of writes) {
