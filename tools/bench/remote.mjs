@@ -53,7 +53,12 @@ function oneClaim({ quick }) {
   const env = benchEnv();
   // The remote starts every claim from the same state: 200 live claims by 40 other agents.
   const base = writeState(remote, othersClaims());
-  const resetState = () => remote.git(['update-ref', STATE_REF, base]);
+  repo.git(['fetch', '-q', 'origin', `+${STATE_REF}:${STATE_REF}`]);
+  // The clone's copy too: reset alone, the remote would lose the claim the copy still shows, a state no real clone sees.
+  const resetState = () => {
+    remote.git(['update-ref', STATE_REF, base]);
+    repo.git(['update-ref', STATE_REF, base]);
+  };
   const claimArgs = [CLI, 'claim', 'area/**', '--agent', 'bench-claimer'];
 
   // The baseline pushes a new commit (untimed commit-tree) as a fast-forward of refs/bench/x.
@@ -116,7 +121,7 @@ export async function runRemoteBench({ quick = false } = {}) {
       rows: breakdown.rows,
     },
     notes: [
-      `(a) every claim starts from the same remote state (200 live claims by 40 agents, reset untimed); it makes ${breakdown.gitCalls} git calls, ${fetches} fetch, ${pushes} push and ${breakdown.calls.get('ls-remote') ?? 0} ls-remote among them, and starts Node (node -e 0: ${fmtMs(node)} ms, ${(node / push).toFixed(1)}× the push)${node > 2 * push ? ': Node\'s start alone is over the 2× budget, whatever the claim does after it' : ''}`,
+      `(a) every claim starts from the same remote state (200 live claims by 40 agents, reset untimed in the remote and the clone's copy); it makes ${breakdown.gitCalls} git calls, ${fetches} fetch, ${pushes} push and ${breakdown.calls.get('ls-remote') ?? 0} ls-remote among them, and starts Node (node -e 0: ${fmtMs(node)} ms, ${(node / push).toFixed(1)}× the push)${node > 2 * push ? ': Node\'s start alone is over the 2× budget, whatever the claim does after it' : ''}`,
       '(a) the push baseline sends one new commit of an existing tree (`git push origin <sha>:refs/bench/x`, a fast-forward, the commit made untimed); the claim\'s push sends a new state.json, its tree and commit, with a lease (`--force-with-lease --atomic`)',
     ],
   };

@@ -121,6 +121,13 @@ interface Attempt<T> {
   result: T;
 }
 
+/** The state the ref holds now; `known` itself, not parsed again, when the ref still holds its commit. */
+async function readStateUnless(repo: Repo, known: Snapshot): Promise<Snapshot> {
+  const [head] = await readObjects(repo, [STATE_REF]);
+  if (head?.oid === known.commit) return known;
+  return head ? readState(repo, STATE_REF, head.oid) : { state: emptyState() };
+}
+
 /** Moves `ref` to `commit` if it still holds `parent` (undefined: no ref yet), locally or on the coordination remote first. */
 async function publishCommit(repo: Repo, ref: string, commit: string, parent: string | undefined, remote: { name: string; hasRef: boolean } | undefined) {
   if (!remote) return compareAndSwap(repo, ref, commit, parent);
@@ -197,14 +204,16 @@ async function publishBatch(repo: Repo, options: StoreOptions, writes: QueuedWri
     let fetched = Boolean(remote);
     let rejected: { parent: string | undefined } | undefined;
     for (let unmoved = 0; ; ) {
-      const { parent, hasRef } = fetched ? await currentTip(repo, STATE_REF, remote) : { parent: known.commit, hasRef: false };
+      const hasRef = remote ? await pullRef(repo, remote, STATE_REF) : false;
+      const current = fetched ? await readStateUnless(repo, known) : known;
+      const parent = current.commit;
       if (rejected && parent === rejected.parent) {
         // Rejected, yet nobody moved the ref: a ref being written by a fetch, or a host refusing us.
         if (++unmoved >= MAX_UNMOVED_REJECTIONS) throw refusedWithoutRace(remote);
         await sleep(backoff(unmoved));
       }
       const now = options.now?.() ?? new Date();
-      let state = pruneExpired(parent === known.commit ? known.state : (await readState(repo, STATE_REF, parent ?? STATE_REF)).state, now);
+      let state = pruneExpired(current.state, now);
       let tip = parent;
       const published = [];
       for (const { change, message } of writes) {
