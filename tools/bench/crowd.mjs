@@ -122,7 +122,7 @@ function stats(times) {
 }
 
 /** STEADY_AGENTS agents, STEADY_RATE claims a second for `seconds`, each a new glob, with LATENCY_MS on every transport call. */
-async function steadyLoad(seconds) {
+export async function steadyLoad(seconds) {
   const total = STEADY_RATE * seconds;
   progress(`crowd: steady load, ${STEADY_RATE} claims/s for ${seconds} s by ${STEADY_AGENTS} agents, ${LATENCY_MS} ms per transport call`);
   const { clones, remote, counts } = crowdFixture('steady', { latencyMs: LATENCY_MS });

@@ -183,7 +183,7 @@ interface Failure {
   unreachable: boolean;
 }
 
-/** Rejected pushes in a row with the ref unmoved after which a writer stops: not a race, something refuses it. */
+/** Rejected pushes in a row with the ref unmoved after which a writer stops: not a race, something refuses it (about a second). */
 const MAX_UNMOVED_REJECTIONS = 20;
 
 /**
@@ -197,8 +197,9 @@ const MAX_UNMOVED_REJECTIONS = 20;
  * goes back to its process, to be computed again from the state that was
  * published.
  */
-async function publishBatch(repo: Repo, options: StoreOptions, writes: QueuedWrite[], known: Snapshot): Promise<WriteOutcome[]> {
+async function publishBatch(repo: Repo, options: StoreOptions, pending: () => QueuedWrite[], known: Snapshot): Promise<WriteOutcome[]> {
   const remote = options.remote?.name;
+  let writes = pending();
   try {
     // Locally, the first try trusts the state this process just read; through a remote, it fetches first.
     let fetched = Boolean(remote);
@@ -208,10 +209,12 @@ async function publishBatch(repo: Repo, options: StoreOptions, writes: QueuedWri
       const current = fetched ? await readStateUnless(repo, known) : known;
       const parent = current.commit;
       if (rejected && parent === rejected.parent) {
-        // Rejected, yet nobody moved the ref: a ref being written by a fetch, or a host refusing us.
+        // Rejected, yet nobody moved the ref: the winner's update not visible yet, a stale lock, a host refusing us.
         if (++unmoved >= MAX_UNMOVED_REJECTIONS) throw refusedWithoutRace(remote);
-        await sleep(backoff(unmoved));
-      }
+        await sleep(10 + Math.random() * 40);
+      } else unmoved = 0;
+      // Writes queued while this batch lost a round join it.
+      if (rejected) writes = pending();
       const now = options.now?.() ?? new Date();
       let state = pruneExpired(current.state, now);
       let tip = parent;
@@ -286,8 +289,8 @@ export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: 
       fresh = true;
       continue;
     }
-    const outcome = await throughQueue<QueuedWrite, WriteOutcome>(queueDir(repo), { change, message: mutation.message }, (writes) =>
-      publishBatch(repo, options, writes, snapshot),
+    const outcome = await throughQueue<QueuedWrite, WriteOutcome>(queueDir(repo), { change, message: mutation.message }, (pending) =>
+      publishBatch(repo, options, pending, snapshot),
     );
     if ('failed' in outcome) throw reviveFailure(outcome.failed);
     if ('published' in outcome) return mutation.result;

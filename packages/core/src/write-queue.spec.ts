@@ -27,7 +27,8 @@ describe('throughQueue', () => {
     const batches: number[][] = [];
     let release: () => void = () => undefined;
     const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
-    const publish = async (writes: number[]) => {
+    const publish = async (pending: () => number[]) => {
+      const writes = pending();
       batches.push(writes);
       if (batches.length === 1) await firstBatchHeld;
       return writes.map((w) => w * 10);
@@ -42,13 +43,36 @@ describe('throughQueue', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('lets a write queued while a batch waits to be tried again join that batch', async () => {
+    const dir = queueDir();
+    let retry: () => void = () => undefined;
+    const retried = new Promise<void>((resolve) => (retry = resolve));
+    const batches: string[][] = [];
+    const publish = async (pending: () => string[]) => {
+      if (batches.length > 0) return pending();
+      // A lost round: wait, as a fetch would, then look at the queue again before the next try.
+      await retried;
+      const writes = pending();
+      batches.push(writes);
+      return writes;
+    };
+    const first = throughQueue(dir, 'first', publish);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = throughQueue(dir, 'second', publish);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    retry();
+    expect(await Promise.all([first, second])).toEqual(['first', 'second']);
+    expect(batches).toEqual([['first', 'second']]);
+  });
+
   it('takes over the lock of a leader that died, and requeues the write it had taken', async () => {
     const dir = queueDir();
     mkdirSync(dir, { recursive: true });
     // A live leader (this process) holds the lock while the write is queued...
     writeFileSync(join(dir, 'lock'), `${process.pid}@${hostname()}`);
     const published: string[][] = [];
-    const outcome = throughQueue(dir, 'mine', async (writes: string[]) => {
+    const outcome = throughQueue(dir, 'mine', async (pending: () => string[]) => {
+      const writes = pending();
       published.push(writes);
       return writes.map((w) => `${w} done`);
     });
@@ -66,7 +90,8 @@ describe('throughQueue', () => {
   it('hands a failed batch back to the queue, for the next leader to publish', async () => {
     const dir = queueDir();
     let calls = 0;
-    const publish = async (writes: string[]) => {
+    const publish = async (pending: () => string[]) => {
+      const writes = pending();
       if (calls++ === 0) throw new Error('host down');
       return writes;
     };

@@ -31,8 +31,14 @@ const WRITE = '.write';
 const DONE = '.done';
 const TAKEN = '.taken-';
 
-/** What a leader does with a batch: one outcome per write, in order. */
-export type PublishBatch<W, O> = (writes: W[]) => Promise<O[]>;
+/**
+ * What a leader does with the queue: `pending()` takes what was queued since
+ * its last call and returns every write taken so far, oldest first; the
+ * outcomes answer the first writes of that list, in order (any taken later
+ * go back to the queue). Call it again before each try, so a write queued
+ * meanwhile joins the batch.
+ */
+export type PublishBatch<W, O> = (pending: () => W[]) => Promise<O[]>;
 
 function writeAtomically(file: string, text: string): void {
   const temporary = `${file}.tmp-${process.pid}`;
@@ -145,34 +151,48 @@ async function lead<W, O>(dir: string, id: string, publish: PublishBatch<W, O>):
   let published = false;
   const lock = join(dir, 'lock');
   while (!readdirSync(dir).includes(id + DONE)) {
-    const now = new Date();
-    utimesSync(lock, now, now);
     const taken: Array<{ file: string; id: string; write: W }> = [];
-    for (const name of readdirSync(dir).filter((n) => n.endsWith(WRITE)).sort()) {
-      const writeId = name.slice(0, -WRITE.length);
-      const file = join(dir, `${writeId}${TAKEN}${self}`);
-      try {
-        renameSync(join(dir, name), file);
-        taken.push({ file, id: writeId, write: JSON.parse(readFileSync(file, 'utf8')) as W });
-      } catch {
-        // Taken by another leader (two leaders after a takeover), or half written: not ours.
-      }
-    }
-    if (taken.length === 0) return published;
+    const pending = () => {
+      const now = new Date();
+      utimesSync(lock, now, now);
+      taken.push(...takeQueued<W>(dir));
+      return taken.map((t) => t.write);
+    };
+    if (pending().length === 0) return published;
     let outcomes: O[];
     try {
-      outcomes = await publish(taken.map((t) => t.write));
+      outcomes = await publish(pending);
     } catch (error) {
       for (const t of taken) renameSync(t.file, join(dir, t.id + WRITE));
       throw error;
     }
     taken.forEach((t, i) => {
-      writeAtomically(join(dir, t.id + DONE), JSON.stringify(outcomes[i]));
-      unlinkSync(t.file);
+      // Taken after the publisher's last look: back to the queue.
+      if (i >= outcomes.length) renameSync(t.file, join(dir, t.id + WRITE));
+      else {
+        writeAtomically(join(dir, t.id + DONE), JSON.stringify(outcomes[i]));
+        unlinkSync(t.file);
+      }
     });
     published = true;
   }
   return published;
+}
+
+/** Takes every queued write, oldest first, by renaming it to this leader's name. */
+function takeQueued<W>(dir: string): Array<{ file: string; id: string; write: W }> {
+  const taken = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(WRITE)).sort()) {
+    const writeId = name.slice(0, -WRITE.length);
+    const file = join(dir, `${writeId}${TAKEN}${self}`);
+    try {
+      renameSync(join(dir, name), file);
+      taken.push({ file, id: writeId, write: JSON.parse(readFileSync(file, 'utf8')) as W });
+    } catch {
+      // Taken by another leader (two leaders after a takeover), or half written: not ours.
+    }
+  }
+  return taken;
 }
 
 /** Wakes a waiting process when a file of the queue changes, or after POLL_MS (file events are a shared, limited resource). */
