@@ -183,7 +183,7 @@ export async function runCrowdBench({ quick = false } = {}) {
         (r) =>
           `(a) N = ${r.agents}: serially ${r.serialPushes} pushes (${r.serialPresent} of ${r.agents} present); at once ${r.pushes} pushes (${(r.pushes / r.agents).toFixed(2)} per claim) and ${r.fetches} fetches for ${r.writes} state commits, ${r.refused} refused${r.said.length ? ` ("${r.said.join('" / "')}")` : ''}, ${r.agents - r.present} missing; p95 of an agent's wait ${r.perAgent.p95.toFixed(0)} ms`,
       ),
-      `(a) the agents of one clone hand their writes to one writer, which publishes them in one push (packages/core/src/write-queue.ts, docs/store.md); the ${CLONES} clones' writers race at the remote and a loser rebases at once`,
+      `(a) the agents of one clone hand their writes to one writer, which publishes them in one push (packages/core/src/store/write-queue.ts, docs/store.md); the ${CLONES} clones' writers race at the remote and a loser rebases at once`,
       `(b) ${steady.total} claims, one every ${1000 / STEADY_RATE} ms, by ${STEADY_AGENTS} agents over ${CLONES} clones, each a new glob; every fetch and push waits ${LATENCY_MS} ms first (the transport wrapper); ${steady.pushes} pushes, ${steady.fetches} fetches; ${steady.refused} refused, ${steady.total - steady.present} missing; latency median ${steady.latency.median.toFixed(0)} ms, p95 ${steady.latency.p95.toFixed(0)} ms, max ${steady.latency.max.toFixed(0)} ms`,
       'wall times run from spawning the processes to the last exit, on 2 cores shared by every Node start, git call and the remote\'s receive-pack; a latency includes the Node start (about 60 ms here)',
     ],

@@ -11,8 +11,8 @@ import {
   type GeneratorCallback,
   type Tree,
 } from '@nx/devkit';
-import { CONFIG_FILE } from '@agentsync/core/config/constants';
-import { initRepository } from '@agentsync/core/init';
+import { CONFIG_FILE } from '@agentsync/core/config';
+import { initRepository } from '@agentsync/core/setup';
 import { registerMergeDriver } from '@agentsync/core/merge-driver';
 import { PLUGIN_NAME } from '../../utils/constants';
 import { recentChanges, suggestHotFiles } from '../../utils/hot-files';

@@ -1,0 +1,264 @@
+/**
+ * The coordination state (sessions and claims) as plain data, and the pure
+ * functions that change it. The store persists it; nothing here does I/O.
+ */
+import type { ClaimConflict } from '../errors';
+import { ClaimIndex, globsOverlap } from './globs/globs';
+
+export type ClaimMode = 'exclusive' | 'shared';
+
+export interface Claim {
+  holder: string;
+  glob: string;
+  mode: ClaimMode;
+  session?: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface HealthRecord {
+  /** The tree checked. */
+  tree: string;
+  status: 'green' | 'red';
+  failing: string[];
+  at: string;
+}
+
+export interface Session {
+  id: string;
+  agent: string;
+  goal: string;
+  tier: number;
+  branch?: string;
+  worktree: string;
+  startedAt: string;
+  expiresAt: string;
+  fixingBaseline?: boolean;
+  baseline?: HealthRecord;
+}
+
+export interface State {
+  version: 1;
+  sessions: Session[];
+  claims: Claim[];
+}
+
+export function emptyState(): State {
+  return { version: 1, sessions: [], claims: [] };
+}
+
+const isLive = (entry: { expiresAt: string }, now: Date) => Date.parse(entry.expiresAt) > now.getTime();
+
+/** Drops expired claims and sessions; an expired lease blocks nobody. */
+export function pruneExpired(state: State, now: Date): State {
+  return {
+    ...state,
+    sessions: state.sessions.filter((s) => isLive(s, now)),
+    claims: state.claims.filter((c) => isLive(c, now)),
+  };
+}
+
+/** The live claims of everyone but `agent`. */
+export function othersClaims(state: State, agent: string | undefined, now: Date): Claim[] {
+  return state.claims.filter((c) => c.holder !== agent && isLive(c, now));
+}
+
+export function activeSession(state: State, agent: string, now: Date): Session | undefined {
+  return state.sessions.find((s) => s.agent === agent && isLive(s, now));
+}
+
+const conflictOf = (requested: string, claim: Claim, state: State): ClaimConflict => ({
+  requested,
+  holder: claim.holder,
+  glob: claim.glob,
+  expiresAt: claim.expiresAt,
+  session: claim.session,
+  goal: state.sessions.find((s) => s.id === claim.session)?.goal,
+});
+
+/**
+ * The live claims of other agents that a new claim of `glob` would collide with:
+ * globs that some path can match, unless both claims are shared.
+ */
+function claimConflicts(state: State, agent: string, glob: string, mode: ClaimMode, now: Date): ClaimConflict[] {
+  return othersClaims(state, agent, now)
+    .filter((c) => !(mode === 'shared' && c.mode === 'shared'))
+    .filter((c) => globsOverlap(glob, c.glob))
+    .map((c) => conflictOf(glob, c, state));
+}
+
+export interface ClaimRequest {
+  agent: string;
+  globs: string[];
+  mode: ClaimMode;
+  session?: string;
+  ttlMs: number;
+}
+
+/**
+ * Adds (or renews) the agent's claims; throws nothing, returns the conflicts
+ * instead so the caller can refuse the whole request at once.
+ */
+export function applyClaims(state: State, request: ClaimRequest, now: Date): { state: State; conflicts: ClaimConflict[] } {
+  const conflicts = request.globs.flatMap((glob) => claimConflicts(state, request.agent, glob, request.mode, now));
+  if (conflicts.length > 0) return { state, conflicts };
+  const expiresAt = new Date(now.getTime() + request.ttlMs).toISOString();
+  const kept = state.claims.filter((c) => !(c.holder === request.agent && request.globs.includes(c.glob)));
+  const added = request.globs.map((glob) => ({
+    holder: request.agent,
+    glob,
+    mode: request.mode,
+    ...(request.session ? { session: request.session } : {}),
+    createdAt: state.claims.find((c) => c.holder === request.agent && c.glob === glob)?.createdAt ?? now.toISOString(),
+    expiresAt,
+  }));
+  return { state: { ...state, claims: [...kept, ...added] }, conflicts: [] };
+}
+
+/** Releases the agent's claims on `globs`, or all of them when `globs` is undefined. */
+export function releaseClaims(state: State, agent: string, globs: string[] | undefined): { state: State; released: Claim[] } {
+  const mine = (c: Claim) => c.holder === agent && (globs === undefined || globs.includes(c.glob));
+  return {
+    state: { ...state, claims: state.claims.filter((c) => !mine(c)) },
+    released: state.claims.filter(mine),
+  };
+}
+
+/** Extends the leases of the agent's claims and session by `ttlMs` from now. */
+export function renewLeases(state: State, agent: string, ttlMs: number, now: Date): State {
+  const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+  return {
+    ...state,
+    claims: state.claims.map((c) => (c.holder === agent ? { ...c, expiresAt } : c)),
+    sessions: state.sessions.map((s) => (s.agent === agent ? { ...s, expiresAt } : s)),
+  };
+}
+
+/** A staged or changed path that another agent's live exclusive claim covers. */
+export interface BlockedPath {
+  path: string;
+  claim: ClaimConflict;
+}
+
+/** Which of `paths` other agents hold exclusively; built for thousands of paths and claims. */
+export function blockedPaths(state: State, agent: string | undefined, paths: readonly string[], now: Date): BlockedPath[] {
+  const claims = othersClaims(state, agent, now).filter((c) => c.mode === 'exclusive');
+  if (claims.length === 0) return [];
+  const index = new ClaimIndex(claims.map((claim) => ({ glob: claim.glob, value: claim })));
+  return paths.flatMap((path) => index.match(path).map((claim) => ({ path, claim: conflictOf(path, claim, state) })));
+}
+
+/**
+ * One write as data: the entries it sets (null: removes) and what those
+ * entries, and every other entry of its agent, were in the state it was
+ * computed from. Another process of the clone can then apply it to a newer
+ * state (see {@link rebaseChange}) without re-running the code that made it.
+ */
+export interface StateChange {
+  agent: string;
+  sessions: Record<string, Session | null>;
+  claims: Record<string, Claim | null>;
+  /** The values the change was computed from, by the same keys. */
+  before: { sessions: Record<string, Session | null>; claims: Record<string, Claim | null> };
+}
+
+const claimKey = (claim: Claim) => `${claim.holder}\0${claim.glob}`;
+const sessionKey = (session: Session) => session.id;
+/** The agent an entry belongs to. */
+const claimOwner = (claim: Claim) => claim.holder;
+const sessionOwner = (session: Session) => session.agent;
+
+/** Entries compare by their JSON with sorted keys: the store writes them with no fixed key order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+const same = (a: unknown, b: unknown) => a === b || canonical(a ?? null) === canonical(b ?? null);
+
+/**
+ * The entries of `next` that are not in `base` and the other way round. A
+ * mutation keeps the entries it does not touch as the same objects, so with
+ * thousands of claims only the few it made or dropped get keyed and compared.
+ */
+function diffEntries<E>(base: E[], next: E[], keyOf: (entry: E) => string, ownerOf: (entry: E) => string, agent: string) {
+  const inBase = new Set(base);
+  const inNext = new Set(next);
+  const changed: Record<string, E | null> = {};
+  for (const entry of base) if (!inNext.has(entry)) changed[keyOf(entry)] = null;
+  const before: Record<string, E | null> = {};
+  for (const entry of base) if (ownerOf(entry) === agent || !inNext.has(entry)) before[keyOf(entry)] = entry;
+  for (const entry of next) {
+    if (inBase.has(entry)) continue;
+    const key = keyOf(entry);
+    if (same(before[key], entry)) delete changed[key];
+    else changed[key] = entry;
+  }
+  for (const key of Object.keys(changed)) before[key] ??= null;
+  return { changed, before };
+}
+
+/** The change from `base` to `next` made by `agent`; undefined when there is none. */
+export function changeOf(base: State, next: State, agent: string): StateChange | undefined {
+  const sessions = diffEntries(base.sessions, next.sessions, sessionKey, sessionOwner, agent);
+  const claims = diffEntries(base.claims, next.claims, claimKey, claimOwner, agent);
+  if (Object.keys(sessions.changed).length + Object.keys(claims.changed).length === 0) return undefined;
+  return { agent, sessions: sessions.changed, claims: claims.changed, before: { sessions: sessions.before, claims: claims.before } };
+}
+
+/**
+ * `current` with `changed` applied, or undefined when an entry `before` names
+ * no longer holds that value (nor already the changed one), or `agent` has an
+ * entry `before` did not see. Only entries of the agents the change names get keyed.
+ */
+function rebaseEntries<E>(
+  current: E[],
+  changed: Record<string, E | null>,
+  before: Record<string, E | null>,
+  keyOf: (entry: E) => string,
+  ownerOf: (entry: E) => string,
+  agent: string,
+): E[] | undefined {
+  const owners = new Set([agent, ...[...Object.values(before), ...Object.values(changed)].flatMap((e) => (e ? [ownerOf(e)] : []))]);
+  const seen = new Set<string>();
+  const result: E[] = [];
+  for (const entry of current) {
+    if (!owners.has(ownerOf(entry))) {
+      result.push(entry);
+      continue;
+    }
+    const key = keyOf(entry);
+    seen.add(key);
+    if (!(key in changed) && !(key in before)) {
+      // Another agent's entry, or one of this agent's that the change did not see.
+      if (ownerOf(entry) === agent) return undefined;
+      result.push(entry);
+      continue;
+    }
+    if (!same(entry, before[key]) && !(key in changed && same(entry, changed[key]))) return undefined;
+    if (!(key in changed)) result.push(entry);
+    else if (changed[key]) result.push(changed[key] as E);
+  }
+  for (const [key, was] of Object.entries(before)) if (was && !seen.has(key) && !(key in changed && changed[key] === null)) return undefined;
+  for (const [key, entry] of Object.entries(changed)) if (entry && !seen.has(key)) result.push(entry);
+  return result;
+}
+
+/**
+ * Applies `change` to `current` (live entries only) if it still means what it
+ * meant where it was computed: the entries it changed and every entry of its
+ * agent are as it saw them (so a second session of the same agent cannot slip
+ * in), and its claims conflict with no claim another agent made since.
+ * Undefined otherwise: its writer must compute it again from `current`, where
+ * it may now be refused.
+ */
+export function rebaseChange(current: State, change: StateChange, now: Date): State | undefined {
+  const { agent, before } = change;
+  const sessions = rebaseEntries(current.sessions, change.sessions, before.sessions, sessionKey, sessionOwner, agent);
+  const claims = sessions && rebaseEntries(current.claims, change.claims, before.claims, claimKey, claimOwner, agent);
+  if (!sessions || !claims) return undefined;
+  const next: State = { ...current, sessions, claims };
+  for (const claim of Object.values(change.claims)) {
+    if (claim && claimConflicts(next, claim.holder, claim.glob, claim.mode, now).length > 0) return undefined;
+  }
+  return next;
+}
