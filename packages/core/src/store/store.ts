@@ -167,6 +167,8 @@ async function casLoop<T>(repo: Repo, ref: string, remote: string | undefined, a
 interface QueuedWrite {
   change: StateChange;
   message: string;
+  /** The commit the change was computed from (null: no state yet). */
+  base: string | null;
 }
 
 /** What the writer that published a batch tells each process: published, computed again from this state, or failed. */
@@ -219,9 +221,9 @@ async function publishBatch(repo: Repo, options: StoreOptions, pending: () => Qu
       let state = pruneExpired(current.state, now);
       let tip = parent;
       const published = [];
-      for (const { change, message } of writes) {
+      for (const { change, message, base } of writes) {
         // Each change rebases onto the state the batch's earlier ones made.
-        const next = rebaseChange(state, change, now);
+        const next = rebaseChange(state, change, now, { sameBase: tip === parent && base === (parent ?? null) });
         published.push(next !== undefined);
         if (!next) continue;
         state = next;
@@ -289,7 +291,7 @@ export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: 
       fresh = true;
       continue;
     }
-    const outcome = await throughQueue<QueuedWrite, WriteOutcome>(queueDir(repo), { change, message: mutation.message }, (pending) =>
+    const outcome = await throughQueue<QueuedWrite, WriteOutcome>(queueDir(repo), { change, message: mutation.message, base: snapshot.commit ?? null }, (pending) =>
       publishBatch(repo, options, pending, snapshot),
     );
     if ('failed' in outcome) throw reviveFailure(outcome.failed);
