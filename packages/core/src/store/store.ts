@@ -1,11 +1,12 @@
 /**
  * The coordination store: the state lives as `state.json` in commits on
  * `refs/agentsync/state` in the clone's common git dir, so every worktree sees
- * it. A write builds a child commit of the state it read and moves the ref with
- * `git update-ref REF NEW OLD`, which fails when another writer got there
- * first; the loser re-reads and retries. With a coordination remote the same
- * loop runs against the git host (see ./remote). `git log refs/agentsync/state`
- * is the audit trail.
+ * it. A write is computed as a change (domain/state `changeOf`) and handed to
+ * the clone's one writer (./write-queue), which rebases every queued change
+ * onto the newest state, one child commit each, and moves the ref once with
+ * `git update-ref REF NEW OLD` (through a coordination remote, a push with a
+ * lease: see ./remote). A lost race rebases and tries again at once.
+ * `git log refs/agentsync/state` is the audit trail.
  */
 import { join } from 'node:path';
 import { changeOf, emptyState, pruneExpired, rebaseChange, type State, type StateChange } from '../domain/state';
