@@ -16,14 +16,16 @@
  * never a lost or doubled write. Each write is taken by one leader only (a
  * rename), and one taken by a leader that died goes back to the queue.
  */
-import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** A lock whose holder is on another machine counts as abandoned after this long without a touch. */
 const STALE_LOCK_MS = 60_000;
-/** How often a waiting process looks again when no file event woke it. */
+/** How often a waiting process without file events looks for its outcome. */
 const POLL_MS = 25;
+/** Every how many polls it checks that the leader is alive; with file events, on every quiet POLL_MS × this. */
+const LIVENESS_EVERY = 8;
 
 const self = `${process.pid}@${hostname()}`;
 let sequence = 0;
@@ -68,13 +70,14 @@ export async function throughQueue<W, O>(dir: string, write: W, publish: Publish
   // Sortable: a leader publishes the writes in the order they were queued.
   const id = `${Date.now().toString(36)}-${String(sequence++).padStart(6, '0')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   writeAtomically(join(dir, id + WRITE), JSON.stringify(write));
-  const waiter = new Waiter(dir);
+  // Only its own outcome and the lock changing hands concern a waiting process.
+  const waiter = new Waiter(dir, (name) => name === id + DONE || name === 'lock');
   try {
-    for (;;) {
+    for (let checkLeader = true, looks = 0; ; ) {
       const outcome = readOutcome<O>(dir, id);
       if (outcome) return outcome.value;
-      requeueIfLeaderGone(dir, id);
-      if (takeLock(dir)) {
+      if (checkLeader) requeueIfLeaderGone(dir, id);
+      if ((checkLeader || !existsSync(join(dir, 'lock'))) && takeLock(dir)) {
         let published: boolean;
         try {
           published = await lead(dir, id, publish);
@@ -83,7 +86,9 @@ export async function throughQueue<W, O>(dir: string, write: W, publish: Publish
         }
         if (published) continue;
       }
-      await waiter.next();
+      const timedOut = await waiter.next();
+      // Whether the leader died is looked at on quiet timeouts only: a crowd of pollers costs the leader CPU.
+      checkLeader = timedOut && (waiter.watching || ++looks % LIVENESS_EVERY === 0);
     }
   } finally {
     waiter.close();
@@ -202,9 +207,10 @@ class Waiter {
   private changed = false;
   private wake?: () => void;
 
-  constructor(dir: string) {
+  constructor(dir: string, concerns: (name: string) => boolean) {
     try {
-      this.watcher = watch(dir, () => {
+      this.watcher = watch(dir, (_event, name) => {
+        if (name && !concerns(name.toString())) return;
         this.changed = true;
         this.wake?.();
       });
@@ -214,20 +220,25 @@ class Waiter {
     }
   }
 
-  next(): Promise<void> {
+  get watching(): boolean {
+    return this.watcher !== undefined;
+  }
+
+  /** Resolves when something of concern changed (false) or after the poll interval (true). */
+  next(): Promise<boolean> {
     if (this.changed) {
       this.changed = false;
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (timedOut: boolean) => {
         clearTimeout(timer);
         this.changed = false;
         this.wake = undefined;
-        resolve();
+        resolve(timedOut);
       };
-      const timer = setTimeout(done, this.watcher ? POLL_MS * 8 : POLL_MS);
-      this.wake = done;
+      const timer = setTimeout(() => done(true), this.watcher ? POLL_MS * LIVENESS_EVERY : POLL_MS);
+      this.wake = () => done(false);
     });
   }
 
