@@ -109,12 +109,8 @@ const LOST_RACE = /cannot lock ref|but expected|reference already exists|is at [
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Full-jitter exponential backoff. The cap is high on purpose: a crowd of
- * losers that retries fast only burns the CPU the one winner of each round
- * needs. Math.random is jitter enough, and keeps node:crypto off the hook path.
- */
-const backoff = (attempt: number) => 1 + Math.floor(Math.random() * (Math.min(8000, 20 * 2 ** Math.min(attempt, 9)) + 1));
+/** Full-jitter exponential backoff for the audit log's few tries (Math.random keeps node:crypto off the hook path). */
+const backoff = (attempt: number) => 1 + Math.floor(Math.random() * 20 * 2 ** attempt);
 
 /** One attempt's outcome: a commit to move the ref to (none: nothing to write) and the result. */
 interface Attempt<T> {
