@@ -9,6 +9,8 @@ import { CONFIG_FILE } from '../config/constants';
 import { UsageError } from '../errors';
 import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 import { writeAgentInstructions } from './instructions';
+import { writeAgentCommands } from './agent-commands';
+import { mcpServerCommand, registerMcpServer } from './mcp-registration';
 import { createTrackerText } from '../domain/tracker';
 
 export interface InitOptions {
@@ -211,6 +213,10 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
   }
   writeTrackerAttributes(host, result);
   result.changed.push(...writeAgentInstructions(host));
+  result.changed.push(...registerMcpServer(host, mcpServerCommand(bin)));
+  const commands = writeAgentCommands(host);
+  result.changed.push(...commands.changed);
+  if (commands.skipped.length) result.notes.push(`Kept your own ${commands.skipped.join(', ')}: AgentSync writes its skill and session commands only where no file of that name is yours.`);
 
   if (manager) {
     result.notes.push(
