@@ -197,11 +197,10 @@ function diffEntries<E>(base: E[], next: E[], keyOf: (entry: E) => string, owner
   return { changed, before };
 }
 
-/** The change from `base` to `next` made by `agent`; undefined when there is none. */
-export function changeOf(base: State, next: State, agent: string): StateChange | undefined {
+/** The change from `base` to `next` made by `agent` (it may change nothing: the write is still recorded, as a commit). */
+export function changeOf(base: State, next: State, agent: string): StateChange {
   const sessions = diffEntries(base.sessions, next.sessions, sessionKey, sessionOwner, agent);
   const claims = diffEntries(base.claims, next.claims, claimKey, claimOwner, agent);
-  if (Object.keys(sessions.changed).length + Object.keys(claims.changed).length === 0) return undefined;
   return { agent, sessions: sessions.changed, claims: claims.changed, before: { sessions: sessions.before, claims: claims.before } };
 }
 

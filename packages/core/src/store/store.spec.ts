@@ -95,6 +95,13 @@ describe('updateState', () => {
     expect(await readState(repo)).toEqual({ state: emptyState() });
   });
 
+  it('records a write that changes nothing as a commit with its message', async () => {
+    const repo = makeRepo();
+    await updateState(repo, { actor: 'a' }, addClaim(claimOf('a')));
+    await updateState(repo, { actor: 'a' }, (state) => ({ state, result: undefined, message: 'note: a renews nothing' }));
+    expect(gitIn(repo.root, ['log', '--format=%s', STATE_REF])).toBe('note: a renews nothing\nclaim: a');
+  });
+
   it('hands the mutation a state with expired entries pruned', async () => {
     const repo = makeRepo();
     await updateState(repo, { actor: 'a' }, addClaim(claimOf('old', '2000-01-01T00:00:00.000Z')));
