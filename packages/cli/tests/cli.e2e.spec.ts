@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentsync, cleanEnv, CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
+import { agentsync, cleanEnv, CLI, makeBareRemote, makeRepo, makeTemp, type TestRepo } from './fixture';
 import { json, run, STACK_LINE, stateWrites } from './e2e';
 
 describe('agent identity', () => {
@@ -164,6 +164,8 @@ describe('usage', () => {
       [['start', '--tier', '2'], 'needs --goal'],
       [['start', '--goal', 'g'], 'needs --tier'],
       [['start', '--goal', 'g', '--tier', 'two'], 'Invalid --tier "two"'],
+      [['start', '--goal', 'g', '--tier', '0x2'], 'Invalid --tier "0x2"'],
+      [['start', '--goal', 'g', '--tier', '2e0'], 'Invalid --tier "2e0"'],
       [['start', '--goal', 'g', '--tier', '5'], 'Invalid tier 5'],
       [['start', '--goal', 'g', '--tier', '1', '--claim', '../up'], 'Claim "../up" leaves the repository'],
       [['claim'], 'needs at least one glob'],
@@ -180,6 +182,26 @@ describe('usage', () => {
       expect(r.stderr).toContain(cases[i][1]);
     }
     expect(await stateWrites(repo.dir)).toBe(0);
+  });
+});
+
+describe('files that are not what they should be', () => {
+  it('a bare repository is called one, not "not a git repository"', async () => {
+    const bare = await makeBareRemote();
+    const r = await run(bare, ['status']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`Not a working tree: ${bare} is a bare repository or inside a .git directory.`);
+    expect(r.stderr).toContain('can only serve as a coordination remote');
+  });
+
+  it('an AgentTracker.md that is a directory is a message, not EISDIR', async () => {
+    const repo = await makeRepo();
+    mkdirSync(join(repo.dir, 'AgentTracker.md'));
+    const r = await run(repo.dir, ['note', 'hello', '--agent', 'alice']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('AgentTracker.md: the tracker is a directory, not a file');
+    expect(r.stderr).toContain('How to fix:');
+    expect(r.stderr).not.toMatch(/internal error|EISDIR/);
   });
 });
 

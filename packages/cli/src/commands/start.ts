@@ -31,8 +31,9 @@ Options:
   },
   async run({ values, io }) {
     if (!values.goal) throw new UsageError('agentsync start needs --goal.', { hint: 'Example: agentsync start --goal "add rate limits" --tier 2' });
+    // Digits only: Number() would also take "0x2", "2e0" and " 2".
     const tier = Number(values.tier);
-    if (!values.tier || !Number.isInteger(tier)) {
+    if (!values.tier || !/^\d+$/.test(values.tier)) {
       const what = values.tier ? `Invalid --tier ${JSON.stringify(values.tier)}.` : 'agentsync start needs --tier 1, 2, 3 or 4.';
       throw new UsageError(what, { hint: 'Pick the tier by complexity: 1 Simple, 2 Medium, 3 Complex, 4 Expert.' });
     }

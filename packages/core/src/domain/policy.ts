@@ -10,7 +10,18 @@ import { trailerValue } from './trailers';
 import { RISK_ORDER } from '../config/constants';
 import { activeSession, blockedPaths, type State } from './state';
 
-export type Rule = 'claims' | 'hot-files' | 'gates' | 'approval' | 'sessions' | 'branches' | 'baseline' | 'health' | 'coordination';
+export type Rule =
+  | 'claims'
+  | 'hot-files'
+  | 'gates'
+  | 'approval'
+  | 'sessions'
+  | 'branches'
+  | 'baseline'
+  | 'health'
+  | 'coordination'
+  | 'identity'
+  | 'dates';
 
 export interface Finding {
   level: 'block' | 'warn';

@@ -40,6 +40,8 @@ export interface StoreOptions {
   now?: () => Date;
   /** Publish through this coordination remote: the remote decides who wins. */
   remote?: RemoteOptions;
+  /** Who may write what: run before a state write, it throws to refuse one in `actor`'s name (signed identities). */
+  authorize?: (actor: string) => Promise<void>;
 }
 
 /** Env that lets commit-tree run in repos without user.name/user.email, authored by the agent. */
@@ -267,6 +269,7 @@ const queueDir = (repo: Repo) => join(repo.commonDir, 'agentsync', 'writes');
  * Returns what `mutate` returned.
  */
 export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: (state: State, now: Date) => Mutation<T>): Promise<T> {
+  await options.authorize?.(options.actor);
   const remote = options.remote?.name;
   let snapshot = await readState(repo);
   // Without a remote the local ref is the truth; with one, the local copy may be behind until fetched.

@@ -44,7 +44,9 @@ describe('normalizeGlob', () => {
     ['../other', /leaves the repository/],
     ['src/../../x', /leaves the repository/],
     ['src/[z-a]', /matches no path/],
-    ['src/a{b,c', /matches no path/],
+    ['src/a{b,c', /is not a valid glob: Missing closing: "}"/],
+    ['src/[', /is not a valid glob: Missing closing: "]"/],
+    ['src/(a|b', /is not a valid glob/],
   ])('rejects %j', (input, pattern) => {
     const error = (() => {
       try {
