@@ -8,7 +8,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_FILE } from '../config/constants';
-import { validateConfig } from '../config/load';
 import type { AgentSyncConfig } from '../config/schema';
 import { dateFindings, judgedTime } from '../domain/commit-dates';
 import { commitSignatures, signatureFinding, signersPath } from '../git/signing';
@@ -173,6 +172,8 @@ async function signatureChecks(repo: Repo, config: AgentSyncConfig, range: strin
 
 /** A base whose config does not validate sets nothing: the checkout's config, validated already, decides. */
 function configOrNothing(text: string, where: string): AgentSyncConfig | undefined {
+  // Loaded here: config/load brings zod, and every command that loads app/ (claim among them) would pay for it.
+  const { validateConfig } = require('../config/load') as typeof import('../config/load');
   try {
     return validateConfig(text, where);
   } catch {
