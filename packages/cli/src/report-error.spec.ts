@@ -1,7 +1,7 @@
 import { GitError, UsageError } from '@agentsync/core/errors';
 import { describe, expect, it } from 'vitest';
 import type { Io } from './io';
-import { reportError } from './report-error';
+import { errorPayload, reportError } from './report-error';
 
 function captured(): { io: Io; err: string[]; out: string[] } {
   const err: string[] = [];
@@ -27,5 +27,16 @@ describe('reportError', () => {
     const json = captured();
     expect(reportError(error, json.io, true)).toBe(2);
     expect(JSON.parse(json.out[0]).error.type).toBe('InternalError');
+  });
+});
+
+describe('errorPayload (the CLI\'s --json and the MCP server\'s error result)', () => {
+  it('keeps a known error\'s fields and shows a git failure only as an internal error, without git\'s arguments or stderr', () => {
+    expect(errorPayload(new UsageError('bad', { where: 'x.json:1', hint: 'do this' }))).toEqual({ type: 'UsageError', message: 'bad', where: 'x.json:1', hint: 'do this', exitCode: 2 });
+    expect(errorPayload(new GitError(['rev-parse', 'HEAD'], 128, 'fatal: not a git repository\n'))).toEqual({
+      type: 'InternalError',
+      message: 'git rev-parse HEAD exited 128: fatal: not a git repository',
+      exitCode: 2,
+    });
   });
 });

@@ -109,7 +109,7 @@ describe('leases', () => {
     for (const ttl of ['soon', '0s', '99999999999d', '99999999999999']) {
       const r = await run(repo.dir, ['claim', 'x', '--ttl', ttl, '--agent', 'alice']);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`Invalid --ttl "${ttl}"`);
+      expect(r.stderr).toContain(`Invalid ttl "${ttl}"`);
     }
   });
 });

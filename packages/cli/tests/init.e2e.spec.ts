@@ -112,7 +112,8 @@ describe.concurrent('agentsync init', () => {
     repo.write('package.json', '{"name":"app"}\n');
     await setUp(repo);
     const before = snapshot(repo.dir);
-    const result = await run(repo.dir, ['init']);
+    // The agent tools' hooks are no git hooks: init writes them under any hook manager (agent-tools specs).
+    const result = await run(repo.dir, ['init', '--agents', 'none']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`${manager} manages this repository's git hooks; AgentSync changed nothing there`);
     for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) expect(result.stdout).toContain(`  ${hook}: ${HOOK_LINE(hook)}\n`);
@@ -135,6 +136,24 @@ describe.concurrent('agentsync init', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('package.json is not valid JSON');
     expect(existsSync(join(repo.dir, '.agentsync.json'))).toBe(false);
+  });
+
+  it.each([
+    ['.mcp.json', '{"mcpServers": []}', '.mcp.json:1: "mcpServers" must be an object, not an array'],
+    ['.mcp.json', '{"mcpServers": 3}', '.mcp.json:1: "mcpServers" must be an object, not a number'],
+    ['.mcp.json', '{\n  "mcpServers": {\n    "agentsync": "x"\n  }\n}\n', '.mcp.json:3: "mcpServers.agentsync" must be an object, not a string'],
+    ['.codex/config.toml', 'model = "o3"\nmcp_servers = 3\n', '.codex/config.toml:2: "mcp_servers" must be a table'],
+  ])('refuses a %s whose servers are no object (%j) at its own line, writing nothing at all', async (file, content, message) => {
+    const repo = await makeRepo({ config: null });
+    repo.write('package.json', '{"name":"app"}\n');
+    repo.write(file, content);
+    const before = snapshot(repo.dir);
+    const result = await run(repo.dir, ['init']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`agentsync: ${message}; AgentSync changed nothing.`);
+    expect(result.stderr).toContain('How to fix: Make');
+    expect(result.stderr).not.toContain('internal error');
+    expect(snapshot(repo.dir)).toEqual(before);
   });
 });
 

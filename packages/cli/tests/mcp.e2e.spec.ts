@@ -44,6 +44,17 @@ const resource = async (client: Client, uri: string) => {
   const [content] = (await client.readResource({ uri })).contents;
   return 'text' in content ? content.text : '';
 };
+/** Writes initialize, initialized and `calls` to a server's stdin and closes it at once; its replies in order. */
+async function piped(cwd: string, agent: string, calls: Array<{ name: string; arguments: object }>): Promise<any[]> {
+  const messages = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    ...calls.map((params, i) => ({ jsonrpc: '2.0', id: i + 2, method: 'tools/call', params })),
+  ];
+  const served = await run(cwd, ['mcp'], { input: messages.map((m) => `${JSON.stringify(m)}\n`).join(''), env: { AGENTSYNC_AGENT: agent } });
+  expect(served.code, served.stderr).toBe(0);
+  return served.stdout.trim().split('\n').map((line) => JSON.parse(line));
+}
 const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 describe('agentsync mcp', () => {
@@ -63,6 +74,8 @@ describe('agentsync mcp', () => {
       ['end-session', 'AgentSync: End Session'],
     ]);
     expect((await alice.listResources()).resources.map((r) => r.uri)).toEqual(['agentsync://tracker', 'agentsync://claims', 'agentsync://session']);
+    // The protocol's shared sentences (core setup/protocol-text.ts), as the instruction files say them.
+    expect(alice.getInstructions()).toContain('AgentSync identifies you per running agent session where the tool tells it; otherwise pass `--agent <id>` or set `AGENTSYNC_AGENT=<id>`.');
     const prompt = await alice.getPrompt({ name: 'start-session', arguments: { goal: 'add rate limits' } });
     expect(prompt.messages[0].content).toMatchObject({ type: 'text', text: expect.stringContaining('for this task: add rate limits') });
   });
@@ -84,7 +97,7 @@ describe('agentsync mcp', () => {
     expect(json(await run(repo.dir, ['check', 'lib/x.ts', '--agent', 'bob', '--json']), 1).blocked).toHaveLength(1);
 
     const checked = await call(bob, 'check', { paths: ['lib/x.ts', 'README.md'] });
-    expect(checked.structuredContent).toMatchObject({ ok: false, agent: 'bob', blocked: [{ path: 'lib/x.ts', claim: { holder: 'alice' } }] });
+    expect(checked.structuredContent).toMatchObject({ ok: false, agent: 'bob', checked: 2, blocked: [{ path: 'lib/x.ts', claim: { holder: 'alice' } }] });
     const released = await call(alice, 'release', { all: true });
     expect(text(released)).toBe('alice released lib/**');
     expect(json(await run(repo.dir, ['status', '--json'])).claims).toEqual([]);
@@ -109,7 +122,7 @@ describe('agentsync mcp', () => {
     expect(missing).toMatchObject({ isError: true, structuredContent: { error: { type: 'UsageError' } } });
     expect(text(missing)).toContain('release needs paths or all: true.');
     const badTtl = await call(alice, 'claim', { paths: ['x'], ttl: 'soon' });
-    expect(text(badTtl)).toContain('Invalid --ttl "soon"');
+    expect(text(badTtl)).toContain('Invalid ttl "soon"');
     const outside = await call(alice, 'check', { paths: ['../elsewhere.ts'] });
     expect(text(outside)).toContain('is not a path inside the repository');
     expect((await call(alice, 'status')).isError).toBeFalsy();
@@ -122,6 +135,9 @@ describe('agentsync mcp', () => {
     expect(started.isError, text(started)).toBeFalsy();
     expect(text(started)).toMatch(/^alice started s-\w+ \(tier 2, budget 2000–8000 tokens, baseline green\)$/);
     expect(progress.slice(0, 3)).toEqual(['running lint', 'pass lint', 'running test']);
+    // What `agentsync start --json` prints, but a passing check's output.
+    expect(started.structuredContent).toMatchObject({ ok: true, agent: 'alice', tier: { level: 2 }, health: { green: true, checks: [{ name: 'lint', status: 'pass' }, { name: 'test' }] }, others: {}, warnings: expect.any(Array) });
+    expect((started.structuredContent as any).health.checks[0]).not.toHaveProperty('outputTail');
 
     const session = JSON.parse(await resource(alice, 'agentsync://session'));
     expect(session).toMatchObject({ agent: 'alice', session: { goal: 'rate limits', tier: 2 } });
@@ -144,10 +160,29 @@ describe('agentsync mcp', () => {
     const ended = await call(alice, 'end_session', { summary: 'rate limits done', next: ['document them'] });
     expect(ended.isError, text(ended)).toBeFalsy();
     expect(text(ended)).toMatch(/^alice ended s-\w+: health green \(2 checks\); released 1 claim\(s\); committed [0-9a-f]{10}$/);
+    expect(ended.structuredContent).toMatchObject({ ok: true, agent: 'alice', health: { green: true }, entry: { health: expect.stringContaining('green') }, released: [{ glob: 'api/**' }] });
     expect(await repo.git(['log', '-1', '--format=%s%n%(trailers:key=Agent,valueonly)'])).toBe('agentsync: handoff from alice: rate limits done\nalice\n\n');
     const end = await call(alice, 'end_session', { summary: 'again' });
     expect(end.isError).toBe(true);
     expect(text(end)).toContain('alice has no active session to end.');
+  });
+
+  it('a client that writes its calls and closes stdin at once still gets every reply', async () => {
+    const replies = await piped(repo.dir, 'carol', [{ name: 'claim', arguments: { paths: ['piped/**'] } }]);
+    expect(replies.map((r) => r.id)).toEqual([1, 2]);
+    expect(replies[1].result.structuredContent).toMatchObject({ ok: true, agent: 'carol', claims: [{ holder: 'carol', glob: 'piped/**' }] });
+  });
+
+  it('an argument it does not take is bad input, not silently ignored', async () => {
+    const result = await run(repo.dir, ['mcp', 'extra']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('agentsync mcp takes no arguments, not "extra".');
+  });
+
+  it('check takes paths relative to the repository root, as claim does, wherever the server runs', async () => {
+    mkdirSync(join(repo.dir, 'api'), { recursive: true });
+    const [, checked] = await piped(join(repo.dir, 'api'), 'dave', [{ name: 'check', arguments: { paths: ['piped/a.ts'] } }]);
+    expect(checked.result.structuredContent).toMatchObject({ ok: false, checked: 1, blocked: [{ path: 'piped/a.ts', claim: { holder: 'carol' } }] });
   });
 });
 

@@ -3,6 +3,7 @@ import { UsageError } from '@agentsync/core/errors';
 import { stagedPaths } from '@agentsync/core/git';
 import { defineCommand } from '../command';
 import { colors, printJson, untilText } from '../io';
+import { checkResult } from '../results';
 
 export default defineCommand({
   help: `Usage: agentsync check [PATH…] [--staged] [--agent ID] [--json]
@@ -26,10 +27,11 @@ Options:
       throw new UsageError('agentsync check needs paths or --staged.', { hint: 'Example: agentsync check src/api/users.ts' });
     }
     const agent = await findAgent(ctx);
-    const { blocked, offline } = await check(ctx, agent, paths);
+    const checked = await check(ctx, agent, paths);
+    const { blocked, offline } = checked;
     if (offline) io.err(`warning: ${offline} Using the last fetched claims.`);
     if (values.json) {
-      printJson(io, { ok: blocked.length === 0, agent: agent ?? null, checked: paths.length, blocked });
+      printJson(io, checkResult(agent, paths, checked));
     } else {
       const c = colors(io);
       for (const { path, claim } of blocked) {

@@ -3,6 +3,7 @@ import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 import { progress } from '../health-output';
 import { colors, printJson } from '../io';
+import { endResult } from '../results';
 
 export default defineCommand({
   help: `Usage: agentsync end --summary TEXT [--done TEXT]… [--next TEXT]… [--blocker TEXT]… [--failed TEXT]… [--tokens N]
@@ -64,7 +65,7 @@ Options:
       ...(live ? { health: live } : {}),
     }).finally(() => live?.stop());
     if (values.json) {
-      printJson(io, { ok: true, agent, ...handoff });
+      printJson(io, endResult(agent, handoff));
       return 0;
     }
     const c = colors(io);

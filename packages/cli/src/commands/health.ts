@@ -2,6 +2,7 @@ import { checkHealth, findAgent, openContext } from '@agentsync/core/app';
 import { defineCommand } from '../command';
 import { printHealth, progress } from '../health-output';
 import { printJson } from '../io';
+import { healthResult } from '../results';
 
 export default defineCommand({
   help: `Usage: agentsync health [--base REF] [--agent ID] [--json]
@@ -25,8 +26,9 @@ Options:
   async run({ values, io }) {
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const live = values.json ? undefined : progress(io);
-    const { result, baseline, comparison } = await checkHealth(ctx, await findAgent(ctx), { base: values.base, ...live }).finally(() => live?.stop());
-    if (values.json) printJson(io, { ok: !comparison.blocked, ...result, baseline: baseline ?? null, ...comparison });
+    const report = await checkHealth(ctx, await findAgent(ctx), { base: values.base, ...live }).finally(() => live?.stop());
+    const { result, baseline, comparison } = report;
+    if (values.json) printJson(io, healthResult(report));
     else printHealth(io, result, comparison, Boolean(baseline), ctx.config.health.policy);
     return comparison.blocked ? 1 : 0;
   },

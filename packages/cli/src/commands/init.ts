@@ -1,4 +1,4 @@
-import { diskHost, GITHUB_WORKFLOW_PATH, writeGithubWorkflow, detectHealthCommands, initRepository, agentsyncVersion, huskyVersion } from '@agentsync/core/setup';
+import { diskHost, GITHUB_WORKFLOW_PATH, writeGithubWorkflow, detectHealthCommands, initRepository, parseAgentsOption, agentsyncVersion, huskyVersion } from '@agentsync/core/setup';
 import { tryGit, openRepo } from '@agentsync/core/git';
 import { UsageError } from '@agentsync/core/errors';
 import { registerMergeDriver } from '@agentsync/core/merge-driver';
@@ -6,7 +6,7 @@ import { defineCommand } from '../command';
 import { printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync init [--ci github] [--json]
+  help: `Usage: agentsync init [--agents claude,codex,gemini,copilot,cursor] [--ci github] [--json]
 
 Scaffolds AgentSync into this repository (for repos without Nx; in an Nx
 workspace use \`nx g @agentsync/nx:init\`, which does the same):
@@ -15,6 +15,11 @@ workspace use \`nx g @agentsync/nx:init\`, which does the same):
   .husky/*          pre-commit, commit-msg and pre-push hooks calling agentsync
   AGENTS.md, CLAUDE.md, .github/copilot-instructions.md, GEMINI.md
                     a managed section telling each agent tool the protocol
+  .claude/settings.json, .codex/hooks.json, .gemini/settings.json,
+  .github/hooks/agentsync.json, .cursor/hooks.json
+                    each agent tool's own hooks: edits checked (and claimed) as
+                    they happen, context at session start, a reminder at the end;
+                    all run .agentsync/agent-hook.sh (docs/agent-tools.md)
   .gitattributes    AgentTracker.md merged by AgentSync's merge driver
   .mcp.json, .codex/config.toml, .gemini/settings.json, .vscode/mcp.json, .cursor/mcp.json
                     the agentsync MCP server registered for each agent tool (merged)
@@ -30,15 +35,18 @@ second run changes nothing. Where another hook manager owns the hooks it
 prints the lines to add there instead.
 
 Options:
+  --agents LIST  the agent tools to wire, comma-separated (default: all of
+               claude,codex,gemini,copilot,cursor; none for no agent hooks)
   --ci github  also write .github/workflows/agentsync.yml: agentsync verify on
                every pull request's commits, with annotations and a summary
   --json       print the changes as JSON
 `,
-  options: { ci: { type: 'string' } },
+  options: { ci: { type: 'string' }, agents: { type: 'string' } },
   async run({ values, io }) {
     if (values.ci !== undefined && values.ci !== 'github') {
       throw new UsageError(`Unknown CI ${JSON.stringify(values.ci)}.`, { hint: 'Only --ci github is supported; for other CI, run `agentsync verify --range BASE..HEAD` in a job.' });
     }
+    const agents = parseAgentsOption(values.agents);
     const repo = await openRepo(io.cwd);
     const host = diskHost(repo.root);
     const gitHooksPath = (await tryGit(['config', '--get', 'core.hooksPath'], { cwd: repo.root }))?.trim() || undefined;
@@ -47,6 +55,7 @@ Options:
       gitHooksPath,
       cliVersion: agentsyncVersion,
       huskyVersion,
+      agents,
     });
     if (values.ci === 'github' && writeGithubWorkflow(host)) result.changed.push({ path: GITHUB_WORKFLOW_PATH, action: 'created' });
     await registerMergeDriver(repo.root);

@@ -1,3 +1,4 @@
+import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 
 export default defineCommand({
@@ -15,7 +16,10 @@ Options:
   --agent ID  act as this agent in every call
 `,
   options: {},
-  async run({ values, io }) {
+  async run({ values, positionals, io }) {
+    if (positionals.length) {
+      throw new UsageError(`agentsync mcp takes no arguments, not ${JSON.stringify(positionals[0])}.`, { hint: 'Run `agentsync mcp`, or `agentsync mcp --agent ID` to act as one agent.' });
+    }
     // Loaded here, not at the top: the SDK is for this command only, never the hooks'.
     const { serveStdio } = require('../mcp/server') as typeof import('../mcp/server');
     await serveStdio({ cwd: io.cwd, env: io.env, agentFlag: values.agent, version: require('../../package.json').version });

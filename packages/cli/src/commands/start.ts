@@ -3,6 +3,7 @@ import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 import { progress } from '../health-output';
 import { colors, printJson, untilText, type Io } from '../io';
+import { startResult } from '../results';
 
 export default defineCommand({
   help: `Usage: agentsync start --goal TEXT --tier N [--claim GLOB]… [--fixing-baseline] [--pull] [--agent ID] [--json]
@@ -48,7 +49,7 @@ Options:
       pull: values.pull,
       ...(live ? { health: live } : {}),
     }).finally(() => live?.stop());
-    if (values.json) printJson(io, { ok: true, agent, ...assessment });
+    if (values.json) printJson(io, startResult(agent, assessment));
     else printAssessment(io, assessment, ctx.now());
     return 0;
   },

@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
@@ -34,10 +35,12 @@ import {
   type Context,
 } from '@agentsync/core/app';
 import { activeSession, pruneExpired, TRACKER_FILE } from '@agentsync/core/domain';
-import { isAgentSyncError, UsageError } from '@agentsync/core/errors';
-import { healthChecks, type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
-import { sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup';
+import { UsageError } from '@agentsync/core/errors';
+import { type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
+import { IDENTITY_SENTENCE, REFUSAL_SENTENCE, sessionPrompt, SESSION_COMMANDS } from '@agentsync/core/setup';
 import { readState } from '@agentsync/core/store';
+import { errorPayload } from '../report-error';
+import { checkResult, endResult, healthResult, startResult } from '../results';
 
 export interface ServerOptions {
   cwd: string;
@@ -55,22 +58,18 @@ interface Reply {
   data: Record<string, unknown>;
 }
 
-const INSTRUCTIONS =
-  'AgentSync coordinates the agents and people sharing this git repository. Start with start_session, claim paths before editing them, write partial work with note, finish with end_session. A refused claim names the holder, the glob and the expiry: do not edit those paths.';
+const INSTRUCTIONS = `AgentSync coordinates the agents and people sharing this git repository. Start with start_session, claim paths before editing them, write partial work with note, finish with end_session. ${REFUSAL_SENTENCE} ${IDENTITY_SENTENCE}`;
 
 const paths = z.array(z.string().min(1)).min(1);
 const texts = z.array(z.string());
 
-/** A refusal or bad input as an error result: what, where, how to fix, and the error's own details. */
+/** A refusal or bad input as an error result: what, where, how to fix, with the same payload as the CLI's `--json`. */
 function errorResult(error: unknown, env: NodeJS.ProcessEnv): CallToolResult {
-  if (!isAgentSyncError(error)) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (env.AGENTSYNC_DEBUG === '1') process.stderr.write(`${error instanceof Error ? error.stack : message}\n`);
-    return { isError: true, content: [{ type: 'text', text: `internal error: ${message}` }], structuredContent: { ok: false, error: { type: 'InternalError', message } } };
-  }
-  const { name, message, where, hint, exitCode, ...details } = error;
-  const text = hint ? `${message}\nHow to fix: ${hint}` : message;
-  return { isError: true, content: [{ type: 'text', text }], structuredContent: { ok: false, error: { type: name, message, where, hint, exitCode, ...details } } };
+  const payload = errorPayload(error);
+  const internal = payload.type === 'InternalError';
+  if (internal && env.AGENTSYNC_DEBUG === '1') process.stderr.write(`${error instanceof Error ? error.stack : payload.message}\n`);
+  const text = internal ? `internal error: ${payload.message}` : payload.hint ? `${payload.message}\nHow to fix: ${payload.hint}` : payload.message;
+  return { isError: true, content: [{ type: 'text', text }], structuredContent: { ok: false, error: payload } };
 }
 
 /**
@@ -80,28 +79,32 @@ function errorResult(error: unknown, env: NodeJS.ProcessEnv): CallToolResult {
  * handles a notification a microtask after reading it: one read in the same chunk as the result,
  * as a cached check's is, reaches it too late; a check that really runs reports as it goes.)
  */
-function healthProgress(extra: Extra, checks: readonly HealthCheck[]) {
+function healthProgress(extra: Extra) {
   const token = extra._meta?.progressToken;
   const pending: Array<Promise<void>> = [];
+  let total = 0;
   let finished = 0;
   const send = (progress: number, message: string) => {
     if (token === undefined) return;
-    const params = { progressToken: token, progress, total: 2 * checks.length, message };
+    const params = { progressToken: token, progress, total, message };
     pending.push(extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined));
   };
   return {
+    onPlan: (checks: readonly HealthCheck[]) => (total = 2 * checks.length),
     onStart: (check: HealthCheck) => send(2 * finished + 1, `running ${check.name}`),
     onResult: (result: CheckResult) => send(2 * ++finished, `${result.status} ${result.name}${result.cached ? ' (cached)' : ''}`),
     sent: () => Promise.all(pending).then(() => undefined),
   };
 }
 
-/** The checks as an agent needs them: failing ones with their output's tail. */
-const checkSummaries = (health: HealthResult) =>
-  health.checks.map(({ name, status: state, durationMs, cached, outputTail }) => ({ name, status: state, durationMs, ...(cached ? { cached } : {}), ...(state === 'pass' ? {} : { outputTail }) }));
+/** A health run as an agent needs it: a passing check's output is no use to it, only costs tokens. */
+const withFailingOutput = <T extends HealthResult>(health: T): T => ({
+  ...health,
+  checks: health.checks.map(({ outputTail, ...check }) => (check.status === 'pass' ? check : { ...check, outputTail })),
+});
 
 /** Builds the server; nothing is read until a client calls. */
-export function createServer(options: ServerOptions): McpServer {
+function createServer(options: ServerOptions): McpServer {
   const server = new McpServer({ name: 'agentsync', version: options.version }, { instructions: INSTRUCTIONS });
   const context = () => openContext({ cwd: options.cwd, env: options.env, agentFlag: options.agentFlag });
 
@@ -152,9 +155,12 @@ export function createServer(options: ServerOptions): McpServer {
   server.registerTool('check', { description: 'Would these paths be blocked for me? Lists the claims that block them.', inputSchema: { paths }, annotations: readOnly }, ({ paths: given }) =>
     respond(async (ctx) => {
       const agent = await findAgent(ctx);
-      const { blocked, offline } = await check(ctx, agent, given.map((p) => repoPath(ctx, p)));
+      // Relative to the repository's root, as claim globs are: where the server runs is no concern of the agent's.
+      const checked = given.map((p) => repoPath({ ...ctx, cwd: ctx.repo.root }, p));
+      const result = await check(ctx, agent, checked);
+      const { blocked, offline } = result;
       const text = blocked.length === 0 ? 'free' : blocked.map(({ path, claim: c }) => `${path}: claimed by ${c.holder} (${c.glob}, until ${c.expiresAt})`).join('; ');
-      return { text: offline ? `${text} (remote unreachable: last fetched claims)` : text, data: { ok: blocked.length === 0, agent: agent ?? null, blocked, ...(offline ? { offline } : {}) } };
+      return { text: offline ? `${text} (remote unreachable: last fetched claims)` : text, data: checkResult(agent, checked, result) };
     }),
   );
 
@@ -181,12 +187,12 @@ export function createServer(options: ServerOptions): McpServer {
     ({ goal, tier, claims, fixingBaseline, pull }, extra) =>
       respond(async (ctx) => {
         const agent = await requireAgent(ctx);
-        const health = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root));
+        const health = healthProgress(extra);
         const a = await startSession(ctx, agent, { goal, tier, claims, fixingBaseline, pull, health }).finally(health.sent);
         const baseline = a.session.baseline ? a.session.baseline.status : 'no checks';
         return {
           text: `${agent} started ${a.session.id} (tier ${tier}, budget ${budgetText(a.tier)} tokens, baseline ${baseline})`,
-          data: { ok: true, agent, session: a.session, tier: a.tier, claims: a.claims, others: a.others, nextWork: a.nextWork, upstream: a.upstream ?? null, warnings: a.warnings },
+          data: startResult(agent, { ...a, health: withFailingOutput(a.health) }),
         };
       }),
   );
@@ -209,11 +215,11 @@ export function createServer(options: ServerOptions): McpServer {
     ({ summary, done, next, blockers, failed, tokens, allowRegression, noCommit }, extra) =>
       respond(async (ctx) => {
         const agent = await requireAgent(ctx);
-        const health = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root));
+        const health = healthProgress(extra);
         const h = await endSession(ctx, agent, { summary, done, next, blockers, failed, tokens, allowRegression, commit: !noCommit, health }).finally(health.sent);
         return {
           text: `${agent} ended ${h.session.id}: health ${h.entry.health}; released ${h.released.length} claim(s)${h.commit ? `; committed ${h.commit.slice(0, 10)}` : ''}`,
-          data: { ok: true, agent, session: h.session, entry: h.entry, released: h.released, commit: h.commit ?? null, nextWork: h.nextWork, comparison: h.comparison, checks: checkSummaries(h.health) },
+          data: endResult(agent, { ...h, health: withFailingOutput(h.health) }),
         };
       }),
   );
@@ -221,11 +227,12 @@ export function createServer(options: ServerOptions): McpServer {
   server.registerTool('health', { description: "Run the health checks and compare them with my session's baseline.", inputSchema: { base: z.string().optional().describe('base ref for Nx affected') } }, ({ base }, extra) =>
     respond(async (ctx) => {
       const agent = await findAgent(ctx);
-      const progress = healthProgress(extra, healthChecks(ctx.config, ctx.repo.root, base));
-      const { result, baseline, comparison } = await checkHealth(ctx, agent, { base, ...progress }).finally(progress.sent);
+      const progress = healthProgress(extra);
+      const report = await checkHealth(ctx, agent, { base, ...progress }).finally(progress.sent);
+      const { result, comparison } = report;
       const verdict =
         result.checks.length === 0 ? 'no health checks configured' : comparison.blocked ? `red: ${[...comparison.regressions, ...comparison.stillRed].join(', ')}` : `green (${result.checks.length} checks)`;
-      return { text: verdict, data: { ok: !comparison.blocked, green: result.green, tree: result.tree ?? null, baseline: baseline ?? null, ...comparison, checks: checkSummaries(result) } };
+      return { text: verdict, data: healthResult({ ...report, result: withFailingOutput(result) }) };
     }),
   );
 
@@ -240,16 +247,43 @@ export function createServer(options: ServerOptions): McpServer {
   return server;
 }
 
-/** Serves on stdin and stdout until the client closes stdin. */
+/** Serves on stdin and stdout until the client closes stdin and every request read has its reply. */
 export async function serveStdio(options: ServerOptions): Promise<void> {
   const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
   const server = createServer(options);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
-  // The transport does not watch for the end of stdin: the client going away ends the server.
-  process.stdin.once('end', () => void server.close());
   await server.connect(transport);
+  closeWhenAnswered(transport, () => void server.close());
   await closed;
+}
+
+/**
+ * The transport does not watch for the end of stdin: the client going away ends the server, but
+ * only once every request it sent has its reply (a client may write its calls and close at once).
+ * Requests are counted as the transport reads them, replies as it writes them.
+ */
+function closeWhenAnswered(transport: Transport, close: () => void): void {
+  const unanswered = new Set<string | number>();
+  let ended = false;
+  const closeIfDone = () => ended && unanswered.size === 0 && close();
+  const receive = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if ('method' in message && 'id' in message) unanswered.add(message.id);
+    receive?.(message, extra);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message, sendOptions) => {
+    try {
+      await send(message, sendOptions);
+    } finally {
+      if (!('method' in message) && 'id' in message && message.id !== undefined && unanswered.delete(message.id)) closeIfDone();
+    }
+  };
+  process.stdin.once('end', () => {
+    ended = true;
+    closeIfDone();
+  });
 }
 
 /** The tracker, the live claims and the caller's session, for clients that read resources. */

@@ -50,14 +50,14 @@ export async function requireAgent(ctx: Context): Promise<string> {
   return (await requireAgentIn(ctx.repo, ctx.env, ctx.agentFlag)).agent;
 }
 
-/** The claim lease length from `claims.ttl`, or from an explicit `--ttl`. */
+/** The claim lease length from `claims.ttl`, or from an explicit ttl (`--ttl`, MCP `ttl`). */
 export function claimTtlMs(ctx: Context, override?: string): number {
   if (override === undefined) return parseDuration(ctx.config.claims.ttl);
   try {
     // A bare number on the command line means seconds, as in the config.
     return parseDuration(/^\d+$/.test(override) ? Number(override) : override);
   } catch (error) {
-    throw new UsageError(`Invalid --ttl ${JSON.stringify(override)}: ${(error as Error).message}`, {
+    throw new UsageError(`Invalid ttl ${JSON.stringify(override)}: ${(error as Error).message}`, {
       hint: 'Give a duration such as 30m, 2h or 1d.',
     });
   }

@@ -58,7 +58,7 @@ export interface StartOptions {
   fixingBaseline?: boolean;
   pull?: boolean;
   /** Progress callbacks for the baseline health run. */
-  health?: Pick<RunHealthOptions, 'onStart' | 'onResult'>;
+  health?: Pick<RunHealthOptions, 'onPlan' | 'onStart' | 'onResult'>;
 }
 
 const FETCH_TIMEOUT_MS = 30_000;
@@ -245,7 +245,7 @@ export interface EndOptions {
   /** Commit the tracker with what is staged (default true). */
   commit?: boolean;
   /** Progress callbacks for the health run. */
-  health?: Pick<RunHealthOptions, 'onStart' | 'onResult'>;
+  health?: Pick<RunHealthOptions, 'onPlan' | 'onStart' | 'onResult'>;
 }
 
 export interface Handoff {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  sameAgent,
   applyClaims,
   blockedPaths,
   changeOf,
@@ -180,5 +181,15 @@ describe('changeOf and rebaseChange', () => {
     const base = emptyState();
     const change = changeOf(base, stateOf([], [sessionOf('alice', 2, { id: 's-2' })]), 'alice')!;
     expect(rebaseChange(stateOf([], [sessionOf('alice')]), change, NOW)).toBeUndefined();
+  });
+});
+
+describe('sameAgent', () => {
+  it("counts an agent tool's bare name and its instances as one agent, and instances of a tool apart", () => {
+    expect(sameAgent('gemini', 'gemini-1a2b3c4d')).toBe(true);
+    expect(sameAgent('gemini-1a2b3c4d', 'gemini')).toBe(true);
+    expect(sameAgent('gemini-1a2b3c4d', 'gemini-99999999')).toBe(false);
+    expect(sameAgent('alice', 'gemini-1a2b3c4d')).toBe(false);
+    expect(sameAgent('gemini', undefined)).toBe(false);
   });
 });

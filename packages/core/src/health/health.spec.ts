@@ -230,7 +230,9 @@ describe('the cache', () => {
     });
     const runs = () => readFileSync(counter, 'utf8').split('\n').filter(Boolean).length;
 
-    const first = await runHealth(repo, health);
+    const planned: string[] = [];
+    const first = await runHealth(repo, health, { onPlan: (checks) => planned.push(...checks.map((c) => c.name)) });
+    expect(planned).toEqual(['unit', 'flaky']);
     expect(first).toMatchObject({ green: false, checks: [{ name: 'unit', status: 'pass' }, { name: 'flaky', status: 'fail' }] });
     expect(runs()).toBe(2);
     // The tracker edited in the working tree, then committed: the same key, so only the failure runs again.

@@ -18,6 +18,8 @@ export interface RunHealthOptions {
   commit?: string;
   /** The base for Nx affected. */
   base?: string;
+  /** Called first with every check this run covers, cached or not: a progress bar's total. */
+  onPlan?: (checks: readonly HealthCheck[]) => void;
   onStart?: (check: HealthCheck) => void;
   onResult?: (result: CheckResult) => void;
 }
@@ -31,6 +33,7 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  */
 export async function runHealth(repo: Repo, config: AgentSyncConfig, options: RunHealthOptions = {}): Promise<HealthResult> {
   const checks = healthChecks(config, repo.root, options.base);
+  options.onPlan?.(checks);
   if (checks.length === 0) return { checks: [], green: true };
   // A commit's tree is known without looking at the working copy: a fully cached push reads nothing else.
   const tree = options.commit ? await cacheTree(repo, options.commit) : await cleanHeadTree(repo);

@@ -26,6 +26,21 @@ export function writeIfChanged(host: FileHost, changed: FileChange[], path: stri
   changed.push({ path, action: before === undefined ? 'created' : 'updated' });
 }
 
+/**
+ * A host whose writes stay in memory (its reads see them) until `commit` writes them to `host`,
+ * so a run that fails on some file has written none.
+ */
+export function stagedHost(host: FileHost): FileHost & { commit(): void } {
+  const staged = new Map<string, { content: string; executable?: boolean }>();
+  return {
+    read: (path) => (staged.has(path) ? staged.get(path)!.content : host.read(path)),
+    write: (path, content, options) => void staged.set(path, { content, executable: options?.executable }),
+    commit() {
+      for (const [path, { content, executable }] of staged) host.write(path, content, { executable });
+    },
+  };
+}
+
 /** A {@link FileHost} on the real disk, rooted at a directory. */
 export function diskHost(root: string): FileHost {
   return {

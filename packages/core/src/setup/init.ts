@@ -7,11 +7,13 @@
  */
 import { CONFIG_FILE } from '../config/constants';
 import { UsageError } from '../errors';
-import { writeIfChanged, type FileChange, type FileHost } from './file-host';
+import { stagedHost, writeIfChanged, type FileChange, type FileHost } from './file-host';
 import { writeAgentInstructions } from './instructions';
 import { writeAgentCommands } from './agent-commands';
 import { mcpServerCommand, registerMcpServer } from './mcp-registration';
 import { createTrackerText } from '../domain/tracker';
+import { wireAgentTools } from './agent-wiring';
+import { AGENT_TOOLS, isAgentTool, type AgentTool } from '../domain/agent-instance';
 
 export interface InitOptions {
   /** Health commands to seed `health.commands` with; omitted when empty. */
@@ -27,6 +29,8 @@ export interface InitOptions {
   huskyVersion: string;
   /** Where `$schema` points. */
   schemaPath?: string;
+  /** The agent tools whose hooks to wire (default: all of them). */
+  agents?: readonly AgentTool[];
 }
 
 export interface InitResult {
@@ -81,6 +85,8 @@ function initialConfig(options: InitOptions, lintStaged: boolean): string {
   if (options.healthTargets?.length) health.targets = options.healthTargets;
   const config: Record<string, unknown> = { $schema: options.schemaPath ?? SCHEMA_PATH };
   if (Object.keys(health).length) config.health = health;
+  // Written out although it is the default: the file shows that edits in agent tools claim.
+  if (options.agents === undefined || options.agents.length > 0) config.claims = { onEdit: 'claim' };
   if (options.hotFiles?.length) config.hotFiles = options.hotFiles;
   if (lintStaged) config.hooks = { lintStaged: true };
   return `${JSON.stringify(config, null, 2)}\n`;
@@ -194,8 +200,28 @@ export function writeTrackerAttributes(host: FileHost, result: InitResult): void
   writeIfChanged(host, result.changed, '.gitattributes', `${before}${TRACKER_ATTRIBUTES_LINE}${eol}`);
 }
 
-/** Scaffolds AgentSync into the repository behind `host`; idempotent. */
+/** Parses `--agents claude,codex`: the tools named, in AGENT_TOOLS' order; `none` or '' for none. UsageError for an unknown name. */
+export function parseAgentsOption(value: string | undefined): AgentTool[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '' && name !== 'none');
+  const unknown = names.filter((name) => !isAgentTool(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`Unknown agent tool ${unknown.map((n) => JSON.stringify(n)).join(', ')} in --agents.`, {
+      hint: `Name some of ${AGENT_TOOLS.join(', ')}, separated by commas, or none.`,
+    });
+  }
+  return AGENT_TOOLS.filter((tool) => names.includes(tool));
+}
+
+/** Scaffolds AgentSync into the repository behind `host`; idempotent, and all or nothing: a file it cannot edit stops it before any write. */
 export function initRepository(host: FileHost, options: InitOptions): InitResult {
+  const staged = stagedHost(host);
+  const result = scaffold(staged, options);
+  staged.commit();
+  return result;
+}
+
+function scaffold(host: FileHost, options: InitOptions): InitResult {
   const result: InitResult = { changed: [], notes: [] };
   const pkgText = host.read('package.json');
   const pkg = pkgText === undefined ? undefined : parsePackageJson(pkgText);
@@ -217,6 +243,7 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
   const commands = writeAgentCommands(host);
   result.changed.push(...commands.changed);
   if (commands.skipped.length) result.notes.push(`Kept your own ${commands.skipped.join(', ')}: AgentSync writes its skill and session commands only where no file of that name is yours.`);
+  wireAgentTools(host, result.changed, options.agents);
 
   if (manager) {
     result.notes.push(

@@ -10,6 +10,7 @@ import { validateConfig } from '../config/load';
 import { defaultConfig, TIER_NUMBERS, type AgentEntry, type AgentSyncConfig } from '../config/schema';
 import { UsageError } from '../errors';
 import { writeIfChanged, type FileChange, type FileHost } from './file-host';
+import { IDENTITY_SENTENCE, NO_BYPASS_SENTENCE, REFUSAL_SENTENCE } from './protocol-text';
 
 export const INSTRUCTIONS_BEGIN = '<!-- agentsync:begin instructions -->';
 export const INSTRUCTIONS_END = '<!-- agentsync:end instructions -->';
@@ -35,13 +36,13 @@ function protocolSection({ config, nx }: InstructionsContext): string {
     'Several AI agents and people share this repository. AgentSync enforces this protocol with git hooks; `npx agentsync <command> --help` explains each command.',
     [
       '1. Assess: read `AgentTracker.md` (active sessions, claims, handoffs, suggested next work), then start a session: `npx agentsync start --goal "<goal>" --tier <1-4> --claim "<glob>"`.',
-      '2. Claim before you edit: `npx agentsync claim "<glob>"`; `npx agentsync check <path>` says whether a path is free. A commit that touches another agent\'s claim is blocked: never bypass the hooks with `--no-verify`.',
+      `2. Claim before you edit: \`npx agentsync claim "<glob>"\`; \`npx agentsync check <path>\` says whether a path is free. ${REFUSAL_SENTENCE} A commit that touches another agent's claim is blocked. ${NO_BYPASS_SENTENCE}`,
       '3. Work in small steps: keep edits to hot files small, and write partial work down at once with `npx agentsync note "<text>"`.',
       `4. Keep the baseline green: run ${health} before every handoff; a regression blocks the handoff.`,
       '5. Hand off: `npx agentsync end --summary "<what you did>" --next "<what comes next>"` runs the health checks, releases your claims and records the handoff in `AgentTracker.md`.',
     ].join('\n'),
     `Token budget tiers: ${tiers}.`,
-    'Say who you are with `--agent <id>` or `AGENTSYNC_AGENT=<id>`, and work on a branch named `<id>/<feature>`.',
+    IDENTITY_SENTENCE,
   ].join('\n\n');
 }
 

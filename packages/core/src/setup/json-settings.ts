@@ -22,6 +22,29 @@ function parseSettings(text: string, file: string): Node | undefined {
   });
 }
 
+/**
+ * Throws a UsageError naming the line unless every key along `path` in `text` holds an object or
+ * is absent (the last one an array where `last` says so): what must hold before anything is set
+ * below `path`. `text` undefined: a new file.
+ */
+export function checkJsonObjectPath(text: string | undefined, path: JSONPath, file: string, last: 'object' | 'array' = 'object'): void {
+  const tree = text === undefined ? undefined : parseSettings(text, file);
+  for (let depth = 1; tree && depth <= path.length; depth++) {
+    const node = findNodeAtLocation(tree, path.slice(0, depth));
+    if (!node) return;
+    const wanted = depth === path.length ? last : 'object';
+    if (node.type === wanted) continue;
+    const line = text!.slice(0, node.offset).split('\n').length;
+    const key = path.slice(0, depth).join('.');
+    const shape = (type: string) => (type === 'array' || type === 'object' ? `an ${type}` : type === 'null' ? 'null' : `a ${type}`);
+    const example = wanted === 'array' ? '[] or your entries as [{…}]' : '{} or your entries as "name": {…}';
+    throw new UsageError(`${file}:${line}: "${key}" must be ${shape(wanted)}, not ${shape(node.type)}; AgentSync changed nothing.`, {
+      where: `${file}:${line}`,
+      hint: `Make "${key}" ${shape(wanted)} (${example}) or delete it, then run \`agentsync init\` again.`,
+    });
+  }
+}
+
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The file's own indentation and line ends, so an edit looks as if its author made it. */
@@ -62,7 +85,7 @@ export function readJsonSetting(text: string | undefined, path: JSONPath, file: 
  */
 export function withJsonSettings(text: string | undefined, path: JSONPath, values: Record<string, unknown>, file: string): string {
   const source = text === undefined || text.trim() === '' ? '{}\n' : text;
-  parseSettings(source, file);
+  checkJsonObjectPath(source, path, file);
   // A new entry goes in as one edit, so it is formatted as one object.
   if (readJsonSetting(source, path, file) === undefined) return setValue(source, path, values, file);
   let next = source;
@@ -89,4 +112,25 @@ export function withoutJsonSetting(text: string, path: JSONPath, file: string): 
   }
   const rest = readJsonSetting(next, [], file);
   return rest && typeof rest === 'object' && Object.keys(rest).length === 0 ? undefined : next;
+}
+
+/** One change of a settings text: `value` at `path`, undefined to remove it; with `insert`, `path` ends in the array index to insert at (-1: append). */
+export interface JsonEdit {
+  path: JSONPath;
+  value: unknown;
+  insert?: boolean;
+}
+
+/**
+ * `text` (undefined: a new file) with `edits` applied in order: for the agent
+ * tools' hook arrays, whose entries AgentSync inserts, replaces and removes by
+ * index. Each edit is formatted as the file is; the array it touches is laid
+ * out anew (jsonc-parser's formatting of an array edit), everything else stays.
+ */
+export function withJsonEdits(text: string | undefined, edits: readonly JsonEdit[], file: string): string {
+  let next = text === undefined || text.trim() === '' ? '{}\n' : text;
+  parseSettings(next, file);
+  const formattingOptions = formatting(next);
+  for (const edit of edits) next = applyEdits(next, modify(next, edit.path, edit.value, { formattingOptions, isArrayInsertion: edit.insert }));
+  return next;
 }

@@ -24,7 +24,7 @@ import { withJsonSettings, withoutJsonSetting } from './json-settings';
 import { withoutTomlTable, withTomlTable } from './toml-table';
 
 /** The server's name in every tool's config: tools show its tools as `mcp__agentsync__claim` and the like. */
-export const MCP_SERVER_NAME = 'agentsync';
+const MCP_SERVER_NAME = 'agentsync';
 
 export type McpClient = 'claude' | 'codex' | 'gemini' | 'vscode' | 'cursor';
 

@@ -21,12 +21,33 @@ function parseToml(text: string, file: string): Table {
   }
 }
 
+const isTable = (value: unknown): value is Table => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+
 /** The value at a dotted path such as ['mcp_servers', 'agentsync']. */
-export function readTomlTable(text: string | undefined, path: readonly string[], file: string): Table | undefined {
+function readTomlTable(text: string | undefined, path: readonly string[], file: string): Table | undefined {
   if (text === undefined) return undefined;
   let value: unknown = parseToml(text, file);
-  for (const key of path) value = value && typeof value === 'object' ? (value as Table)[key] : undefined;
-  return value && typeof value === 'object' ? (value as Table) : undefined;
+  for (const key of path) value = isTable(value) ? value[key] : undefined;
+  return isTable(value) ? value : undefined;
+}
+
+/** Throws a UsageError, at the line that sets it, unless every key along `path` in `text` is a table or absent. */
+function checkTomlTablePath(text: string | undefined, path: readonly string[], file: string): void {
+  if (text === undefined) return;
+  let value: unknown = parseToml(text, file);
+  for (let depth = 1; depth <= path.length; depth++) {
+    value = (value as Table)[path[depth - 1]];
+    if (value === undefined) return;
+    if (isTable(value)) continue;
+    const key = path[depth - 1].replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+    const index = text.split(/\r?\n/).findIndex((line) => new RegExp(`^\\s*(?:${key}|"${key}"|'${key}')\\s*=`).test(line));
+    const where = index === -1 ? file : `${file}:${index + 1}`;
+    const dotted = path.slice(0, depth).join('.');
+    throw new UsageError(`${where}: "${dotted}" must be a table; AgentSync changed nothing.`, {
+      where,
+      hint: `Make it a [${dotted}] table or delete it, then run \`agentsync init\` again.`,
+    });
+  }
 }
 
 const bareKey = (key: string) => (/^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key));
@@ -75,6 +96,7 @@ function keyLines(lines: readonly string[], start: number, end: number, key: str
  * defined some other way (inline, or by dotted keys) is not touched: UsageError.
  */
 export function withTomlTable(text: string | undefined, path: readonly string[], values: Record<string, unknown>, file: string): string {
+  checkTomlTablePath(text, path, file);
   const before = readTomlTable(text, path, file);
   const differs = Object.entries(values).filter(([key, value]) => JSON.stringify(before?.[key]) !== JSON.stringify(value));
   if (text !== undefined && differs.length === 0) return text;

@@ -152,9 +152,8 @@ describe('updateTracker', () => {
     await mkdir(lock);
     const longAgo = new Date(Date.now() - 60_000);
     await utimes(lock, longAgo, longAgo);
-    const started = Date.now();
     await updateTracker(root, (d) => addEntry(d, note('x')), { create: true });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(entries((await readTracker(root))!, 'note')).toHaveLength(1);
     await expectOnlyTracker();
   });
 

@@ -12,7 +12,7 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { CONFIG_FILE } from '@agentsync/core/config';
-import { initRepository } from '@agentsync/core/setup';
+import { initRepository, parseAgentsOption } from '@agentsync/core/setup';
 import { registerMergeDriver } from '@agentsync/core/merge-driver';
 import { PLUGIN_NAME } from '../../utils/constants';
 import { recentChanges, suggestHotFiles } from '../../utils/hot-files';
@@ -73,7 +73,8 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema): P
         healthTargets: await detectHealthTargets(tree),
         hotFiles: suggestHotFiles(recentChanges(tree.root), (path) => tree.exists(path)),
       };
-  const result = initRepository(host, { ...seed, gitHooksPath: gitHooksPath(tree.root), cliVersion: agentsyncVersion, huskyVersion });
+  const agents = parseAgentsOption(Array.isArray(options.agents) ? options.agents.join(',') : options.agents);
+  const result = initRepository(host, { ...seed, gitHooksPath: gitHooksPath(tree.root), cliVersion: agentsyncVersion, huskyVersion, agents });
   addNxPlugin(tree);
   if (tree.exists('package.json')) addDevDependencies(tree);
   for (const note of result.notes) logger.warn(note);
