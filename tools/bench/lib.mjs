@@ -312,7 +312,11 @@ export function traceBreakdown(traces) {
     const spawns = events.filter((e) => e.kind === 'spawn');
     const subs = new Map();
     for (const call of spawns) {
-      const sub = call.what.split(' ')[1] ?? call.what;
+      // `git -c key=value sub …`: the subcommand follows the -c pairs.
+      const words = call.what.split(' ');
+      let at = 1;
+      while (words[at] === '-c') at += 2;
+      const sub = words[at] ?? call.what;
       const entry = subs.get(sub) ?? { calls: 0, ms: 0, first: call.start };
       entry.calls++;
       entry.ms += call.ms;

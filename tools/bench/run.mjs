@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runAgentEditBench } from './agent-edit.mjs';
 import { runCheckBench } from './check.mjs';
+import { runCrowdBench } from './crowd.mjs';
 import { runHooksBench } from './hooks.mjs';
 import { runLoadBench } from './load.mjs';
 import { runMcpBench } from './mcp.mjs';
@@ -64,7 +65,7 @@ const machine = machineInfo();
 progress(`bench: node ${machine.node}, git ${machine.git}, ${machine.cores} × ${machine.cpu}, load ${machine.load}${flags.quick ? ' (--quick)' : ''}`);
 if (Number(machine.load) > machine.cores) progress(`bench: the load average (${machine.load}) exceeds the ${machine.cores} cores: expect noisy figures`);
 const results = [];
-for (const bench of [runCheckBench, runHooksBench, runAgentEditBench, runLoadBench, runMcpBench, runPrepushBench, runReportBench, runRemoteBench]) {
+for (const bench of [runCheckBench, runHooksBench, runAgentEditBench, runLoadBench, runMcpBench, runPrepushBench, runReportBench, runRemoteBench, runCrowdBench]) {
   const result = await bench(flags);
   printResult(result);
   results.push(result);
@@ -93,7 +94,7 @@ described here, on this machine:
 | cpu | ${machine.cpu} |
 | cores | ${machine.cores} |
 | memory | ${machine.memory} |
-| load average (1 min) | ${machine.load} at the start (a figure above ${machine.cores} means other work competed for the cores), ${loadAtEnd} at the end (raised by remote.mjs's crowd of claim processes, which runs last) |
+| load average (1 min) | ${machine.load} at the start (a figure above ${machine.cores} means other work competed for the cores), ${loadAtEnd} at the end (raised by crowd.mjs's crowds of claim processes, which run last) |
 | runs | ${flags.quick ? '--quick (fewer runs per variant)' : 'full'}; the whole run took ${seconds.toFixed(0)} s |
 
 ## Method
@@ -115,9 +116,10 @@ described here, on this machine:
 - **Medians** over the rounds (min and max shown for spread); \`--quick\` takes fewer
   rounds. Work that sets a sample up (staging a change, making the commit to push,
   resetting the state ref, removing the config cache) runs untimed just before it.
-- **A crowd runs once.** The many-agents run of \`remote.mjs\` starts every process
-  at once and is not repeated or interleaved (with \`--quick\`, 50 agents instead of
-  200): its figure is one wall time, with each agent's own time to its answer beside it.
+- **A crowd runs once.** The many-agents runs of \`crowd.mjs\` start every process
+  at once and are not repeated or interleaved (with \`--quick\`, 20 and 50 agents instead of
+  100 and 200): each figure is one wall time, beside the same claims made one after another
+  in the same run, with each agent's own time to its answer.
 - **Where the time goes.** Where a table says so, a few extra runs preload
   \`tools/bench/trace.cjs\` (which records each git call and Node's start) and show
   the medians by part; those runs are not among the timed samples.
@@ -149,7 +151,8 @@ ${(r.notes ?? []).map((n) => `- ${n}`).join('\n')}
 
 - \`tools/bench/check.mjs\`: \`agentsync check\` of 10,000 paths (as arguments) against
   1,000 live claims by 250 agents, and one \`agentsync claim\` against the same state.
-  Goal: at most 1.5 × \`node -e 0\` + 100 ms.
+  Goal: at most 1.5 × \`node -e 0\` + 100 ms. And one claim with 10,000 claims held
+  (issue "Coordination at scale"): at most 2 × \`node -e 0\`.
 - \`tools/bench/hooks.mjs\`: \`git commit\` of 50 staged files with no hook, a \`node -e 0\`
   hook, husky + lint-staged with a no-op task, and \`agentsync hook pre-commit\` with
   200 live claims by others (warm config cache, and cold). Goal: AgentSync adds at
@@ -174,17 +177,19 @@ ${(r.notes ?? []).map((n) => `- ${n}`).join('\n')}
   passed the health checks, to a bare remote, with no hook, a \`node -e 0\` hook that
   reads git's stdin, and \`agentsync hook pre-push\` (the cache hits, nothing runs).
   Goal: AgentSync adds at most 2 × what the \`node -e 0\` hook adds.
-- \`tools/bench/remote.mjs\` (issue "Across machines"): (a) one \`agentsync claim\` with
+- \`tools/bench/remote.mjs\` (issue "Across machines"): one \`agentsync claim\` with
   \`coordination.remote\` set, beside one plain \`git push\` to the same bare remote and
-  \`node -e 0\`; goal: at most 2 × the push. (b) 200 agents (50 with \`--quick\`) claiming
-  distinct globs at once from 4 clones; goal: none lost, all present in the remote's
-  state afterwards. The remote is a single compare-and-swap register (a push with a
-  lease): of n writers racing, one wins per round and the others fetch and retry, so
-  the crowd costs O(n²) attempts and git calls, n × (n + 1) / 2 at worst without the
-  backoff, and a writer that runs out of the store's retry budget is refused. Its wall time is
-  how long the last of the n agents waited for its answer, with n Node starts and
-  all those git calls sharing the machine's cores; it is not one claim's latency.
-  This run alone takes minutes at 200 agents on a small machine.
+  \`node -e 0\`; goal: at most 2 × the push.
+- \`tools/bench/crowd.mjs\` (issue "Coordination at scale"): through one bare remote from 4
+  clones, (a) N agents claiming distinct globs all at once against the same N claims one
+  after another, N = 100 and 200 (20 and 50 with \`--quick\`); goals: the crowd takes no
+  longer, at most 3 pushes per claim at N = 100, none refused, none lost. (b) A steady load:
+  200 agents, 4 claims a second for a minute (15 s with \`--quick\`), every fetch and push
+  slowed by 50 ms; goal: p95 of a claim's latency under 2 s. Pushes and fetches are counted,
+  and the latency added, by a shell script each clone runs instead of \`git receive-pack\` /
+  \`git upload-pack\` (\`remote.origin.receivepack\` / \`uploadpack\`), as ssh would run them on
+  a host. The agents of each clone publish through one writer
+  ([store.md](store.md#one-writer-per-clone)). This run takes minutes on a small machine.
 
 - \`tools/bench/report.mjs\` (issue "agentsync report"): \`agentsync report --json\` on a real
   public history (the git dir named by \`AGENTSYNC_BENCH_REPORT_REPO\`, cloned into a temp

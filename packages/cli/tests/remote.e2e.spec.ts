@@ -82,6 +82,29 @@ describe('claims through a coordination remote', () => {
     expect((await remoteState(remote)).claims).toHaveLength(61);
   }, 180_000);
 
+  it('40 agents of one clone claiming at once all win, their writes batched into far fewer pushes; with the host gone all fail with exit 2', async () => {
+    const { remote, clones: [one] } = await clones(1);
+    // Counts the pushes: git runs this instead of git-receive-pack for the local remote.
+    const log = join(makeTemp('pushes'), 'log');
+    const receivePack = join(makeTemp('receive-pack'), 'receive-pack');
+    writeFileSync(receivePack, `#!/bin/sh\necho push >> '${log}'\nexec git receive-pack "$@"\n`, { mode: 0o755 });
+    await one.git(['config', 'remote.origin.receivepack', receivePack]);
+    const crowd = await Promise.all(Array.from({ length: 40 }, (_, i) => one.run(['claim', `pkg${i}/**`, '--agent', `c${i}`])));
+    expect(crowd.map((r) => r.code)).toEqual(Array(40).fill(0));
+    expect((await remoteState(remote)).claims).toHaveLength(40);
+    // One commit per claim, authored by its agent, whatever batch carried it.
+    expect((await git(remote, ['log', '--format=%an', 'refs/agentsync/state'])).split('\n').filter((name) => /^c\d+$/.test(name))).toHaveLength(40);
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).length).toBeLessThan(20);
+
+    await one.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
+    const offline = await Promise.all(Array.from({ length: 6 }, (_, i) => one.run(['release', `pkg${i}/**`, '--agent', `c${i}`])));
+    for (const result of offline) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/coordination remote "origin" is unreachable/);
+    }
+    expect((await remoteState(remote)).claims).toHaveLength(40);
+  }, 120_000);
+
   it('an unreachable remote fails claim and release with exit 2 and the reason, leaving state intact', async () => {
     const { remote, clones: [one] } = await clones(1);
     expect((await one.run(['claim', 'docs/**', '--agent', 'alice'])).code).toBe(0);

@@ -3,8 +3,10 @@ import {
   sameAgent,
   applyClaims,
   blockedPaths,
+  changeOf,
   emptyState,
   pruneExpired,
+  rebaseChange,
   releaseClaims,
   renewLeases,
   type Claim,
@@ -139,6 +141,46 @@ describe('blockedPaths', () => {
     const paths = Array.from({ length: 5000 }, (_, i) => `pkg${i}/src/index.ts`);
     const blocked = blockedPaths(many, 'a0', paths, NOW);
     expect(blocked).toHaveLength(2000 - Math.ceil(2000 / 7));
+  });
+});
+
+describe('changeOf and rebaseChange', () => {
+  const claimed = (state: State, agent: string, glob: string) => applyClaims(state, request(agent, [glob]), NOW).state;
+
+  it('records only what the write changed, and what its agent held', () => {
+    const base = stateOf([claimOf('alice', 'docs'), claimOf('bob', 'src')], [sessionOf('alice')]);
+    const change = changeOf(base, claimed(base, 'alice', 'lib'), 'alice');
+    expect(Object.keys(change?.claims ?? {})).toEqual(['alice\0lib']);
+    expect(change?.before).toEqual({ sessions: { 's-alice': sessionOf('alice') }, claims: { 'alice\0docs': claimOf('alice', 'docs'), 'alice\0lib': null } });
+    expect(changeOf(base, { ...base, claims: [...base.claims] }, 'alice')).toMatchObject({ sessions: {}, claims: {} });
+  });
+
+  it('applies a change onto a state other agents moved on since', () => {
+    const base = stateOf([claimOf('bob', 'src')]);
+    const change = changeOf(base, claimed(base, 'alice', 'docs'), 'alice')!;
+    const current = claimed(releaseClaims(base, 'bob', undefined).state, 'carol', 'lib');
+    expect(rebaseChange(current, change, NOW)?.claims.map((c) => `${c.holder} ${c.glob}`)).toEqual(['carol lib', 'alice docs']);
+  });
+
+  it('sends a change back when another agent claimed an overlapping glob since, or its own agent wrote meanwhile', () => {
+    const base = emptyState();
+    const change = changeOf(base, claimed(base, 'alice', 'src/**'), 'alice')!;
+    expect(rebaseChange(claimed(base, 'bob', 'src/api.ts'), change, NOW)).toBeUndefined();
+    expect(rebaseChange(claimed(base, 'alice', 'docs'), change, NOW)).toBeUndefined();
+    expect(rebaseChange(stateOf([], [sessionOf('alice')]), change, NOW)).toBeUndefined();
+  });
+
+  it('sends back a release whose claim changed since, and applies one already applied', () => {
+    const base = stateOf([claimOf('alice', 'src')]);
+    const change = changeOf(base, releaseClaims(base, 'alice', undefined).state, 'alice')!;
+    expect(rebaseChange(stateOf([claimOf('alice', 'src', { expiresAt: at(3 * HOUR) })]), change, NOW)).toBeUndefined();
+    expect(rebaseChange(emptyState(), change, NOW)).toEqual(emptyState());
+  });
+
+  it('sends back a new session when the same agent started another meanwhile', () => {
+    const base = emptyState();
+    const change = changeOf(base, stateOf([], [sessionOf('alice', 2, { id: 's-2' })]), 'alice')!;
+    expect(rebaseChange(stateOf([], [sessionOf('alice')]), change, NOW)).toBeUndefined();
   });
 });
 

@@ -160,3 +160,120 @@ export function blockedPaths(state: State, agent: string | undefined, paths: rea
   const index = new ClaimIndex(claims.map((claim) => ({ glob: claim.glob, value: claim })));
   return paths.flatMap((path) => index.match(path).map((claim) => ({ path, claim: conflictOf(path, claim, state) })));
 }
+
+/**
+ * One write as data: the entries it sets (null: removes) and what those
+ * entries, and every other entry of its agent, were in the state it was
+ * computed from. Another process of the clone can then apply it to a newer
+ * state (see {@link rebaseChange}) without re-running the code that made it.
+ */
+export interface StateChange {
+  agent: string;
+  sessions: Record<string, Session | null>;
+  claims: Record<string, Claim | null>;
+  /** The values the change was computed from, by the same keys. */
+  before: { sessions: Record<string, Session | null>; claims: Record<string, Claim | null> };
+}
+
+const claimKey = (claim: Claim) => `${claim.holder}\0${claim.glob}`;
+const sessionKey = (session: Session) => session.id;
+/** The agent an entry belongs to. */
+const claimOwner = (claim: Claim) => claim.holder;
+const sessionOwner = (session: Session) => session.agent;
+
+/** Entries compare by their JSON with sorted keys: the store writes them with no fixed key order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+const same = (a: unknown, b: unknown) => a === b || canonical(a ?? null) === canonical(b ?? null);
+
+/**
+ * The entries of `next` that are not in `base` and the other way round. A
+ * mutation keeps the entries it does not touch as the same objects, so with
+ * thousands of claims only the few it made or dropped get keyed and compared.
+ */
+function diffEntries<E>(base: E[], next: E[], keyOf: (entry: E) => string, ownerOf: (entry: E) => string, agent: string) {
+  const inBase = new Set(base);
+  const inNext = new Set(next);
+  const changed: Record<string, E | null> = {};
+  for (const entry of base) if (!inNext.has(entry)) changed[keyOf(entry)] = null;
+  const before: Record<string, E | null> = {};
+  for (const entry of base) if (ownerOf(entry) === agent || !inNext.has(entry)) before[keyOf(entry)] = entry;
+  for (const entry of next) {
+    if (inBase.has(entry)) continue;
+    const key = keyOf(entry);
+    if (same(before[key], entry)) delete changed[key];
+    else changed[key] = entry;
+  }
+  for (const key of Object.keys(changed)) before[key] ??= null;
+  return { changed, before };
+}
+
+/** The change from `base` to `next` made by `agent` (it may change nothing: the write is still recorded, as a commit). */
+export function changeOf(base: State, next: State, agent: string): StateChange {
+  const sessions = diffEntries(base.sessions, next.sessions, sessionKey, sessionOwner, agent);
+  const claims = diffEntries(base.claims, next.claims, claimKey, claimOwner, agent);
+  return { agent, sessions: sessions.changed, claims: claims.changed, before: { sessions: sessions.before, claims: claims.before } };
+}
+
+/**
+ * `current` with `changed` applied, or undefined when an entry `before` names
+ * no longer holds that value (nor already the changed one), or `agent` has an
+ * entry `before` did not see. Only entries of the agents the change names get keyed.
+ */
+function rebaseEntries<E>(
+  current: E[],
+  changed: Record<string, E | null>,
+  before: Record<string, E | null>,
+  keyOf: (entry: E) => string,
+  ownerOf: (entry: E) => string,
+  agent: string,
+): E[] | undefined {
+  const owners = new Set([agent, ...[...Object.values(before), ...Object.values(changed)].flatMap((e) => (e ? [ownerOf(e)] : []))]);
+  const seen = new Set<string>();
+  const result: E[] = [];
+  for (const entry of current) {
+    if (!owners.has(ownerOf(entry))) {
+      result.push(entry);
+      continue;
+    }
+    const key = keyOf(entry);
+    seen.add(key);
+    if (!(key in changed) && !(key in before)) {
+      // Another agent's entry, or one of this agent's that the change did not see.
+      if (ownerOf(entry) === agent) return undefined;
+      result.push(entry);
+      continue;
+    }
+    if (!same(entry, before[key]) && !(key in changed && same(entry, changed[key]))) return undefined;
+    if (!(key in changed)) result.push(entry);
+    else if (changed[key]) result.push(changed[key] as E);
+  }
+  for (const [key, was] of Object.entries(before)) if (was && !seen.has(key) && !(key in changed && changed[key] === null)) return undefined;
+  for (const [key, entry] of Object.entries(changed)) if (entry && !seen.has(key)) result.push(entry);
+  return result;
+}
+
+/**
+ * Applies `change` to `current` (live entries only) if it still means what it
+ * meant where it was computed: the entries it changed and every entry of its
+ * agent are as it saw them (so a second session of the same agent cannot slip
+ * in), and its claims conflict with no claim another agent made since.
+ * Undefined otherwise: its writer must compute it again from `current`, where
+ * it may now be refused. `sameBase`: `current` is the state the change was
+ * computed from, at most with more entries expired, so no claim needs checking.
+ */
+export function rebaseChange(current: State, change: StateChange, now: Date, { sameBase = false } = {}): State | undefined {
+  const { agent, before } = change;
+  const sessions = rebaseEntries(current.sessions, change.sessions, before.sessions, sessionKey, sessionOwner, agent);
+  const claims = sessions && rebaseEntries(current.claims, change.claims, before.claims, claimKey, claimOwner, agent);
+  if (!sessions || !claims) return undefined;
+  const next: State = { ...current, sessions, claims };
+  // On the very state it was computed from (pruned since, at most), a change's claims were checked already.
+  if (sameBase) return next;
+  for (const claim of Object.values(change.claims)) {
+    if (claim && claimConflicts(next, claim.holder, claim.glob, claim.mode, now).length > 0) return undefined;
+  }
+  return next;
+}

@@ -76,7 +76,8 @@ function lastFetch(repo: Repo, remote: string): { agoMs: number; failure: string
 export async function pullRef(repo: Repo, remote: string, ref: string): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, `+${ref}:${ref}`], {
+      // No `maintenance run --auto` after each of these small fetches: the clone's own commands run it often enough.
+      await git(['-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, `+${ref}:${ref}`], {
         cwd: repo.root,
         timeout: NETWORK_TIMEOUT_MS,
       });

@@ -95,6 +95,13 @@ describe('updateState', () => {
     expect(await readState(repo)).toEqual({ state: emptyState() });
   });
 
+  it('records a write that changes nothing as a commit with its message', async () => {
+    const repo = makeRepo();
+    await updateState(repo, { actor: 'a' }, addClaim(claimOf('a')));
+    await updateState(repo, { actor: 'a' }, (state) => ({ state, result: undefined, message: 'note: a renews nothing' }));
+    expect(gitIn(repo.root, ['log', '--format=%s', STATE_REF])).toBe('note: a renews nothing\nclaim: a');
+  });
+
   it('hands the mutation a state with expired entries pruned', async () => {
     const repo = makeRepo();
     await updateState(repo, { actor: 'a' }, addClaim(claimOf('old', '2000-01-01T00:00:00.000Z')));
@@ -115,15 +122,29 @@ describe('updateState', () => {
     expect(gitIn(repo.root, ['rev-list', '--count', STATE_REF])).toBe('20');
   });
 
-  it('gives up with an EnvironmentError when another writer wins every attempt', async () => {
+  it('rebases a write onto what another writer published under it, computing it again only when it no longer applies', async () => {
     const repo = makeRepo();
     await updateState(repo, { actor: 'a' }, addClaim(claimOf('a')));
-    const error = await updateState(repo, { actor: 'b', attempts: 2 }, (state) => {
-      // Another writer moves the ref between this read and the compare-and-swap.
-      storeRaw(repo, JSON.stringify(emptyState()));
+    let runs = 0;
+    // Another writer moves the ref between this read and the publication: the change still applies on top of it.
+    await updateState(repo, { actor: 'b' }, (state) => {
+      runs++;
+      if (runs === 1) storeRaw(repo, JSON.stringify({ ...emptyState(), claims: [claimOf('x')] }));
       return addClaim(claimOf('b'))(state);
+    });
+    expect(runs).toBe(1);
+    expect((await readState(repo)).state.claims.map((c) => c.holder)).toEqual(['x', 'b']);
+    expect(gitIn(repo.root, ['log', '-2', '--format=%an %s', STATE_REF])).toMatch(/^b claim: b\nt raw \d+$/);
+
+    // This time the other writer takes the same path: the change goes back and the second run refuses it.
+    const error = await updateState(repo, { actor: 'c' }, (state) => {
+      runs++;
+      if (state.claims.some((c) => c.glob === 'src/c')) throw new Error('src/c is taken');
+      if (runs === 2) storeRaw(repo, JSON.stringify({ ...emptyState(), claims: [{ ...claimOf('y'), glob: 'src/c' }] }));
+      return addClaim(claimOf('c'))(state);
     }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(EnvironmentError);
-    expect((error as Error).message).toBe(`Could not update ${STATE_REF}: other writers won 2 times in a row.`);
+    expect(runs).toBe(3);
+    expect((error as Error).message).toBe('src/c is taken');
+    expect((await readState(repo)).state.claims.map((c) => c.holder)).toEqual(['y']);
   });
 });

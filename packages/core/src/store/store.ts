@@ -1,16 +1,19 @@
 /**
  * The coordination store: the state lives as `state.json` in commits on
  * `refs/agentsync/state` in the clone's common git dir, so every worktree sees
- * it. A write builds a child commit of the state it read and moves the ref with
- * `git update-ref REF NEW OLD`, which fails when another writer got there
- * first; the loser re-reads and retries. With a coordination remote the same
- * loop runs against the git host (see ./remote). `git log refs/agentsync/state`
- * is the audit trail.
+ * it. A write is computed as a change (domain/state `changeOf`) and handed to
+ * the clone's one writer (./write-queue), which rebases every queued change
+ * onto the newest state, one child commit each, and moves the ref once with
+ * `git update-ref REF NEW OLD` (through a coordination remote, a push with a
+ * lease: see ./remote). A lost race rebases and tries again at once.
+ * `git log refs/agentsync/state` is the audit trail.
  */
-import { EnvironmentError, GitError } from '../errors';
+import { join } from 'node:path';
+import { changeOf, emptyState, pruneExpired, rebaseChange, type State, type StateChange } from '../domain/state';
+import { AgentSyncError, EnvironmentError, GitError, RemoteUnreachableError } from '../errors';
 import { git, readLooseFile, readObjects, tryGit, type Repo } from '../git/git';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
-import { emptyState, pruneExpired, type State } from '../domain/state';
+import { throughQueue } from './write-queue';
 
 export const STATE_REF = 'refs/agentsync/state';
 export const AUDIT_REF = 'refs/agentsync/audit';
@@ -34,12 +37,6 @@ export interface Mutation<T> {
 export interface StoreOptions {
   /** Who writes: the commit author. */
   actor: string;
-  /**
-   * How many times a writer that lost the race tries again (default 60); with
-   * the default it also keeps trying for two minutes, however many attempts
-   * that takes, so a crowd of agents through one remote all get through.
-   */
-  attempts?: number;
   now?: () => Date;
   /** Publish through this coordination remote: the remote decides who wins. */
   remote?: RemoteOptions;
@@ -120,12 +117,8 @@ const LOST_RACE = /cannot lock ref|but expected|reference already exists|is at [
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Full-jitter exponential backoff. The cap is high on purpose: a crowd of
- * losers that retries fast only burns the CPU the one winner of each round
- * needs. Math.random is jitter enough, and keeps node:crypto off the hook path.
- */
-const backoff = (attempt: number) => 1 + Math.floor(Math.random() * (Math.min(8000, 20 * 2 ** Math.min(attempt, 9)) + 1));
+/** Full-jitter exponential backoff for the audit log's few tries (Math.random keeps node:crypto off the hook path). */
+const backoff = (attempt: number) => 1 + Math.floor(Math.random() * 20 * 2 ** attempt);
 
 /** One attempt's outcome: a commit to move the ref to (none: nothing to write) and the result. */
 interface Attempt<T> {
@@ -133,36 +126,40 @@ interface Attempt<T> {
   result: T;
 }
 
+/** The state the ref holds now; `known` itself, not parsed again, when the ref still holds its commit. */
+async function readStateUnless(repo: Repo, known: Snapshot): Promise<Snapshot> {
+  const [head] = await readObjects(repo, [STATE_REF]);
+  if (head?.oid === known.commit) return known;
+  return head ? readState(repo, STATE_REF, head.oid) : { state: emptyState() };
+}
+
+/** Moves `ref` to `commit` if it still holds `parent` (undefined: no ref yet), locally or on the coordination remote first. */
+async function publishCommit(repo: Repo, ref: string, commit: string, parent: string | undefined, remote: { name: string; hasRef: boolean } | undefined) {
+  if (!remote) return compareAndSwap(repo, ref, commit, parent);
+  if (!(await pushWithLease(repo, remote.name, ref, commit, remote.hasRef ? parent : undefined))) return false;
+  // Best effort: a busy local ref catches up on the next fetch; the remote already holds the truth.
+  await git(['update-ref', ref, commit], { cwd: repo.root }).catch(() => undefined);
+  return true;
+}
+
+/** The commit `ref` holds in this clone, after fetching it from the remote (whether the remote has it). */
+async function currentTip(repo: Repo, ref: string, remote: string | undefined) {
+  const hasRef = remote ? await pullRef(repo, remote, ref) : false;
+  const parent = (await tryGit(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { cwd: repo.root }))?.trim() || undefined;
+  return { parent, hasRef };
+}
+
 /**
- * Moves `ref` by compare-and-swap until this writer wins: `build` gets the
- * commit the ref holds now (undefined: no ref yet) and makes the next one.
- * Locally that is `update-ref NEW OLD`; through a coordination remote, a push
- * with a lease on what was built on, so a write counts only once the host took
- * it. Losers retry after a jittered backoff.
+ * Moves `ref` by compare-and-swap, `attempts` times at most: `build` gets the
+ * commit the ref holds now and makes the next one. Used for the audit log,
+ * whose records never conflict and are rare; losers retry after a jittered backoff.
  */
-async function casLoop<T>(
-  repo: Repo,
-  ref: string,
-  options: Pick<StoreOptions, 'attempts' | 'remote'>,
-  build: (parent: string | undefined) => Promise<Attempt<T>>,
-): Promise<T> {
-  const attempts = options.attempts ?? 60;
-  const deadline = options.attempts === undefined ? Date.now() + 120_000 : 0;
-  const remote = options.remote?.name;
-  for (let attempt = 0; attempt < attempts || Date.now() < deadline; attempt++) {
-    const remoteHasRef = remote ? await pullRef(repo, remote, ref) : false;
-    const parent = (await tryGit(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { cwd: repo.root }))?.trim() || undefined;
+async function casLoop<T>(repo: Repo, ref: string, remote: string | undefined, attempts: number, build: (parent: string | undefined) => Promise<Attempt<T>>) {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const { parent, hasRef } = await currentTip(repo, ref, remote);
     const { commit, result } = await build(parent);
     if (!commit) return result;
-    if (remote) {
-      if (await pushWithLease(repo, remote, ref, commit, remoteHasRef ? parent : undefined)) {
-        // Best effort: a busy local ref catches up on the next fetch; the remote already holds the truth.
-        await git(['update-ref', ref, commit], { cwd: repo.root }).catch(() => undefined);
-        return result;
-      }
-    } else if (await compareAndSwap(repo, ref, commit, parent)) {
-      return result;
-    }
+    if (await publishCommit(repo, ref, commit, parent, remote ? { name: remote, hasRef } : undefined)) return result;
     await sleep(backoff(attempt));
   }
   throw new EnvironmentError(`Could not update ${ref}: other writers won ${attempts} times in a row.`, {
@@ -171,20 +168,143 @@ async function casLoop<T>(
   });
 }
 
+/** A write waiting in the clone's queue: the change and its commit message. */
+interface QueuedWrite {
+  change: StateChange;
+  message: string;
+  /** The commit the change was computed from (null: no state yet). */
+  base: string | null;
+}
+
+/** What the writer that published a batch tells each process: published, computed again from this state, or failed. */
+type WriteOutcome =
+  | { published: true }
+  | { rebaseOn: string | null }
+  | { failed: Failure };
+
+/** An error, as data for the process that queued the write. */
+interface Failure {
+  message: string;
+  where?: string;
+  hint?: string;
+  unreachable: boolean;
+}
+
+/** Rejected pushes in a row with the ref unmoved after which a writer stops: not a race, something refuses it (about a second). */
+const MAX_UNMOVED_REJECTIONS = 20;
+
 /**
- * Applies `mutate` to the freshest state by compare-and-swap, retrying with
- * jittered backoff when another writer wins. Expired entries are pruned first,
- * so `mutate` sees live state only. Returns what `mutate` returned.
+ * Publishes a batch of queued writes from the processes of this clone: rebase
+ * each change in order onto the newest state, one commit per write (its
+ * author and message), and one compare-and-swap for them all. Through a
+ * remote the newest state is fetched first; locally the first try trusts
+ * `known`, the state this process last read, and a stale guess costs one
+ * failed `update-ref`. A lost race starts again at once from the winner's
+ * state: nothing is refused for being busy. A change that no longer applies
+ * goes back to its process, to be computed again from the state that was
+ * published.
+ */
+async function publishBatch(repo: Repo, options: StoreOptions, pending: () => QueuedWrite[], known: Snapshot): Promise<WriteOutcome[]> {
+  const remote = options.remote?.name;
+  let writes = pending();
+  try {
+    // Locally, the first try trusts the state this process just read; through a remote, it fetches first.
+    let fetched = Boolean(remote);
+    let rejected: { parent: string | undefined } | undefined;
+    for (let unmoved = 0; ; ) {
+      const hasRef = remote ? await pullRef(repo, remote, STATE_REF) : false;
+      const current = fetched ? await readStateUnless(repo, known) : known;
+      const parent = current.commit;
+      if (rejected && parent === rejected.parent) {
+        // Rejected, yet nobody moved the ref: the winner's update not visible yet, a stale lock, a host refusing us.
+        if (++unmoved >= MAX_UNMOVED_REJECTIONS) throw refusedWithoutRace(remote);
+        await sleep(10 + Math.random() * 40);
+      } else unmoved = 0;
+      // Writes queued while this batch lost a round join it.
+      if (rejected) writes = pending();
+      const now = options.now?.() ?? new Date();
+      let state = pruneExpired(current.state, now);
+      let tip = parent;
+      const published = [];
+      for (const { change, message, base } of writes) {
+        // Each change rebases onto the state the batch's earlier ones made.
+        const next = rebaseChange(state, change, now, { sameBase: tip === parent && base === (parent ?? null) });
+        published.push(next !== undefined);
+        if (!next) continue;
+        state = next;
+        tip = await commitState(repo, next, tip, message, change.agent);
+      }
+      const won = tip !== parent && (await publishCommit(repo, STATE_REF, tip as string, parent, remote ? { name: remote, hasRef } : undefined));
+      // A change that does not apply to a guessed state is tried again on the fetched one.
+      if (won || (tip === parent && fetched)) return published.map((ok) => (ok ? { published: true } : { rebaseOn: tip ?? null }));
+      rejected = tip === parent ? undefined : { parent };
+      fetched = true;
+    }
+  } catch (error) {
+    return writes.map(() => ({ failed: failureOf(error) }));
+  }
+}
+
+function failureOf(error: unknown): Failure {
+  const { message, where, hint } = error instanceof AgentSyncError ? error : { message: String((error as Error)?.message ?? error), where: undefined, hint: undefined };
+  return { message, where, hint, unreachable: error instanceof RemoteUnreachableError };
+}
+
+function reviveFailure(failed: Failure): EnvironmentError {
+  const details = { where: failed.where, hint: failed.hint };
+  return failed.unreachable ? new RemoteUnreachableError(failed.message, details) : new EnvironmentError(failed.message, details);
+}
+
+function refusedWithoutRace(remote: string | undefined): EnvironmentError {
+  const who = remote ? `the coordination remote "${remote}"` : 'git';
+  return new EnvironmentError(`Could not update ${STATE_REF}: ${who} refused the update ${MAX_UNMOVED_REJECTIONS} times though no other writer moved it.`, {
+    where: STATE_REF,
+    hint: `Look for a stale \`${STATE_REF}.lock\` in the git dir or a hook on the host refusing the push; \`git log ${STATE_REF}\` shows the last writes.`,
+  });
+}
+
+const queueDir = (repo: Repo) => join(repo.commonDir, 'agentsync', 'writes');
+
+/**
+ * Applies `mutate` to the state and publishes the result. Expired entries are
+ * pruned first, so `mutate` sees live state only. The change goes through the
+ * clone's write queue, whose leader rebases it onto the newest state and
+ * publishes it with the other processes' writes; `mutate` runs again only
+ * when its change no longer applies there. A refusal (`mutate` throws) or a
+ * decision to write nothing counts only against a freshly fetched state.
+ * Returns what `mutate` returned.
  */
 export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: (state: State, now: Date) => Mutation<T>): Promise<T> {
   await options.authorize?.(options.actor);
-  return casLoop(repo, STATE_REF, options, async (parent) => {
-    const { state } = parent ? await readState(repo, STATE_REF, parent) : { state: emptyState() };
+  const remote = options.remote?.name;
+  let snapshot = await readState(repo);
+  // Without a remote the local ref is the truth; with one, the local copy may be behind until fetched.
+  let fresh = !remote;
+  for (;;) {
     const now = options.now?.() ?? new Date();
-    const change = mutate(pruneExpired(state, now), now);
-    if (!change.state) return { result: change.result };
-    return { commit: await commitState(repo, change.state, parent, change.message, options.actor), result: change.result };
-  });
+    const seen = pruneExpired(snapshot.state, now);
+    let mutation: Mutation<T> | undefined;
+    try {
+      mutation = mutate(seen, now);
+    } catch (error) {
+      if (fresh) throw error;
+    }
+    const change = mutation?.state && changeOf(seen, mutation.state, options.actor);
+    if (mutation && !change && fresh) return mutation.result;
+    if (!mutation || !change) {
+      await pullRef(repo, remote as string, STATE_REF);
+      snapshot = await readState(repo);
+      fresh = true;
+      continue;
+    }
+    const outcome = await throughQueue<QueuedWrite, WriteOutcome>(queueDir(repo), { change, message: mutation.message, base: snapshot.commit ?? null }, (pending) =>
+      publishBatch(repo, options, pending, snapshot),
+    );
+    if ('failed' in outcome) throw reviveFailure(outcome.failed);
+    if ('published' in outcome) return mutation.result;
+    snapshot = outcome.rebaseOn ? await readState(repo, STATE_REF, outcome.rebaseOn) : { state: emptyState() };
+    fresh = true;
+  }
 }
 
 /**
@@ -202,7 +322,7 @@ export async function appendAudit(
   const cwd = repo.root;
   const emptyTree = (await git(['mktree'], { cwd, input: '' })).trim();
   // A few attempts only: an emergency skip must not wait long on anyone.
-  await casLoop(repo, ref, { remote, attempts: 5 }, async (parent) => ({
+  await casLoop(repo, ref, remote?.name, 5, async (parent) => ({
     commit: (await git(['commit-tree', emptyTree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd, env: authorEnv(actor) })).trim(),
     result: undefined,
   }));

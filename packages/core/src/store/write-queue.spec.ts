@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { throughQueue } from './write-queue';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function queueDir(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'agentsync-queue-')), 'writes');
+  dirs.push(join(dir, '..'));
+  return dir;
+}
+
+/** The pid of a process that has exited: a leader that died. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid as number;
+}
+
+describe('throughQueue', () => {
+  it('publishes writes queued meanwhile in one batch, each getting its own outcome', async () => {
+    const dir = queueDir();
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
+    const publish = async (pending: () => number[]) => {
+      const writes = pending();
+      batches.push(writes);
+      if (batches.length === 1) await firstBatchHeld;
+      return writes.map((w) => w * 10);
+    };
+    const first = throughQueue(dir, 0, publish);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const rest = [1, 2, 3, 4].map((w) => throughQueue(dir, w, publish));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    expect(await Promise.all([first, ...rest])).toEqual([0, 10, 20, 30, 40]);
+    expect(batches).toEqual([[0], [1, 2, 3, 4]]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('lets a write queued while a batch waits to be tried again join that batch', async () => {
+    const dir = queueDir();
+    let retry: () => void = () => undefined;
+    const retried = new Promise<void>((resolve) => (retry = resolve));
+    const batches: string[][] = [];
+    const publish = async (pending: () => string[]) => {
+      if (batches.length > 0) return pending();
+      // A lost round: wait, as a fetch would, then look at the queue again before the next try.
+      await retried;
+      const writes = pending();
+      batches.push(writes);
+      return writes;
+    };
+    const first = throughQueue(dir, 'first', publish);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = throughQueue(dir, 'second', publish);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    retry();
+    expect(await Promise.all([first, second])).toEqual(['first', 'second']);
+    expect(batches).toEqual([['first', 'second']]);
+  });
+
+  it('takes over the lock of a leader that died, and requeues the write it had taken', async () => {
+    const dir = queueDir();
+    mkdirSync(dir, { recursive: true });
+    // A live leader (this process) holds the lock while the write is queued...
+    writeFileSync(join(dir, 'lock'), `${process.pid}@${hostname()}`);
+    const published: string[][] = [];
+    const outcome = throughQueue(dir, 'mine', async (pending: () => string[]) => {
+      const writes = pending();
+      published.push(writes);
+      return writes.map((w) => `${w} done`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // ...then takes the write and dies before publishing it.
+    const [queued] = readdirSync(dir).filter((name) => name.endsWith('.write'));
+    const dead = `${deadPid()}@${hostname()}`;
+    renameSync(join(dir, queued), join(dir, `${queued.slice(0, -'.write'.length)}.taken-${dead}`));
+    writeFileSync(join(dir, 'lock'), dead);
+    expect(await outcome).toBe('mine done');
+    expect(published).toEqual([['mine']]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('hands a failed batch back to the queue, for the next leader to publish', async () => {
+    const dir = queueDir();
+    let calls = 0;
+    const publish = async (pending: () => string[]) => {
+      const writes = pending();
+      if (calls++ === 0) throw new Error('host down');
+      return writes;
+    };
+    await expect(throughQueue(dir, 'a', publish)).rejects.toThrow('host down');
+    expect(readdirSync(dir).filter((name) => name.endsWith('.write'))).toHaveLength(1);
+    // The next writer publishes both its own write and the one handed back.
+    expect(await throughQueue(dir, 'b', publish)).toBe('b');
+    expect(calls).toBe(2);
+  });
+});
