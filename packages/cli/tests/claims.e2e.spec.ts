@@ -204,6 +204,30 @@ describe('conflicts', () => {
   });
 });
 
+describe('what a claim protects', () => {
+  it('an unparsable glob is exit 2, a path not created yet can be claimed', async () => {
+    const repo = await makeRepo();
+    const bad = await run(repo.dir, ['claim', 'src/[', '--agent', 'alice']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Claim "src/[" is not a valid glob: Missing closing: "]"');
+    expect((await storedState(repo.dir).catch(() => ({ claims: [] }))).claims).toEqual([]);
+    expect((await run(repo.dir, ['claim', 'src/not-yet-written.ts', '--agent', 'alice'])).code).toBe(0);
+    expect((await run(repo.dir, ['check', 'src/not-yet-written.ts', '--agent', 'bob'])).code).toBe(1);
+  });
+
+  it('from a subfolder, claim, check and release resolve paths the same way', async () => {
+    const repo = await makeRepo();
+    repo.write('pkg/sub/keep', '');
+    const sub = join(repo.dir, 'pkg/sub');
+    const claimed = json(await run(sub, ['claim', 'index.js', '../up.ts', '--agent', 'alice', '--json']));
+    expect(claimed.claims.map((c: { glob: string }) => c.glob)).toEqual(['pkg/sub/index.js', 'pkg/up.ts']);
+    expect((await run(sub, ['check', 'index.js', '--agent', 'bob'])).code).toBe(1);
+    expect((await run(repo.dir, ['check', 'index.js', '--agent', 'bob'])).code).toBe(0);
+    expect((await run(sub, ['claim', '../../../x', '--agent', 'alice'])).code).toBe(2);
+    expect(json(await run(sub, ['release', 'index.js', '--agent', 'alice', '--json'])).released).toHaveLength(1);
+  });
+});
+
 describe('odd file names', () => {
   const names = ['dir with space/a b.ts', `q'u"ote.ts`, 'new\nline.ts', '-x.ts', '..dots.ts', 'ünïcödé/日本.ts'];
 

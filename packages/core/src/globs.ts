@@ -30,30 +30,41 @@ const MAX_ALTERNATIVES = 64;
 const SYNTAX = /[\\*?[\]{}()!+@|"]/;
 const ALL_SYNTAX = new RegExp(SYNTAX.source, 'g');
 
-/** Normalizes a claim glob; throws UsageError for empty, absolute, `..`-escaping or never-matching globs. */
+/** How to write a glob, for the messages about one that is wrong. */
+export const GLOB_HINT = 'Globs are relative to the repository root, such as `src/api/**` or `docs/guide.md`; escape a literal `[`, `{` or `*` with a backslash.';
+
+/** `input` without `.` and empty segments: `./src//api/` → `src/api`. */
+const cleanGlob = (input: string) => input.split('/').filter((segment) => segment !== '' && segment !== '.').join('/');
+
+/**
+ * What makes `input` protect nothing, or undefined when it is a usable glob:
+ * absolute, leaving the repository with `..`, empty, unparsable (an unclosed
+ * `[`, `{` or `(`, even where picomatch would read it literally), or a pattern
+ * no path can match (`[z-a]`). A path that does
+ * not exist yet is fine: it may be about to be created. The one rule for claims
+ * and the config's globs alike.
+ */
+export function globProblem(input: string): string | undefined {
+  if (input.startsWith('/') || /^[A-Za-z]:[\\/]/.test(input)) return 'is an absolute path';
+  if (input.split('/').includes('..')) return 'leaves the repository with ".."';
+  const glob = cleanGlob(input);
+  if (glob === '') return 'is empty (to mean the whole repository, use `**`)';
+  // Not isPlain(): picomatch.scan reads an unclosed `[` as a literal, and a claim on a file named `[` is a typo.
+  if (!GLOB_CHARS.test(glob)) return undefined;
+  let source: string;
+  try {
+    source = picomatch().makeRe(glob, { ...MATCH_OPTIONS, strictBrackets: true }).source;
+  } catch (error) {
+    return `is not a valid glob: ${(error as Error).message.replace(/ - use .*$/, '')}`;
+  }
+  return source === '$^' ? 'matches no path' : undefined;
+}
+
+/** Normalizes a claim glob; throws UsageError (exit 2) when {@link globProblem} finds one. */
 export function normalizeGlob(input: string): string {
-  const hint = 'Claims are globs relative to the repository root, such as `src/api/**` or `docs/guide.md`.';
-  if (input.startsWith('/') || /^[A-Za-z]:[\\/]/.test(input)) {
-    throw new UsageError(`Claim "${input}" is an absolute path.`, { where: input, hint });
-  }
-  const segments = input.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) {
-    throw new UsageError(`Claim "${input}" leaves the repository with "..".`, { where: input, hint });
-  }
-  const glob = segments.join('/');
-  if (glob === '') {
-    throw new UsageError(`Claim "${input}" is empty.`, {
-      where: input,
-      hint: `${hint} To claim the whole repository, use \`**\`.`,
-    });
-  }
-  if (!isPlain(glob) && picomatch().makeRe(glob, MATCH_OPTIONS).source === '$^') {
-    throw new UsageError(`Claim "${input}" matches no path.`, {
-      where: input,
-      hint: 'Check its brackets and braces; escape a literal `[`, `{` or `*` with a backslash.',
-    });
-  }
-  return glob;
+  const problem = globProblem(input);
+  if (problem) throw new UsageError(`Claim "${input}" ${problem}.`, { where: input, hint: GLOB_HINT });
+  return cleanGlob(input);
 }
 
 /** The picomatch patterns a claim covers: a plain path `X` covers `X` and `X/**`. */

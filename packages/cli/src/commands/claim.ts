@@ -1,5 +1,5 @@
 import { claim } from '@agentsync/core/claims';
-import { openContext, requireAgent } from '@agentsync/core/context';
+import { openContext, repoGlob, requireAgent } from '@agentsync/core/context';
 import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 import { printJson, untilText } from '../io';
@@ -8,7 +8,9 @@ export default defineCommand({
   help: `Usage: agentsync claim GLOB… [--ttl DURATION] [--shared] [--agent ID] [--json]
 
 Claims paths for the current agent, all or nothing. Globs are relative to the
-repository root; a plain directory claims everything under it. A claim that
+current directory, as check's paths are; a plain directory claims everything
+under it, and a path that does not exist yet can be claimed. A glob that does
+not parse (\`src/[\`) is exit 2. A claim that
 overlaps another agent's live claim is refused (exit 1) naming the holder.
 Claiming a glob you already hold renews its lease.
 
@@ -25,7 +27,7 @@ Options:
     }
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await requireAgent(ctx);
-    const claims = await claim(ctx, agent, positionals, { shared: values.shared, ttl: values.ttl });
+    const claims = await claim(ctx, agent, positionals.map((glob) => repoGlob(ctx, glob)), { shared: values.shared, ttl: values.ttl });
     if (values.json) printJson(io, { ok: true, agent, claims });
     else for (const c of claims) io.out(`${agent} claims ${c.glob} (${c.mode}, expires ${untilText(c.expiresAt, ctx.now())})`);
     return 0;

@@ -1,5 +1,5 @@
 import { release } from '@agentsync/core/claims';
-import { openContext, requireAgent } from '@agentsync/core/context';
+import { openContext, repoGlob, requireAgent } from '@agentsync/core/context';
 import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 import { printJson } from '../io';
@@ -7,8 +7,8 @@ import { printJson } from '../io';
 export default defineCommand({
   help: `Usage: agentsync release [GLOB…] [--all] [--agent ID] [--json]
 
-Releases the current agent's claims on the given globs, or all of them with
---all. Releasing a glob you do not hold changes nothing.
+Releases the current agent's claims on the given globs (relative to the
+current directory, as claim's), or all of them with --all. Releasing a glob you do not hold changes nothing.
 
 Options:
   --all       release every claim the agent holds
@@ -22,7 +22,7 @@ Options:
     }
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await requireAgent(ctx);
-    const released = await release(ctx, agent, values.all ? undefined : positionals);
+    const released = await release(ctx, agent, values.all ? undefined : positionals.map((glob) => repoGlob(ctx, glob)));
     if (values.json) printJson(io, { ok: true, agent, released });
     else if (released.length === 0) io.err(`${agent} held none of those claims; nothing released.`);
     else for (const c of released) io.out(`${agent} released ${c.glob}`);

@@ -1,4 +1,4 @@
-import { openContext, requireAgent } from '@agentsync/core/context';
+import { openContext, repoGlob, requireAgent } from '@agentsync/core/context';
 import { UsageError } from '@agentsync/core/errors';
 import { budgetText, startSession, type Assessment } from '@agentsync/core/sessions';
 import { defineCommand } from '../command';
@@ -17,7 +17,8 @@ Options:
   --goal TEXT         what this session will do (required)
   --tier N            1 Simple, 2 Medium, 3 Complex, 4 Expert (required): sets the
                       token budget, the recommended model and the risk allowed
-  --claim GLOB        claim these paths for the session (repeatable)
+  --claim GLOB        claim these paths for the session (repeatable; relative to
+                      the current directory, as claim's)
   --fixing-baseline   the session's job is to repair a red baseline
   --pull              fast-forward the branch to its upstream first
   --agent ID          act as this agent
@@ -43,7 +44,7 @@ Options:
     const assessment = await startSession(ctx, agent, {
       goal: values.goal,
       tier,
-      claims: values.claim,
+      claims: values.claim?.map((glob) => repoGlob(ctx, glob)),
       fixingBaseline: values['fixing-baseline'],
       pull: values.pull,
       ...(live ? { health: live } : {}),
