@@ -215,6 +215,14 @@ describe('what a claim protects', () => {
     expect((await run(repo.dir, ['check', 'src/not-yet-written.ts', '--agent', 'bob'])).code).toBe(1);
   });
 
+  it('check --staged with nothing staged is free (exit 0); check with nothing at all is exit 2', async () => {
+    const repo = await makeRepo();
+    expect((await run(repo.dir, ['claim', '**', '--agent', 'alice'])).code).toBe(0);
+    const staged = await run(repo.dir, ['check', '--staged', '--agent', 'bob', '--json']);
+    expect(json(staged)).toMatchObject({ ok: true, checked: 0, blocked: [] });
+    expect((await run(repo.dir, ['check', '--agent', 'bob'])).code).toBe(2);
+  });
+
   it('from a subfolder, claim, check and release resolve paths the same way', async () => {
     const repo = await makeRepo();
     repo.write('pkg/sub/keep', '');
