@@ -384,6 +384,17 @@ describe.concurrent('skipping, failing, staying out of the way', () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('Invalid configuration');
   });
+
+  it('an invalid .agentsync.json blocks with the located error, as status shows it, and no misleading hint', async () => {
+    const repo = await hooked({ hotFiles: 3 });
+    const config = join(repo.dir, '.agentsync.json');
+    const blocked = await commit(repo, { 'a.txt': 'a\n' }, claude);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain(`${config}:2:15  hotFiles: expected an array, got number`);
+    expect(blocked.stderr).toContain('pre-commit: blocked until .agentsync.json is valid');
+    expect(blocked.stderr).not.toMatch(/could not run|failOpen|AGENTSYNC_DEBUG/);
+    expect((await run(repo.dir, ['status'])).stderr).toContain(`${config}:2:15`);
+  });
 });
 
 describe.concurrent('lint-staged', () => {

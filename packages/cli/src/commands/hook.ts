@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '@agentsync/core/errors';
+import { CONFIG_FILE } from '@agentsync/core/config/constants';
+import { ConfigError, UsageError } from '@agentsync/core/errors';
 import { openRepo, type Repo } from '@agentsync/core/git';
 import type { HookName, HookOutcome } from '@agentsync/core/hooks';
 import { defineCommand } from '../command';
@@ -42,6 +43,11 @@ blocks (fail closed) unless hooks.failOpen is true.
       outcome = await runHook(hook, repo, io, args);
     } catch (error) {
       reportError(error, io, false, 1);
+      if (error instanceof ConfigError) {
+        // The located error above is the whole story: no debug run or failOpen helps here.
+        io.err(`agentsync ${hook}: blocked until ${CONFIG_FILE} is valid (an invalid config always blocks); fix the entry above.`);
+        return 1;
+      }
       const debug = io.env.AGENTSYNC_DEBUG === '1' ? '' : ' Run again with AGENTSYNC_DEBUG=1 to see the details.';
       io.err(`agentsync ${hook}: blocked because the check could not run (fail closed; hooks.failOpen: true lets git go on).${debug}`);
       return 1;
