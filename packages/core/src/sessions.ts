@@ -155,11 +155,14 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
     warnings.push(`${message} ${hint}`);
   }
   const tracker = await readTracker(ctx.repo.root);
-  // Before the health run, which may take minutes; checked again in the compare-and-swap.
-  refuseSecondSession(activeSession((await readFreshState(ctx)).state, agent, ctx.now()));
+  const ttlMs = parseDuration(ctx.config.claims.ttl);
+  // Before the health run, which may take minutes; both checked again in the compare-and-swap.
+  const before = (await readFreshState(ctx)).state;
+  refuseSecondSession(activeSession(before, agent, ctx.now()));
+  const conflicts = applyClaims(before, { agent, globs, mode: 'exclusive', ttlMs }, ctx.now()).conflicts;
+  if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
   const upstream = await checkUpstream(ctx, options.pull ?? false);
   if (upstream?.fetchError) warnings.push(`Could not fetch ${upstream.upstream}: ${upstream.fetchError}`);
-  const ttlMs = parseDuration(ctx.config.claims.ttl);
   const health = await runHealth(ctx.repo, ctx.config, options.health);
   const baseline = health.checks.length > 0 ? toRecord(health, ctx.now()) : undefined;
   if (baseline?.status === 'red' && !options.fixingBaseline) {
