@@ -209,12 +209,16 @@ describe.concurrent('pre-commit: hot files, gates, sessions, branches', () => {
     expect(await commit(repo, {}, claude)).toMatchObject({ code: 0, stderr: '' });
   });
 
-  it('warns about a branch outside branches.pattern, and blocks with enforce "block"', async () => {
+  it('warns about a branch outside branches.pattern once, never on the default branch, and blocks with enforce "block"', async () => {
     const repo = await hooked({}, 'main');
+    expect(await commit(repo, { 'main.txt': 'm\n' }, claude)).toMatchObject({ code: 0, stderr: '' });
+    await repo.git(['checkout', '-q', '-b', 'feature']);
     const warned = await commit(repo, { 'a.txt': 'a\n' }, claude);
     expect(warned.code).toBe(0);
-    expect(warned.stderr).toContain('warning (branches) branch main does not match branches.pattern {agent}/{feature}');
+    expect(warned.stderr).toContain('warning (branches) branch feature does not match branches.pattern {agent}/{feature}');
     expect(warned.stderr).toContain('claude/my-feature');
+    expect(await commit(repo, { 'a2.txt': 'a\n' }, claude)).toMatchObject({ code: 0, stderr: '' });
+    await repo.git(['checkout', '-q', 'main']);
 
     repo.write('.agentsync.json', JSON.stringify({ branches: { enforce: 'block' } }));
     const blocked = await commit(repo, { 'b.txt': 'b\n' }, claude);

@@ -4,13 +4,13 @@
  * neither zod nor Nx (the config comes from a cache keyed by its content), and
  * it never touches the working tree or the index.
  */
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { commitsPaths, stagedChange, type PathChange } from './changes';
 import { loadConfigCached } from './config/cached';
 import { CONFIG_FILE } from './config/constants';
 import type { AgentSyncConfig } from './config/schema';
-import { git, tryGit, type Repo } from './git';
+import { defaultBranches, git, tryGit, type Repo } from './git';
 import { loadIdentityInputs, resolveAgent } from './identity';
 import { claimFindings, evaluateCommit, gateFindings, type Finding } from './policy';
 import { parseDuration } from './config/duration';
@@ -142,9 +142,29 @@ export function preCommit(repo: Repo, env: NodeJS.ProcessEnv): Promise<HookOutco
     // Line counts cost git a real diff: asked for only where hot files are configured.
     const { changes, lines } = ctx.config.hotFiles.length > 0 ? await stagedChange(repo, { lines: true }) : staged;
     const findings = evaluateCommit({ ...ctx, paths: uniquePaths(changes), changedLines: lines });
+    const branchWarning = findings.findIndex((f) => f.rule === 'branches' && f.level === 'warn');
+    if (branchWarning !== -1 && !(await branchWarningDue(ctx))) findings.splice(branchWarning, 1);
     if (!findings.some((f) => f.level === 'block')) findings.push(...(await renewIfHalfGone(ctx)));
     return findings;
   }, { prefetch: () => stagedChange(repo) });
+}
+
+/**
+ * A branch name outside branches.pattern is advice, so it is given sparingly: never
+ * on the default branch, where people commit on purpose, and once per session (per
+ * agent and branch without one). Remembered in the common git dir, shared by worktrees.
+ */
+async function branchWarningDue(ctx: HookContext): Promise<boolean> {
+  if (ctx.branch && (await defaultBranches(ctx.repo)).includes(ctx.branch)) return false;
+  const session = ctx.agent ? activeSession(ctx.state, ctx.agent, ctx.now)?.id : undefined;
+  const key = session ?? `${ctx.agent} ${ctx.branch}`;
+  const file = join(ctx.repo.commonDir, 'agentsync', 'branch-warnings');
+  const seen = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  if (seen.includes(key)) return false;
+  await mkdir(dirname(file), { recursive: true });
+  // The last 100 are plenty: a session lives for hours.
+  await writeFile(file, `${[...seen.slice(-99), key].join('\n')}\n`);
+  return true;
 }
 
 /**
