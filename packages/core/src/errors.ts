@@ -62,7 +62,7 @@ export class ConfigError extends AgentSyncError {
     });
     super(`Invalid configuration in ${file}:\n${lines.join('\n')}`, {
       where: file,
-      hint: `Fix the ${issues.length === 1 ? 'entry' : 'entries'} above; node_modules/@agentsync/core/schema/agentsync.schema.json lists every key (editors use it through "$schema").`,
+      hint: `Fix the ${issues.length === 1 ? 'entry' : 'entries'} above; node_modules/@agentsync/cli/schema/agentsync.schema.json lists every key (editors use it through "$schema").`,
     });
     this.file = file;
     this.issues = issues;

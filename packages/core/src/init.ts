@@ -34,7 +34,8 @@ export interface InitResult {
   notes: string[];
 }
 
-const SCHEMA_PATH = './node_modules/@agentsync/core/schema/agentsync.schema.json';
+/** The CLI ships the schema too: it is the one package every setup installs (its bundle holds core). */
+const SCHEMA_PATH = './node_modules/@agentsync/cli/schema/agentsync.schema.json';
 export const HOOKS = ['pre-commit', 'commit-msg', 'pre-push'] as const;
 
 type HookName = (typeof HOOKS)[number];

@@ -130,10 +130,10 @@ describe('@agentsync/nx in a fresh Nx workspace', () => {
     });
     expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['husky', 'lint-staged']));
     expect(JSON.parse(read('.agentsync.json'))).toEqual({
-      $schema: './node_modules/@agentsync/core/schema/agentsync.schema.json',
+      $schema: './node_modules/@agentsync/cli/schema/agentsync.schema.json',
       health: { targets: ['build', 'typecheck', 'test'] },
     });
-    expect(existsSync(join(ws, 'node_modules/@agentsync/core/schema/agentsync.schema.json'))).toBe(true);
+    expect(existsSync(join(ws, 'node_modules/@agentsync/cli/schema/agentsync.schema.json'))).toBe(true);
     expect(read('AgentTracker.md')).toContain('<!-- agentsync:begin sessions -->');
     expect(JSON.parse(read('nx.json')).plugins).toContain('@agentsync/nx');
     // init's install ran prepare: the hooks are live and the tracker's merge driver is registered.

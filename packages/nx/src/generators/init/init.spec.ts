@@ -56,7 +56,7 @@ describe('init generator', () => {
     await initGenerator(tree, { skipFormat: true });
 
     expect(readJson(tree, '.agentsync.json')).toEqual({
-      $schema: './node_modules/@agentsync/core/schema/agentsync.schema.json',
+      $schema: './node_modules/@agentsync/cli/schema/agentsync.schema.json',
       // Only the candidates some project has (the graph's inferred ones and the Tree's), cheapest first.
       health: { targets: ['build', 'typecheck', 'lint', 'test'] },
     });
