@@ -64,14 +64,18 @@ export const callsHook = (script: string, hook: HookName) => new RegExp(`^[^#\\n
 
 const LINT_STAGED_FILES = ['.lintstagedrc', '.lintstagedrc.json', '.lintstagedrc.yaml', '.lintstagedrc.yml', '.lintstagedrc.js', '.lintstagedrc.cjs', '.lintstagedrc.mjs', 'lint-staged.config.js', 'lint-staged.config.cjs', 'lint-staged.config.mjs'];
 
+/** Whether the repository configures lint-staged (in package.json or a config file of its own): only then is it worth installing. */
+export function configuresLintStaged(host: FileHost, pkg = readPackageJson(host)): boolean {
+  return Boolean(pkg?.['lint-staged']) || LINT_STAGED_FILES.some((file) => host.read(file) !== undefined);
+}
+
 /**
  * Whether the pre-commit hook should run lint-staged itself: the repo configures
  * lint-staged but no existing pre-commit hook runs it. Under another hook
  * manager, that manager's config decides.
  */
 function needsLintStaged(host: FileHost, pkg: Record<string, unknown> | undefined, manager: string | undefined): boolean {
-  const configured = Boolean(pkg?.['lint-staged']) || LINT_STAGED_FILES.some((file) => host.read(file) !== undefined);
-  return configured && !manager && !/^[^#\n]*\blint-staged\b/m.test(host.read('.husky/pre-commit') ?? '');
+  return configuresLintStaged(host, pkg) && !manager && !/^[^#\n]*\blint-staged\b/m.test(host.read('.husky/pre-commit') ?? '');
 }
 
 function initialConfig(options: InitOptions, lintStaged: boolean): string {
@@ -140,21 +144,37 @@ function packageSetup(host: FileHost, pkg: Record<string, unknown> | undefined):
 /** Adds husky and @agentsync/cli to devDependencies and `husky && agentsync setup` to the install script, keeping what is there. */
 function updatePackageJson(text: string, options: InitOptions, installScript: string, setupCommand: string): string {
   const pkg = parsePackageJson(text);
-  const deps = { ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) };
-  const devDependencies = { ...(pkg.devDependencies ?? {}) };
-  if (!deps['@agentsync/cli']) devDependencies['@agentsync/cli'] = options.cliVersion;
-  if (!deps.husky) devDependencies.husky = options.huskyVersion;
   const scripts = { ...(pkg.scripts ?? {}) };
   // Every clone's install activates the hooks and registers the tracker's merge driver (both per clone).
   let script: string = scripts[installScript] ?? '';
   if (!/(^|[\s;&|])husky(\s|$|;|&)/.test(script)) script = script ? `${script} && husky` : 'husky';
   if (!script.includes(setupCommand)) script = `${script} && ${setupCommand}`;
   scripts[installScript] = script;
-  const next = { ...pkg, scripts, ...(pkg.devDependencies || Object.keys(devDependencies).length ? { devDependencies } : {}) };
-  if (JSON.stringify(next) === JSON.stringify(pkg)) return text;
+  const withScripts = JSON.stringify(scripts) === JSON.stringify(pkg.scripts) ? text : writePackageJson(text, { ...pkg, scripts });
+  return withDevDependencies(withScripts, { '@agentsync/cli': options.cliVersion, husky: options.huskyVersion });
+}
+
+/** package.json as `next`, in the indentation, line ends and byte order mark of `text`. */
+function writePackageJson(text: string, next: Record<string, unknown>): string {
   const indent = /^\uFEFF?\{\r?\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   return `${text.startsWith('\uFEFF') ? '\uFEFF' : ''}${JSON.stringify(next, null, indent).replaceAll('\n', eol)}${eol}`;
+}
+
+/**
+ * Adds each package that is in neither dependencies nor devDependencies to the end of
+ * devDependencies; every key keeps its place (no sorting), and an unchanged file keeps its bytes.
+ */
+export function withDevDependencies(text: string, add: Record<string, string>): string {
+  const pkg = parsePackageJson(text);
+  const missing = Object.entries(add).filter(([name]) => !pkg.dependencies?.[name] && !pkg.devDependencies?.[name]);
+  if (missing.length === 0) return text;
+  return writePackageJson(text, { ...pkg, devDependencies: { ...(pkg.devDependencies ?? {}), ...Object.fromEntries(missing) } });
+}
+
+function readPackageJson(host: FileHost): Record<string, any> | undefined {
+  const text = host.read('package.json');
+  return text === undefined ? undefined : parsePackageJson(text);
 }
 
 function parsePackageJson(text: string): Record<string, any> {

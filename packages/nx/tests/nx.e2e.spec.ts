@@ -128,7 +128,9 @@ describe('@agentsync/nx in a fresh Nx workspace', () => {
       '@agentsync/nx': `^${published['@agentsync/nx'].version}`,
       '@agentsync/cli': `^${published['@agentsync/cli'].version}`,
     });
-    expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['husky', 'lint-staged']));
+    expect(Object.keys(pkg.devDependencies)).toContain('husky');
+    // lint-staged only where the workspace uses it.
+    expect('lint-staged' in pkg.devDependencies).toBe('lint-staged' in pkg || existsSync(join(ws, '.lintstagedrc')));
     expect(JSON.parse(read('.agentsync.json'))).toEqual({
       $schema: './node_modules/@agentsync/cli/schema/agentsync.schema.json',
       health: { targets: ['build', 'typecheck', 'test'] },

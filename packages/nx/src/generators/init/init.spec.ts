@@ -68,7 +68,8 @@ describe('init generator', () => {
     }
     const pkg = readJson(tree, 'package.json');
     expect(pkg.scripts).toEqual({ prepare: 'husky && agentsync setup' });
-    expect(pkg.devDependencies).toEqual({ '@agentsync/cli': '^0.1.0', husky: '^9.1.7', 'lint-staged': '^16.3.4' });
+    // Nothing here uses lint-staged, so it is not added.
+    expect(pkg.devDependencies).toEqual({ '@agentsync/cli': '^0.1.0', husky: '^9.1.7' });
     expect(readJson(tree, 'nx.json').plugins).toEqual(['@agentsync/nx']);
     for (const file of ['AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md']) {
       expect(tree.read(file, 'utf-8')).toContain(INSTRUCTIONS_BEGIN);
@@ -105,6 +106,15 @@ describe('init generator', () => {
     expect(pkg.scripts.prepare).toBe('node setup.js && husky && agentsync setup');
     expect(pkg.devDependencies).toEqual({ husky: '^8.0.3', '@agentsync/cli': 'file:../cli.tgz', 'lint-staged': '^16.3.4' });
     expect(readJson(tree, 'nx.json').plugins).toEqual([{ plugin: '@agentsync/nx', options: { targetName: 'health' } }]);
+  });
+
+  it('keeps the order of package.json keys and of existing devDependencies; adds lint-staged only where it is configured', async () => {
+    const pkg = { version: '1.0.0', name: 'ws', devDependencies: { zod: '^4.0.0', '@types/node': '^20.0.0' }, private: true, 'lint-staged': { '*.ts': 'eslint' } };
+    tree.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+    await initGenerator(tree, { skipFormat: true });
+    const written = readJson(tree, 'package.json');
+    expect(Object.keys(written)).toEqual(['version', 'name', 'devDependencies', 'private', 'lint-staged', 'scripts']);
+    expect(Object.keys(written.devDependencies)).toEqual(['zod', '@types/node', '@agentsync/cli', 'husky', 'lint-staged']);
   });
 
   it('leaves another hook manager alone and says what to add there', async () => {
