@@ -25,7 +25,7 @@ describe('npm run pack', () => {
     for (const tarball of tarballs) expect(listing(tarball), tarball).toEqual(expect.arrayContaining(['package/README.md', 'package/LICENSE']));
   });
 
-  it('the CLI tarball alone gives a working npx agentsync in an unrelated repository', async () => {
+  it('the CLI tarball alone gives a working npx --no-install agentsync in an unrelated repository', async () => {
     const repo = await makeRepo({ config: null });
     repo.write('package.json', '{ "name": "unrelated", "version": "1.0.0" }\n');
     const cli = tarballs.find((file) => file.endsWith('agentsync-cli-0.1.0.tgz')) as string;

@@ -26,6 +26,8 @@ export * from './versions';
 export * from './health';
 export * from './verify';
 export * from './merge-driver';
+export * from './hooks-dir';
+export * from './setup';
 export * from './ci';
 export * from './remote';
 export * from './trailers';

@@ -8,6 +8,7 @@
 import { CONFIG_FILE } from './config/constants';
 import { UsageError } from './errors';
 import { writeIfChanged, type FileChange, type FileHost } from './file-host';
+import { HOOK_STUB, HOOKS_DIR, RUNNER } from './hooks-dir';
 import { writeAgentInstructions } from './instructions';
 import { createTrackerText } from './tracker/model';
 
@@ -40,11 +41,16 @@ export const HOOKS = ['pre-commit', 'commit-msg', 'pre-push'] as const;
 
 type HookName = (typeof HOOKS)[number];
 
-/** The local binary, called directly: `npx` costs ~700 ms a commit. */
+/** The local binary, called directly: `npx` costs ~700 ms a commit. For hook managers other than husky. */
 const LOCAL_BIN = 'node_modules/.bin/agentsync';
+/**
+ * What a husky hook script calls: the runner in .agentsync/hooks (as husky's own) puts the
+ * binary on PATH, found in this worktree, the main one or PATH, so the line works in a fresh worktree.
+ */
+const HUSKY_BIN = 'agentsync';
 
 /** The line each git hook runs; `bin` is how the repo reaches the binary (Yarn PnP has no node_modules/.bin). */
-export function hookLine(hook: HookName, bin = LOCAL_BIN): string {
+export function hookLine(hook: HookName, bin = HUSKY_BIN): string {
   return `${bin} hook ${hook} "$@"`;
 }
 
@@ -54,7 +60,7 @@ export function hookLine(hook: HookName, bin = LOCAL_BIN): string {
  * AgentSync reads and that then becomes the script's stdin again. Any failure,
  * even of mktemp, blocks the push.
  */
-export function prePushLineKeepingStdin(bin = LOCAL_BIN): string {
+export function prePushLineKeepingStdin(bin = HUSKY_BIN): string {
   const file = '"$agentsync_stdin"';
   return `agentsync_stdin="$(mktemp)" && cat >${file} && ${bin} hook pre-push "$@" <${file} || { rm -f ${file}; exit 1; }; exec <${file}; rm -f ${file}`;
 }
@@ -104,7 +110,7 @@ function otherHookManager(host: FileHost, pkg: Record<string, unknown> | undefin
   if (pkg?.['simple-git-hooks'] || anyFile(host, SIMPLE_GIT_HOOKS_FILES)) return 'simple-git-hooks';
   if (anyFile(host, PRE_COMMIT_FILES)) return 'pre-commit';
   const path = hooksPath?.replace(/\/+$/, '');
-  if (path && !path.endsWith('.husky/_') && path !== '.husky') return `core.hooksPath (${hooksPath})`;
+  if (path && !path.endsWith('.husky/_') && path !== '.husky' && path !== HOOKS_DIR) return `core.hooksPath (${hooksPath})`;
   return undefined;
 }
 
@@ -118,8 +124,11 @@ const MANAGER_TIPS: Record<string, string> = {
 };
 
 /** Puts the AgentSync line first in a husky hook (after a shebang), keeping every existing line. */
-export function withHookLine(existing: string | undefined, hook: HookName, bin = LOCAL_BIN): string {
+export function withHookLine(existing: string | undefined, hook: HookName, bin = HUSKY_BIN): string {
   if (existing === undefined || existing.trim() === '') return `${hookLine(hook, bin)}\n`;
+  // The line earlier versions wrote named the binary by path, which a fresh worktree lacks.
+  const old = hookLine(hook, LOCAL_BIN);
+  if (bin !== LOCAL_BIN && existing.split(/\r?\n/).includes(old)) return existing.replace(old, hookLine(hook, bin));
   if (callsHook(existing, hook)) return existing;
   const runsCommands = /^[ \t]*[^#\s]/m.test(existing);
   const line = hook === 'pre-push' && runsCommands ? prePushLineKeepingStdin(bin) : hookLine(hook, bin);
@@ -136,9 +145,9 @@ export function withHookLine(existing: string | undefined, hook: HookName, bin =
 function packageSetup(host: FileHost, pkg: Record<string, unknown> | undefined): { installScript: string; bin: string } {
   const yarnrc = host.read('.yarnrc.yml');
   const berry = yarnrc !== undefined || /^yarn@([2-9]|\d{2,})/.test(String(pkg?.packageManager ?? ''));
-  if (!berry) return { installScript: 'prepare', bin: LOCAL_BIN };
+  if (!berry) return { installScript: 'prepare', bin: HUSKY_BIN };
   const pnp = !/^\s*nodeLinker:\s*["']?(node-modules|pnpm)/m.test(yarnrc ?? '');
-  return { installScript: 'postinstall', bin: pnp ? 'yarn agentsync' : LOCAL_BIN };
+  return { installScript: 'postinstall', bin: pnp ? 'yarn agentsync' : HUSKY_BIN };
 }
 
 /** Adds husky and @agentsync/cli to devDependencies and `husky && agentsync setup` to the install script, keeping what is there. */
@@ -234,15 +243,24 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
   result.changed.push(...writeAgentInstructions(host));
 
   if (manager) {
+    // Another manager's hooks get no runner to put the binary on PATH: name it by path where Node installs it.
+    const managerBin = bin === HUSKY_BIN && pkg ? LOCAL_BIN : bin;
     result.notes.push(
       `${manager} manages this repository's git hooks; AgentSync changed nothing there. Add these commands to its hooks, each before the commands already there:`,
-      ...HOOKS.map((hook) => `  ${hook}: ${hookLine(hook, bin)}`),
+      ...HOOKS.map((hook) => `  ${hook}: ${hookLine(hook, managerBin)}`),
       ...(MANAGER_TIPS[manager] ? [MANAGER_TIPS[manager]] : []),
     );
     return result;
   }
+  // Tracked, so every worktree runs them (hooks-dir.ts); `agentsync setup` makes it core.hooksPath.
+  writeIfChanged(host, result.changed, `${HOOKS_DIR}/h`, RUNNER, true);
+  for (const hook of HOOKS) writeIfChanged(host, result.changed, `${HOOKS_DIR}/${hook}`, HOOK_STUB, true);
+  if (pkgText === undefined) {
+    // No Node: the runner calls agentsync from PATH (a global install), no husky needed.
+    result.notes.push(`There is no package.json: the hooks in ${HOOKS_DIR} call \`agentsync\` from PATH (npm install --global @agentsync/cli); each clone runs \`agentsync setup\` once to activate them.`);
+    return result;
+  }
   for (const hook of HOOKS) writeIfChanged(host, result.changed, `.husky/${hook}`, withHookLine(host.read(`.husky/${hook}`), hook, bin), true);
-  if (pkgText !== undefined) writeIfChanged(host, result.changed, 'package.json', updatePackageJson(pkgText, options, installScript, `${bin === LOCAL_BIN ? 'agentsync' : bin} setup`));
-  else result.notes.push('There is no package.json: install husky and @agentsync/cli, then run `npx husky` to activate the hooks.');
+  writeIfChanged(host, result.changed, 'package.json', updatePackageJson(pkgText, options, installScript, `${bin === HUSKY_BIN ? 'agentsync' : bin} setup`));
   return result;
 }

@@ -3,7 +3,7 @@ import { tryGit, openRepo } from '@agentsync/core/git';
 import { GITHUB_WORKFLOW_PATH, writeGithubWorkflow } from '@agentsync/core/ci';
 import { UsageError } from '@agentsync/core/errors';
 import { detectHealthCommands, initRepository } from '@agentsync/core/init';
-import { registerMergeDriver } from '@agentsync/core/merge-driver';
+import { setupClone } from '@agentsync/core/setup';
 import { agentsyncVersion, huskyVersion } from '@agentsync/core/versions';
 import { defineCommand } from '../command';
 import { printJson } from '../io';
@@ -15,13 +15,16 @@ Scaffolds AgentSync into this repository (for repos without Nx; in an Nx
 workspace use \`nx g @agentsync/nx:init\`, which does the same):
   .agentsync.json   configuration, with $schema and health checks found in package.json
   AgentTracker.md   the shared tracker
-  .husky/*          pre-commit, commit-msg and pre-push hooks calling agentsync
+  .agentsync/hooks  the hooks git runs (core.hooksPath), committed so that every
+                    worktree runs them; they find agentsync in node_modules or PATH
+  .husky/*          pre-commit, commit-msg and pre-push scripts calling agentsync
+                    (where there is a package.json)
   AGENTS.md, CLAUDE.md, .github/copilot-instructions.md, GEMINI.md
                     a managed section telling each agent tool the protocol
   .gitattributes    AgentTracker.md merged by AgentSync's merge driver
   package.json      husky and @agentsync/cli as devDependencies,
                     "prepare": "husky && agentsync setup" (hooks and merge driver per clone)
-and registers AgentTracker.md's merge driver in this clone's git config.
+and runs \`agentsync setup\`: the merge driver and core.hooksPath in this clone.
 Never overwrites a file you changed, never runs a package install, and a
 second run changes nothing. Where another hook manager owns the hooks it
 prints the lines to add there instead.
@@ -46,7 +49,8 @@ Options:
       huskyVersion,
     });
     if (values.ci === 'github' && writeGithubWorkflow(host)) result.changed.push({ path: GITHUB_WORKFLOW_PATH, action: 'created' });
-    await registerMergeDriver(repo.root);
+    // After the files: core.hooksPath may only point at a hooks folder that exists.
+    await setupClone(repo.root);
     if (values.json) {
       printJson(io, { ok: true, ...result });
       return 0;

@@ -12,7 +12,7 @@ import {
 } from '@nx/devkit';
 import { CONFIG_FILE } from '@agentsync/core/config/constants';
 import { configuresLintStaged, initRepository, withDevDependencies } from '@agentsync/core/init';
-import { registerMergeDriver } from '@agentsync/core/merge-driver';
+import { setupClone } from '@agentsync/core/setup';
 import { PLUGIN_NAME } from '../../utils/constants';
 import { recentChanges, suggestHotFiles } from '../../utils/hot-files';
 import { treeHost } from '../../utils/tree-host';
@@ -86,8 +86,8 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema): P
   // installPackagesTask installs only when package.json changed, with the workspace's package manager.
   return async () => {
     if (!options.skipInstall) installPackagesTask(tree);
-    // The install's prepare registers the tracker's merge driver too; this covers skipInstall.
-    await registerMergeDriver(tree.root);
+    // The install's prepare sets up the clone too (merge driver, core.hooksPath); this covers skipInstall.
+    await setupClone(tree.root);
   };
 }
 
