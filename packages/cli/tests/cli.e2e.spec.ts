@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MERGE_DRIVER_COMMAND } from '@agentsync/core/merge-driver';
 import { agentsync, cleanEnv, CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
 import { json, run, STACK_LINE, stateWrites } from './e2e';
 
@@ -257,5 +258,19 @@ describe('colors', () => {
     expect(forcedBlocked.stdout).toMatch(ansi);
     expect(forcedError.stderr).toMatch(ansi);
     for (const r of [plain, both, plainError, piped]) expect(r.stdout + r.stderr).not.toMatch(ansi);
+  });
+});
+
+describe('the docs quote what the CLI does', () => {
+  const doc = (name: string) => readFileSync(join(__dirname, '../../../docs', name), 'utf8');
+
+  it('protocol.md shows the real "no identity" error, commands.md the real merge driver line', async () => {
+    const repo = await makeRepo();
+    const refused = await run(repo.dir, ['note', 'x']);
+    expect(refused.code).toBe(2);
+    for (const line of refused.stderr.trim().split('\n')) expect(doc('protocol.md')).toContain(`  ${line}\n`);
+    expect((await run(repo.dir, ['setup'])).code).toBe(0);
+    expect(doc('commands.md')).toContain(`merge.agentsync-tracker.driver ${(await repo.git(['config', 'merge.agentsync-tracker.driver'])).trim()}\n`);
+    expect(MERGE_DRIVER_COMMAND).toContain('command -v agentsync');
   });
 });
