@@ -24,6 +24,7 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   'merge-tracker': { summary: 'git merge driver for AgentTracker.md', load: () => require('./commands/merge-tracker') },
   hook: { summary: 'git hook entry points: pre-commit, commit-msg, pre-push', load: () => require('./commands/hook') },
   doctor: { summary: 'diagnose the installation and say how to fix each finding', load: () => require('./commands/doctor') },
+  uninstall: { summary: 'take AgentSync out of this repository (hooks, scripts, merge driver, wiring)', load: () => require('./commands/uninstall') },
 };
 
 function usage(): string {

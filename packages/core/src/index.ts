@@ -28,6 +28,7 @@ export * from './verify';
 export * from './merge-driver';
 export * from './hooks-dir';
 export * from './setup';
+export * from './uninstall';
 export * from './ci';
 export * from './remote';
 export * from './trailers';

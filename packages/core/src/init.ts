@@ -163,8 +163,8 @@ function updatePackageJson(text: string, options: InitOptions, installScript: st
   return withDevDependencies(withScripts, { '@agentsync/cli': options.cliVersion, husky: options.huskyVersion });
 }
 
-/** package.json as `next`, in the indentation, line ends and byte order mark of `text`. */
-function writePackageJson(text: string, next: Record<string, unknown>): string {
+/** A JSON file (package.json, nx.json) as `next`, in the indentation, line ends and byte order mark of `text`. */
+export function writePackageJson(text: string, next: Record<string, unknown>): string {
   const indent = /^\uFEFF?\{\r?\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   return `${text.startsWith('\uFEFF') ? '\uFEFF' : ''}${JSON.stringify(next, null, indent).replaceAll('\n', eol)}${eol}`;
@@ -186,7 +186,7 @@ function readPackageJson(host: FileHost): Record<string, any> | undefined {
   return text === undefined ? undefined : parsePackageJson(text);
 }
 
-function parsePackageJson(text: string): Record<string, any> {
+export function parsePackageJson(text: string): Record<string, any> {
   try {
     // npm accepts a byte order mark; JSON.parse does not.
     return JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, any>;
