@@ -44,8 +44,28 @@ export function parseCommandArgs(name: string, command: Command, argv: string[])
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${name}: ${(error as Error).message}`, {
+    throw new UsageError(`${name}: ${parseErrorText(error as NodeJS.ErrnoException, argv)}`, {
       hint: `Run \`agentsync ${name} --help\` for its options.`,
     });
+  }
+}
+
+/** node:util's parser errors in a sentence each, instead of its text written for programmers. */
+function parseErrorText(error: NodeJS.ErrnoException, argv: string[]): string {
+  const option = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? '';
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option}.`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return 'takes no arguments besides its options.';
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      if (/does not take an argument/.test(error.message)) return `${option} takes no value.`;
+      const value = argv[argv.indexOf(option) + 1];
+      // `--tokens -5` is a value with a dash; `--goal --agent x` is a missing value.
+      if (value?.startsWith('-') && !value.startsWith('--')) return `${option} ${value}: a value that starts with "-" reads as an option; write ${option}=${value}.`;
+      return `${option} needs a value.`;
+    }
+    default:
+      return error.message;
   }
 }

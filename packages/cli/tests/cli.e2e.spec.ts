@@ -144,7 +144,7 @@ describe('usage', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
     expect(option.code).toBe(2);
-    expect(option.stderr).toContain("Unknown option '--frob'");
+    expect(option.stderr).toContain('agentsync: claim: unknown option --frob.');
     expect(missing.code).toBe(2);
     expect(none.code).toBe(2);
     expect(none.stdout).toContain('Usage: agentsync <command>');
@@ -164,8 +164,14 @@ describe('usage', () => {
     const cases: Array<[string[], string]> = [
       [['start', '--tier', '2'], 'needs --goal'],
       [['start', '--goal', 'g'], 'needs --tier'],
-      [['start', '--goal', 'g', '--tier', 'two'], 'Invalid --tier "two"'],
-      [['start', '--goal', 'g', '--tier', '5'], 'Invalid tier 5'],
+      [['start', '--goal', 'g', '--tier', 'two'], 'Invalid --tier "two": the tier is 1, 2, 3 or 4.'],
+      [['start', '--goal', 'g', '--tier', '5'], 'Invalid --tier "5": the tier is 1, 2, 3 or 4.'],
+      [['start', '--goal', 'g', '--tier', '2.5'], 'Invalid --tier "2.5": the tier is 1, 2, 3 or 4.'],
+      [['status', '--bogus'], 'agentsync: status: unknown option --bogus.'],
+      [['start', '--goal'], 'agentsync: start: --goal needs a value.'],
+      [['end', '--summary', 's', '--tokens', '-5'], 'agentsync: end: --tokens -5: a value that starts with "-" reads as an option; write --tokens=-5.'],
+      [['end', '--summary', 's', '--tokens=-5'], 'Invalid --tokens "-5"'],
+      [['claim', 'x', '--ttl', '5q'], 'Invalid --ttl "5q": expected a positive number of seconds'],
       [['start', '--goal', 'g', '--tier', '1', '--claim', '../up'], 'Claim "../up" leaves the repository'],
       [['claim'], 'needs at least one glob'],
       [['claim', '/etc/passwd'], 'Claim "/etc/passwd" is an absolute path'],
@@ -179,6 +185,8 @@ describe('usage', () => {
     for (const [i, r] of results.entries()) {
       expect(r.code, cases[i][0].join(' ')).toBe(2);
       expect(r.stderr).toContain(cases[i][1]);
+      // Said once, in words: not node's parser text, not the value twice.
+      expect(r.stderr).not.toMatch(/To specify|Invalid duration|ambiguous/);
     }
     expect(await stateWrites(repo.dir)).toBe(0);
   });
@@ -258,6 +266,23 @@ describe('colors', () => {
     expect(forcedBlocked.stdout).toMatch(ansi);
     expect(forcedError.stderr).toMatch(ansi);
     for (const r of [plain, both, plainError, piped]) expect(r.stdout + r.stderr).not.toMatch(ansi);
+  });
+});
+
+describe('the same facts in the same words', () => {
+  it('a conflict, the hooks and status all give expiry as "in 1h 59m", and next work as "(from alice)"', async () => {
+    const repo = await makeRepo();
+    expect((await run(repo.dir, ['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
+    const refused = await run(repo.dir, ['claim', 'src/a.ts', '--agent', 'bob']);
+    expect(refused.stderr).toMatch(/src\/a\.ts is claimed by alice \(src\/\*\*, expires in (1h 59m|2h 0m)\)/);
+    expect(refused.stderr).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    const hook = await run(repo.dir, ['hook', 'pre-commit'], { env: { AGENTSYNC_AGENT: 'bob' } });
+    expect(hook.stderr).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    expect((await run(repo.dir, ['end', '--summary', 's', '--next', 'wire it up', '--no-commit', '--agent', 'alice'])).code).toBe(2);
+    expect((await run(repo.dir, ['start', '--goal', 'g', '--tier', '1', '--agent', 'alice'])).code).toBe(0);
+    const ended = await run(repo.dir, ['end', '--summary', 's', '--next', 'wire it up', '--no-commit', '--agent', 'alice']);
+    expect(ended.stdout).toContain('  - wire it up (from alice)');
+    expect((await run(repo.dir, ['status'])).stdout).toContain('  - wire it up (from alice)');
   });
 });
 

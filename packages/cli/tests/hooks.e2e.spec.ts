@@ -65,7 +65,7 @@ describe.concurrent('pre-commit: claims', () => {
 
     const blocked = await commit(repo, { 'src/api/users.ts': 'export {};\n', 'docs/a.md': 'a\n' }, claude);
     expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toMatch(/src\/api\/users\.ts is claimed by codex \(src\/api, goal: refactor the api, expires \d{4}-\d\d-\d\dT/);
+    expect(blocked.stderr).toMatch(/src\/api\/users\.ts is claimed by codex \(src\/api, goal: refactor the api, expires in (1h 59m|2h 0m)\)/);
     expect(blocked.stderr).toContain('Ask codex to release it');
     expect(blocked.stderr).not.toContain('docs/a.md');
     expect(await head(repo)).toBe(before);

@@ -56,7 +56,8 @@ export function claimTtlMs(ctx: Context, override?: string): number {
     // A bare number on the command line means seconds, as in the config.
     return parseDuration(/^\d+$/.test(override) ? Number(override) : override);
   } catch (error) {
-    throw new UsageError(`Invalid --ttl ${JSON.stringify(override)}: ${(error as Error).message}`, {
+    // parseDuration names the value too: say it once.
+    throw new UsageError(`Invalid --ttl ${JSON.stringify(override)}: ${(error as Error).message.replace(/^Invalid duration [^:]*: /, '')}`, {
       hint: 'Give a duration such as 30m, 2h or 1d.',
     });
   }

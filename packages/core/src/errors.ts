@@ -2,6 +2,7 @@
  * Typed errors: the library throws these, and only the CLI maps them to exit
  * codes and messages. Every error says what went wrong, where, and how to fix it.
  */
+import { untilText } from './config/duration';
 
 /** Exit codes of DESIGN.md section 4. */
 export const EXIT = { ok: 0, blocked: 1, usage: 2 } as const;
@@ -107,7 +108,7 @@ export class ClaimConflictError extends BlockedError {
   constructor(conflicts: readonly ClaimConflict[]) {
     const lines = conflicts.map(
       (c) =>
-        `  ${c.requested} is claimed by ${c.holder} (${c.glob}, expires ${c.expiresAt}${c.goal ? `, goal: ${c.goal}` : ''})`,
+        `  ${c.requested} is claimed by ${c.holder} (${c.glob}, expires ${untilText(c.expiresAt, new Date())}${c.goal ? `, goal: ${c.goal}` : ''})`,
     );
     super(`Claim refused:\n${lines.join('\n')}`, {
       where: conflicts.map((c) => c.holder).join(', '),

@@ -8,6 +8,7 @@ import { claimMatcher } from './globs';
 import { branchMatches, exampleBranch } from './branches';
 import { trailerValue } from './trailers';
 import { RISK_ORDER } from './config/constants';
+import { untilText } from './config/duration';
 import { activeSession, blockedPaths, type State } from './state';
 
 export type Rule = 'claims' | 'hot-files' | 'gates' | 'approval' | 'sessions' | 'branches' | 'baseline' | 'health' | 'coordination';
@@ -57,7 +58,7 @@ export function claimFindings(facts: CommitFacts): Finding[] {
     level,
     rule: 'claims',
     paths: [path],
-    message: `${showPath(path)} is claimed by ${claim.holder} (${claim.glob}${claim.goal ? `, goal: ${claim.goal}` : ''}, expires ${claim.expiresAt})`,
+    message: `${showPath(path)} is claimed by ${claim.holder} (${claim.glob}${claim.goal ? `, goal: ${claim.goal}` : ''}, expires ${untilText(claim.expiresAt, facts.now)})`,
     hint: `Ask ${claim.holder} to release it, wait for the lease to expire, or leave it out of this commit; \`agentsync status\` lists every claim.`,
   }));
 }

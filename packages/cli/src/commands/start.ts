@@ -33,11 +33,12 @@ Options:
   },
   async run({ values, io }) {
     if (!values.goal) throw new UsageError('agentsync start needs --goal.', { hint: 'Example: agentsync start --goal "add rate limits" --tier 2' });
-    const tier = Number(values.tier);
-    if (!values.tier || !Number.isInteger(tier)) {
-      const what = values.tier ? `Invalid --tier ${JSON.stringify(values.tier)}.` : 'agentsync start needs --tier 1, 2, 3 or 4.';
+    // One message for every wrong tier (5, 2.5, 0x2, two): the tiers are the digits 1 to 4.
+    if (!values.tier || !/^[1-4]$/.test(values.tier)) {
+      const what = values.tier ? `Invalid --tier ${JSON.stringify(values.tier)}: the tier is 1, 2, 3 or 4.` : 'agentsync start needs --tier 1, 2, 3 or 4.';
       throw new UsageError(what, { hint: 'Pick the tier by complexity: 1 Simple, 2 Medium, 3 Complex, 4 Expert.' });
     }
+    const tier = Number(values.tier);
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await requireAgent(ctx);
     const live = values.json ? undefined : progress(io);

@@ -36,7 +36,7 @@ Options:
       io.out(`  ${claim.holder}  ${claim.glob}  ${claim.mode}  expires ${untilText(claim.expiresAt, now)}${goal ? `  goal: ${goal}` : ''}`);
     }
     io.out(c.bold(`Suggested next work (${nextWork.length})`));
-    for (const next of nextWork) io.out(`  - ${next.text} (${next.agent})`);
+    for (const next of nextWork) io.out(`  - ${next.text} (from ${next.agent})`);
     return 0;
   },
 });

@@ -20,3 +20,13 @@ export function parseDuration(value: unknown): number {
   }
   return match.slice(1).reduce((ms, digits, unit) => ms + Number(digits ?? 0) * UNIT_MS[unit], 0);
 }
+
+/** How long until `iso`, for people: "in 1h 59m", "in <1m", "expired". Status, conflicts and the hooks say it alike. */
+export function untilText(iso: string, now: Date): string {
+  const ms = Date.parse(iso) - now.getTime();
+  if (ms <= 0) return 'expired';
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'in <1m';
+  const h = Math.floor(minutes / 60);
+  return `in ${h ? `${h}h ` : ''}${minutes % 60}m`;
+}

@@ -147,7 +147,7 @@ describe('concurrent writers', () => {
   // so the test does not depend on the rest of the package compiling.
   beforeAll(async () => {
     build = await mkdtemp(path.join(tmpdir(), 'agentsync-tracker-build-'));
-    const sources = ['errors.ts', 'tracker/constants.ts', 'tracker/model.ts', 'tracker/file.ts'];
+    const sources = ['errors.ts', 'config/duration.ts', 'tracker/constants.ts', 'tracker/model.ts', 'tracker/file.ts'];
     for (const source of sources) {
       const input = await readFile(path.join(__dirname, '..', source), 'utf8');
       const { outputText } = ts.transpileModule(input, {
