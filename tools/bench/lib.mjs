@@ -244,7 +244,7 @@ export function runGitWithHook(args, hookFile, { cwd, env = benchEnv(), expect }
 }
 
 // ---------------------------------------------------------------------------
-// The coordination state, written directly (see packages/core/src/store.ts)
+// The coordination state, written directly (see packages/core/src/store/store.ts)
 
 export const STATE_REF = 'refs/agentsync/state';
 

@@ -25,7 +25,7 @@ export async function runLoadBench({ quick = false } = {}) {
   const runs = quick ? 7 : 31;
   progress(`load: ${runs} interleaved rounds`);
   const schema = requireOf(join(CORE_DIST, 'config/schema'));
-  const unbundled = `${requireOf(join(CLI_DIST, 'commands/hook'))}; ${requireOf(join(CORE_DIST, 'hooks'))}`;
+  const unbundled = `${requireOf(join(CLI_DIST, 'commands/hook'))}; ${requireOf(join(CORE_DIST, 'hooks/index.js'))}`;
   const cwd = ROOT;
   run(NODE, [CLI, '--version'], { cwd }); // warms the code cache
   const variants = [

@@ -37,7 +37,7 @@ import {
 
 const flags = parseFlags();
 keepTempDirs(flags.keep);
-for (const built of [join(ROOT, 'packages/cli/dist/agentsync.js'), join(CORE_DIST, 'hooks.js')]) {
+for (const built of [join(ROOT, 'packages/cli/dist/agentsync.js'), join(CORE_DIST, 'hooks/index.js')]) {
   if (!existsSync(built)) {
     console.error(`${relative(ROOT, built)} is missing: build first (npm run build, or npm run bench which builds and runs this).`);
     process.exit(2);

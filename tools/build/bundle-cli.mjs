@@ -17,7 +17,7 @@
  *   node tools/build/bundle-cli.mjs   (the last step of `nx run @agentsync/cli:build`)
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,14 @@ const packageOf = (id) => id.split('/').slice(0, id.startsWith('@') ? 2 : 1).joi
 const builtins = new Set(builtinModules);
 
 const output = join(cli, 'dist/agentsync.js');
+/** Hands rolldown each built file with the map tsc wrote beside it. */
+const withInputSourceMap = {
+  name: 'input-source-map',
+  load(id) {
+    if (!id.endsWith('.js') || !existsSync(`${id}.map`)) return null;
+    return { code: readFileSync(id, 'utf8'), map: readFileSync(`${id}.map`, 'utf8') };
+  },
+};
 const left = new Set();
 await build({
   input: join(cli, 'dist/main.js'),
@@ -46,8 +54,11 @@ await build({
     left.add(packageOf(id));
     return true;
   },
+  // tsc's source maps come along, so the bundle's map points to the TypeScript sources
+  // (AGENTSYNC_DEBUG=1 traces, bin/agentsync.js).
+  plugins: [withInputSourceMap],
   // One file: config/load's lazy import must not become a second chunk.
-  output: { file: output, format: 'cjs', codeSplitting: false },
+  output: { file: output, format: 'cjs', codeSplitting: false, sourcemap: true },
   onLog(level, log, handler) {
     // Expected with one chunk: a module both imported lazily and statically stays lazy where it was lazy.
     if (log.code !== 'INEFFECTIVE_DYNAMIC_IMPORT') handler(level, log);
@@ -57,6 +68,9 @@ await build({
 // The bin keys its code cache by this line (bin/agentsync.js): hashing the file on every start would cost more.
 const body = readFileSync(output, 'utf8');
 writeFileSync(output, `// agentsync-bundle sha256:${createHash('sha256').update(body).digest('hex')}\n${body}`);
+// That line moved every other one down: so do the map's lines (a ';' is an empty first line).
+const map = JSON.parse(readFileSync(`${output}.map`, 'utf8'));
+writeFileSync(`${output}.map`, JSON.stringify({ ...map, mappings: `;${map.mappings}` }));
 
 const readManifest = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 const manifest = readManifest(cli);

@@ -19,6 +19,10 @@ const BUNDLE = path.join(__dirname, '../dist/agentsync.js');
  */
 function loadBundle() {
   const disabled = Boolean(process.env.NODE_DISABLE_COMPILE_CACHE);
+  const debugging = process.env.AGENTSYNC_DEBUG === '1';
+  // Stack traces name the TypeScript sources (dist/agentsync.js.map). Only when debugging:
+  // reading the map costs more than a hook may.
+  if (debugging) process.setSourceMapsEnabled(true);
   if (enableCompileCache) {
     // NODE_COMPILE_CACHE names a folder the user chose; Node's default one in the temp
     // folder could have been made by another user.
@@ -31,7 +35,8 @@ function loadBundle() {
   // Node 20 loses a script's import() handler in a code cache, so the bundle's code loads ES
   // modules with require(), which needs Node 20.19 (process.features.require_module). Older
   // Node 20, 21 and 22.0 keep import() working by loading the bundle uncached.
-  if (disabled || !process.features.require_module) return require(BUNDLE);
+  // A debugging run loads it uncached too: Node maps the traces of required files only.
+  if (disabled || debugging || !process.features.require_module) return require(BUNDLE);
   const fd = fs.openSync(BUNDLE, 'r');
   const stat = fs.fstatSync(fd);
   const source = fs.readFileSync(fd, 'utf8');

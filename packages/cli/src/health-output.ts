@@ -1,6 +1,6 @@
 /** How health results look on a terminal and in plain logs. */
 import { tailOf, type CheckResult, type Comparison, type HealthCheck, type HealthResult } from '@agentsync/core/health';
-import type { AgentSyncConfig } from '@agentsync/core/config/schema';
+import type { AgentSyncConfig } from '@agentsync/core/config';
 import { colors, type Io } from './io';
 
 type HealthPolicy = AgentSyncConfig['health']['policy'];

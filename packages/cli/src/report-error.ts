@@ -1,16 +1,16 @@
 /**
  * Turns any error into a message and an exit code. Known errors say what,
- * where and how to fix; anything else is an internal error, with the stack
- * only under AGENTSYNC_DEBUG=1.
+ * where and how to fix; anything else, and a git failure no caller explained
+ * (GitError), is an internal error, with the stack only under AGENTSYNC_DEBUG=1.
  */
-import { EXIT, isAgentSyncError, type ExitCode } from '@agentsync/core/errors';
+import { EXIT, GitError, isAgentSyncError, type ExitCode } from '@agentsync/core/errors';
 import { colors, printJson, type Io } from './io';
 
 const debugging = (io: Io) => io.env.AGENTSYNC_DEBUG === '1';
 
 export function reportError(error: unknown, io: Io, json: boolean, internalExit: ExitCode = EXIT.usage): number {
   const c = colors(io);
-  if (isAgentSyncError(error)) {
+  if (isAgentSyncError(error) && !(error instanceof GitError)) {
     if (json) {
       const { name, message, where, hint, exitCode, ...details } = error;
       printJson(io, { ok: false, error: { type: name, message, where, hint, exitCode, ...details } });

@@ -94,3 +94,24 @@ describe.skipIf(!nodeCachesItself && !HAS_OTHER_NODE)(`the code cache on Node >=
 
   it('is not used in a folder others can write, nor with NODE_DISABLE_COMPILE_CACHE', async () => keepsNoUnsafeCache(install(await nodeWithOwnCache())));
 });
+
+describe('stack traces', () => {
+  const notARepo = () => {
+    const cwd = makeTemp('no-repo');
+    const tmp = join(cwd, 'tmp');
+    mkdirSync(tmp);
+    return (env: NodeJS.ProcessEnv) => runProgram(process.execPath, [join(PACKAGE, 'bin/agentsync.js'), 'status'], { cwd, env: { TMPDIR: tmp, ...env } });
+  };
+
+  it('name the TypeScript sources under AGENTSYNC_DEBUG=1 (the bundle has a source map)', async () => {
+    const { code, stderr } = await notARepo()({ AGENTSYNC_DEBUG: '1' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/at openRepo \(.*packages[\\/]core[\\/]src[\\/]git[\\/]git\.ts:\d+:\d+\)/);
+  });
+
+  it('stay unmapped, and unprinted, otherwise', async () => {
+    const { code, stderr } = await notARepo()({});
+    expect(code).toBe(2);
+    expect(stderr).not.toMatch(/\bat /);
+  });
+});

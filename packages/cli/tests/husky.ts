@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { huskyVersion } from '@agentsync/core/versions';
+import { huskyVersion } from '@agentsync/core/setup';
 import { CLI, installPackage, makeTemp, runProgram, type TestRepo } from './fixture';
 
 let dir: Promise<string> | undefined;

@@ -4,7 +4,7 @@
  */
 import { untilText } from './config/duration';
 
-/** Exit codes of DESIGN.md section 4. */
+/** The exit codes (docs/protocol.md, "Exit codes"). */
 export const EXIT = { ok: 0, blocked: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -127,6 +127,36 @@ export class InterruptedError extends AgentSyncError {
     // Loaded here, not at the top: errors.ts is on every hook's path, interruptions are not.
     const { constants } = require('node:os') as typeof import('node:os');
     this.exitCode = 128 + (constants.signals[signal] ?? 0);
+  }
+}
+
+/** Health checks stopped by a signal: nothing was recorded. */
+export class HealthInterrupted extends InterruptedError {
+  constructor(signal: NodeJS.Signals) {
+    super(`Health checks interrupted by ${signal}; nothing was recorded.`, signal);
+  }
+}
+
+/** The coordination remote could not be reached (or refused us for a reason other than a lost race) (exit 2). */
+export class RemoteUnreachableError extends EnvironmentError {}
+
+/**
+ * A git command that exited non-zero where no caller turned that into a
+ * message: the CLI reports it as an internal error, with git's own words.
+ */
+export class GitError extends AgentSyncError {
+  readonly exitCode = EXIT.usage;
+
+  constructor(
+    readonly args: readonly string[],
+    /** Git's exit code; null when it was killed. */
+    readonly gitExitCode: number | null,
+    readonly stderr: string,
+    readonly timedOut = false,
+    /** What git printed before failing: some commands (merge-file) report through the exit code. */
+    readonly stdout = '',
+  ) {
+    super(`git ${args.join(' ')} ${timedOut ? 'timed out' : `exited ${gitExitCode}`}: ${stderr.trim()}`);
   }
 }
 

@@ -1,7 +1,6 @@
-import { check } from '@agentsync/core/claims';
-import { findAgent, openContext, repoPath } from '@agentsync/core/context';
+import { check, findAgent, openContext, repoPath } from '@agentsync/core/app';
 import { UsageError } from '@agentsync/core/errors';
-import { stagedPaths } from '@agentsync/core/changes';
+import { stagedPaths } from '@agentsync/core/git';
 import { defineCommand } from '../command';
 import { colors, printJson, untilText } from '../io';
 

@@ -1,5 +1,4 @@
-import { claim } from '@agentsync/core/claims';
-import { openContext, repoGlob, requireAgent } from '@agentsync/core/context';
+import { claim, openContext, repoGlob, requireAgent } from '@agentsync/core/app';
 import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 import { printJson, untilText } from '../io';

@@ -1,4 +1,4 @@
-import { diagnose } from '@agentsync/core/doctor';
+import { diagnose } from '@agentsync/core/setup';
 import { openRepo } from '@agentsync/core/git';
 import { defineCommand } from '../command';
 import { colors, printJson } from '../io';

@@ -1,6 +1,5 @@
-import { openContext, requireAgent } from '@agentsync/core/context';
+import { openContext, requireAgent, endSession } from '@agentsync/core/app';
 import { UsageError } from '@agentsync/core/errors';
-import { endSession } from '@agentsync/core/sessions';
 import { defineCommand } from '../command';
 import { progress } from '../health-output';
 import { colors, printJson } from '../io';

@@ -1,6 +1,6 @@
-import { findAgent, openContext } from '@agentsync/core/context';
+import { findAgent, openContext } from '@agentsync/core/app';
 import { compareWithBaseline, runHealth } from '@agentsync/core/health';
-import { activeSession } from '@agentsync/core/state';
+import { activeSession } from '@agentsync/core/domain';
 import { readState } from '@agentsync/core/store';
 import { defineCommand } from '../command';
 import { printHealth, progress } from '../health-output';

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { CONFIG_FILE } from '@agentsync/core/config/constants';
+import { CONFIG_FILE } from '@agentsync/core/config/cached';
 import { ConfigError, UsageError } from '@agentsync/core/errors';
 import { openRepo, type Repo } from '@agentsync/core/git';
 import type { HookName, HookOutcome } from '@agentsync/core/hooks';

@@ -1,10 +1,6 @@
-import { diskHost } from '@agentsync/core/file-host';
+import { diskHost, GITHUB_WORKFLOW_PATH, writeGithubWorkflow, detectHealthCommands, initRepository, agentsyncVersion, huskyVersion, setupClone } from '@agentsync/core/setup';
 import { tryGit, openRepo } from '@agentsync/core/git';
-import { GITHUB_WORKFLOW_PATH, writeGithubWorkflow } from '@agentsync/core/ci';
 import { UsageError } from '@agentsync/core/errors';
-import { detectHealthCommands, initRepository } from '@agentsync/core/init';
-import { setupClone } from '@agentsync/core/setup';
-import { agentsyncVersion, huskyVersion } from '@agentsync/core/versions';
 import { defineCommand } from '../command';
 import { printJson } from '../io';
 

@@ -1,6 +1,5 @@
-import { openContext, requireAgent } from '@agentsync/core/context';
+import { openContext, requireAgent, addNote } from '@agentsync/core/app';
 import { UsageError } from '@agentsync/core/errors';
-import { addNote } from '@agentsync/core/sessions';
 import { defineCommand } from '../command';
 import { printJson } from '../io';
 

@@ -1,5 +1,4 @@
-import { release } from '@agentsync/core/claims';
-import { openContext, repoGlob, requireAgent } from '@agentsync/core/context';
+import { release, openContext, repoGlob, requireAgent } from '@agentsync/core/app';
 import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 import { printJson } from '../io';

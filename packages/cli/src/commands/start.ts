@@ -1,6 +1,5 @@
-import { openContext, repoGlob, requireAgent } from '@agentsync/core/context';
+import { openContext, repoGlob, requireAgent, budgetText, startSession, type Assessment } from '@agentsync/core/app';
 import { UsageError } from '@agentsync/core/errors';
-import { budgetText, startSession, type Assessment } from '@agentsync/core/sessions';
 import { defineCommand } from '../command';
 import { progress } from '../health-output';
 import { colors, printJson, untilText, type Io } from '../io';

@@ -1,6 +1,4 @@
-import { status } from '@agentsync/core/claims';
-import { openContext } from '@agentsync/core/context';
-import { readNextWork } from '@agentsync/core/sessions';
+import { status, openContext, readNextWork } from '@agentsync/core/app';
 import { defineCommand } from '../command';
 import { colors, printJson, untilText } from '../io';
 

@@ -1,6 +1,5 @@
-import { diskHost } from '@agentsync/core/file-host';
 import { openRepo } from '@agentsync/core/git';
-import { diskUninstallContext, removeCoordinationRefs, uninstall } from '@agentsync/core/uninstall';
+import { diskHost, diskUninstallContext, removeCoordinationRefs, uninstall } from '@agentsync/core/setup';
 import { defineCommand } from '../command';
 import { printJson } from '../io';
 

@@ -1,7 +1,6 @@
 import { appendFileSync } from 'node:fs';
-import { openContext } from '@agentsync/core/context';
+import { openContext, verifyRange, type VerifyReport } from '@agentsync/core/app';
 import { UsageError } from '@agentsync/core/errors';
-import { verifyRange, type VerifyReport } from '@agentsync/core/verify';
 import { defineCommand } from '../command';
 import { colors, printJson, type Io } from '../io';
 

@@ -19,7 +19,7 @@ export interface TierConfig {
   maxRisk: Risk;
 }
 
-/** Token budget tiers of DESIGN.md section 1; a config overrides them field by field. */
+/** Token budget tiers (docs/protocol.md, "Session start: tiers, budgets, models"); a config overrides them field by field. */
 export const DEFAULT_TIERS: Readonly<Record<TierNumber, TierConfig>> = {
   '1': { name: 'Simple', tokens: { min: 500, max: 2000 }, model: 'claude-haiku', maxRisk: 'low' },
   '2': { name: 'Medium', tokens: { min: 2000, max: 8000 }, model: 'claude-sonnet', maxRisk: 'medium' },

@@ -7,8 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createNodesFromFiles, type CreateNodesV2, type TargetConfiguration } from '@nx/devkit';
-import { CONFIG_FILE } from '@agentsync/core/config/constants';
-import { validateConfig } from '@agentsync/core/config/load';
+import { CONFIG_FILE, validateConfig } from '@agentsync/core/config';
 import picomatch = require('picomatch');
 import { parse as parseYaml } from 'yaml';
 import { HEALTH_INPUTS, HEALTH_TARGET_NAME } from '../utils/constants';

@@ -1,4 +1,4 @@
-import { CONFIG_FILE } from '@agentsync/core/config/constants';
+import { CONFIG_FILE } from '@agentsync/core/config';
 
 /** The plugin's name in nx.json `plugins`. */
 export const PLUGIN_NAME = '@agentsync/nx';

@@ -5,7 +5,7 @@
  * history says anything, so a young repository gets none.
  */
 import { execFileSync } from 'node:child_process';
-import { DEFAULT_HOT_FILE_MAX_CHANGED_LINES } from '@agentsync/core/config/schema';
+import { DEFAULT_HOT_FILE_MAX_CHANGED_LINES } from '@agentsync/core/config';
 
 export const MIN_COMMITS = 20;
 const HISTORY_DEPTH = 200;

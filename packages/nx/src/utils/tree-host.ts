@@ -1,5 +1,5 @@
 import type { Tree } from '@nx/devkit';
-import type { FileHost } from '@agentsync/core/file-host';
+import type { FileHost } from '@agentsync/core/setup';
 
 /** Core's file host over the devkit Tree, so `nx g` (and its --dry-run) sees every write. */
 export function treeHost(tree: Tree): FileHost {

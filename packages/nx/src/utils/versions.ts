@@ -1,2 +1,2 @@
 /** Every version the generators write into a workspace: the ones this plugin was built and tested with. */
-export { agentsyncVersion, huskyVersion, lintStagedVersion } from '@agentsync/core/versions';
+export { agentsyncVersion, huskyVersion, lintStagedVersion } from '@agentsync/core/setup';

@@ -1,9 +1,7 @@
 import { formatFiles, type Tree } from '@nx/devkit';
-import { CONFIG_FILE } from '@agentsync/core/config/constants';
-import { validateConfig } from '@agentsync/core/config/load';
-import type { AgentEntry } from '@agentsync/core/config/schema';
+import { CONFIG_FILE, validateConfig, type AgentEntry } from '@agentsync/core/config';
 import { ConfigError } from '@agentsync/core/errors';
-import { writeAgentInstructions } from '@agentsync/core/instructions';
+import { writeAgentInstructions } from '@agentsync/core/setup';
 import { treeHost } from '../../utils/tree-host';
 import type { AgentGeneratorSchema } from './schema';
 

@@ -1,4 +1,4 @@
-import type { Risk } from '@agentsync/core/config/schema';
+import type { Risk } from '@agentsync/core/config';
 
 export interface AgentGeneratorSchema {
   /** The agent's id, as given to `--agent` or AGENTSYNC_AGENT. */

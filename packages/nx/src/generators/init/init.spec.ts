@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { addProjectConfiguration, logger, readJson, type ProjectGraph, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { hookLine } from '@agentsync/core/init';
-import { INSTRUCTIONS_BEGIN } from '@agentsync/core/instructions';
+import { hookLine, INSTRUCTIONS_BEGIN } from '@agentsync/core/setup';
 import { initGenerator } from './init';
 
 const devkit = vi.hoisted(() => ({

@@ -10,9 +10,8 @@ import {
   type GeneratorCallback,
   type Tree,
 } from '@nx/devkit';
-import { CONFIG_FILE } from '@agentsync/core/config/constants';
-import { configuresLintStaged, initRepository, withDevDependencies } from '@agentsync/core/init';
-import { setupClone } from '@agentsync/core/setup';
+import { CONFIG_FILE } from '@agentsync/core/config';
+import { configuresLintStaged, initRepository, setupClone, withDevDependencies } from '@agentsync/core/setup';
 import { PLUGIN_NAME } from '../../utils/constants';
 import { recentChanges, suggestHotFiles } from '../../utils/hot-files';
 import { treeHost } from '../../utils/tree-host';

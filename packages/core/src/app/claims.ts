@@ -1,0 +1,67 @@
+/**
+ * Claim operations: claim, release, check and status, on top of the store.
+ * Globs are relative to the repository root, whatever the current directory.
+ */
+import { claimTtlMs, readFreshState, storeOptions, type Context } from './context';
+import { ClaimConflictError } from '../errors';
+import { normalizeGlob } from '../domain/globs/globs';
+import { activeSession, applyClaims, blockedPaths, pruneExpired, releaseClaims, type BlockedPath, type Claim, type ClaimMode, type State } from '../domain/state';
+import { updateState } from '../store/store';
+
+export interface ClaimOptions {
+  shared?: boolean;
+  /** Lease length such as "30m"; defaults to `claims.ttl`. */
+  ttl?: string;
+}
+
+/** Claims `globs` for `agent` all or nothing; throws ClaimConflictError naming each holder. */
+export async function claim(ctx: Context, agent: string, globs: string[], options: ClaimOptions = {}): Promise<Claim[]> {
+  const normalized = [...new Set(globs.map(normalizeGlob))];
+  const ttlMs = claimTtlMs(ctx, options.ttl);
+  const mode: ClaimMode = options.shared ? 'shared' : 'exclusive';
+  return updateState(ctx.repo, storeOptions(ctx, agent), (state, now) => {
+    const session = activeSession(state, agent, now)?.id;
+    const { state: next, conflicts } = applyClaims(state, { agent, globs: normalized, mode, session, ttlMs }, now);
+    if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
+    return {
+      state: next,
+      result: next.claims.filter((c) => c.holder === agent && normalized.includes(c.glob)),
+      message: `claim: ${agent} claims ${normalized.join(', ')} (${mode}${session ? `, session ${session}` : ''})`,
+    };
+  });
+}
+
+/** Releases the agent's claims on `globs` (all of them when omitted); returns what was released. */
+export async function release(ctx: Context, agent: string, globs?: string[]): Promise<Claim[]> {
+  const normalized = globs?.map(normalizeGlob);
+  return updateState(ctx.repo, storeOptions(ctx, agent), (state) => {
+    const { state: next, released } = releaseClaims(state, agent, normalized);
+    return {
+      state: released.length > 0 ? next : undefined,
+      result: released,
+      message: `release: ${agent} releases ${released.map((c) => c.glob).join(', ')}`,
+    };
+  });
+}
+
+/** Which of the repo-relative `paths` other agents hold; `agent` undefined means a person. */
+export async function check(ctx: Context, agent: string | undefined, paths: readonly string[]): Promise<PathCheck> {
+  const snapshot = await readFreshState(ctx);
+  const blocked = blockedPaths(snapshot.state, agent, paths, ctx.now());
+  if (blocked.length === 0 || !ctx.config.coordination.remote || snapshot.offline) return { blocked, offline: snapshot.offline };
+  // A block is confirmed against a fresh fetch: a release made on another machine counts at once.
+  const fresh = await readFreshState(ctx, true);
+  return { blocked: blockedPaths(fresh.state, agent, paths, ctx.now()), offline: fresh.offline };
+}
+
+export interface PathCheck {
+  blocked: BlockedPath[];
+  /** Set when the coordination remote was unreachable and the last fetched view was used. */
+  offline?: string;
+}
+
+/** The live state, for `agentsync status`. */
+export async function status(ctx: Context): Promise<State> {
+  const { state } = await readFreshState(ctx);
+  return pruneExpired(state, ctx.now());
+}

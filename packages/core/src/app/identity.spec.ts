@@ -1,0 +1,183 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../errors';
+import { openRepo } from '../git/git';
+import {
+  agentFromBranch,
+  detectAgentTool,
+  loadIdentityInputs,
+  requireAgentIn,
+  resolveAgent,
+  resolveAgentIn,
+  validateAgentId,
+} from './identity';
+
+function thrown(fn: () => unknown): UsageError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('validateAgentId', () => {
+  it.each([
+    ['claude', 'claude'],
+    ['Codex', 'codex'],
+    [' gemini-2 ', 'gemini-2'],
+    ['a.b_c-d', 'a.b_c-d'],
+    ['7', '7'],
+    ['x'.repeat(64), 'x'.repeat(64)],
+  ])('accepts %j as %j', (id, expected) => {
+    expect(validateAgentId(id, 'flag')).toBe(expected);
+  });
+
+  it.each(['', '-claude', '.hidden', 'has space', 'a/b', 'ümlaut', 'x'.repeat(65), 'semi;colon'])('rejects %j', (id) => {
+    const error = thrown(() => validateAgentId(id, 'flag'));
+    expect(error.message).toContain(`"${id}"`);
+    expect(error.message).toContain('--agent');
+    expect(error.hint).toMatch(/1-64/);
+  });
+
+  it('names the source and its fix', () => {
+    expect(thrown(() => validateAgentId('bad id', 'env')).message).toContain('AGENTSYNC_AGENT');
+    expect(thrown(() => validateAgentId('bad id', 'git-config')).hint).toContain('git config --unset agentsync.agent');
+  });
+});
+
+describe('agentFromBranch', () => {
+  it.each([
+    ['claude/fix-login', 'claude'],
+    ['codex/a/b/c', 'codex'],
+    ['Gemini/x', 'gemini'],
+    ['main', undefined],
+    ['feature-x', undefined],
+    ['feature/login', undefined],
+    ['fix/crash', undefined],
+    ['dependabot/npm_and_yarn/zod-4', undefined],
+    ['claude/', undefined],
+    ['-bad/x', undefined],
+    [undefined, undefined],
+  ])('%j gives %j', (branch, expected) => {
+    expect(agentFromBranch(branch)).toBe(expected);
+  });
+});
+
+describe('detectAgentTool', () => {
+  it.each([
+    [{ CLAUDECODE: '1' }, 'claude'],
+    [{ CLAUDE_CODE_ENTRYPOINT: 'cli' }, 'claude'],
+    [{ CODEX_SANDBOX: 'seatbelt' }, 'codex'],
+    [{ CODEX_SANDBOX_NETWORK_DISABLED: '1' }, 'codex'],
+    [{ CODEX_THREAD_ID: '019d1afb-b2c7' }, 'codex'],
+    [{ GEMINI_CLI: '1' }, 'gemini'],
+    [{ COPILOT_AGENT_SESSION_ID: '5aacf7d0' }, 'copilot'],
+    [{}, undefined],
+    [{ CLAUDECODE: '' }, undefined],
+    [{ PATH: '/usr/bin', TERM_PROGRAM: 'vscode' }, undefined],
+  ])('%j → %s', (env, expected) => {
+    expect(detectAgentTool(env)).toBe(expected);
+  });
+
+  it('refuses to guess when two tools are nested', () => {
+    expect(detectAgentTool({ CLAUDECODE: '1', CODEX_THREAD_ID: 't' })).toBeUndefined();
+  });
+});
+
+describe('resolveAgent', () => {
+  const all = {
+    flag: 'from-flag',
+    env: { AGENTSYNC_AGENT: 'from-env', CLAUDECODE: '1' },
+    gitConfig: 'from-config',
+    branch: 'from-branch/work',
+  };
+
+  it('takes the first source found, each beating the later ones', () => {
+    expect(resolveAgent(all)).toEqual({ agent: 'from-flag', source: 'flag' });
+    expect(resolveAgent({ ...all, flag: undefined })).toEqual({ agent: 'from-env', source: 'env' });
+    expect(resolveAgent({ ...all, flag: undefined, env: { CLAUDECODE: '1' } })).toEqual({
+      agent: 'from-config',
+      source: 'git-config',
+    });
+    expect(resolveAgent({ env: { CLAUDECODE: '1' }, branch: 'from-branch/work' })).toEqual({
+      agent: 'from-branch',
+      source: 'branch',
+    });
+    expect(resolveAgent({ env: { CLAUDECODE: '1' }, branch: 'main' })).toEqual({ agent: 'claude', source: 'detected' });
+    expect(resolveAgent({ env: {}, branch: 'main' })).toBeUndefined();
+  });
+
+  it('skips empty values', () => {
+    expect(resolveAgent({ flag: '', env: { AGENTSYNC_AGENT: ' ' }, gitConfig: '' })).toBeUndefined();
+  });
+
+  it('throws on an invalid explicit id instead of falling through', () => {
+    expect(thrown(() => resolveAgent({ ...all, flag: 'Not Valid' })).message).toContain('--agent');
+    expect(thrown(() => resolveAgent({ env: { AGENTSYNC_AGENT: 'a/b' } })).message).toContain('AGENTSYNC_AGENT');
+    expect(thrown(() => resolveAgent({ env: {}, gitConfig: '!' })).message).toContain('git config agentsync.agent');
+  });
+
+  it('ignores a branch prefix that is not an agent id', () => {
+    expect(resolveAgent({ env: { GEMINI_CLI: '1' }, branch: '-x/y' })).toEqual({ agent: 'gemini', source: 'detected' });
+  });
+});
+
+describe('loading identity from a repository', () => {
+  let root: string;
+  const run = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'agentsync-identity-'));
+    run('init', '-q', '-b', 'main');
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads an unborn branch in a repo with no commits', async () => {
+    expect(await loadIdentityInputs(await openRepo(root), {})).toEqual({ env: {}, branch: 'main' });
+    run('checkout', '-q', '-b', 'claude/x');
+    expect(await resolveAgentIn(await openRepo(root), {})).toEqual({ agent: 'claude', source: 'branch' });
+  });
+
+  it('reads git config and the branch', async () => {
+    run('commit', '-q', '--allow-empty', '-m', 'first');
+    run('checkout', '-q', '-b', 'codex/feature');
+    run('config', 'agentsync.agent', 'Reviewer');
+    const inputs = await loadIdentityInputs(await openRepo(root), { GEMINI_CLI: '1' });
+    expect(inputs).toEqual({ flag: undefined, env: { GEMINI_CLI: '1' }, gitConfig: 'Reviewer', branch: 'codex/feature' });
+    // A flag outranks git config, so git config is not even read.
+    expect(await loadIdentityInputs(await openRepo(root), {}, 'cli')).toEqual({ flag: 'cli', env: {}, gitConfig: undefined, branch: 'codex/feature' });
+    expect(await resolveAgentIn(await openRepo(root), {})).toEqual({ agent: 'reviewer', source: 'git-config' });
+    expect(await resolveAgentIn(await openRepo(root), { AGENTSYNC_AGENT: 'env-agent' })).toEqual({ agent: 'env-agent', source: 'env' });
+    expect(await resolveAgentIn(await openRepo(root), {}, 'flag-agent')).toEqual({ agent: 'flag-agent', source: 'flag' });
+  });
+
+  it('has no branch in detached HEAD and falls back to detection', async () => {
+    run('commit', '-q', '--allow-empty', '-m', 'first');
+    run('checkout', '-q', '--detach');
+    expect(await loadIdentityInputs(await openRepo(root), {})).toEqual({ env: {}, flag: undefined, gitConfig: undefined, branch: undefined });
+    expect(await resolveAgentIn(await openRepo(root), { COPILOT_AGENT_SESSION_ID: 's' })).toEqual({ agent: 'copilot', source: 'detected' });
+  });
+
+  it('explains every way to set an identity when there is none', async () => {
+    const error = await requireAgentIn(await openRepo(root), {}).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('No agent identity.');
+    for (const way of ['--agent ID', 'AGENTSYNC_AGENT=ID', 'git config agentsync.agent ID', 'ID/feature', 'Claude Code']) {
+      expect((error as UsageError).hint).toContain(way);
+    }
+    run('checkout', '-q', '-b', 'gemini/x');
+    expect(await requireAgentIn(await openRepo(root), {})).toEqual({ agent: 'gemini', source: 'branch' });
+  });
+});

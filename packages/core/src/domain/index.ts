@@ -1,0 +1,7 @@
+/** The pure part of AgentSync: no file system, no processes, no git (domain-purity.spec.ts checks). */
+export * from './branches';
+export * from './globs/globs';
+export * from './policy';
+export * from './state';
+export * from './tracker';
+export * from './trailers';

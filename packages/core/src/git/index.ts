@@ -1,0 +1,4 @@
+/** Running git: the one process runner (paths as arguments, NUL-separated output) and what is staged or committed. */
+export * from './git';
+export * from './changes';
+export * from './log';

@@ -1,0 +1,11 @@
+/** Installing AgentSync into a repository and taking it out: init, the hooks folder, per-clone setup, agent instructions, CI workflow, doctor, merge driver, uninstall. */
+export * from './init';
+export * from './file-host';
+export * from './instructions';
+export * from './versions';
+export * from './merge-driver';
+export * from './ci';
+export * from './doctor';
+export * from './hooks-dir';
+export * from './setup-clone';
+export * from './uninstall';
