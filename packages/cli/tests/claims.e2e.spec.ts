@@ -136,6 +136,19 @@ describe('release', () => {
     expect(claims.map((c: { holder: string; glob: string }) => `${c.holder}:${c.glob}`).sort()).toEqual(['bob:b/x.ts', 'bob:d']);
   });
 
+  it('AgentTracker.md lists the claims status lists: rewritten on every claim and release', async () => {
+    const repo = await makeRepo();
+    expect((await run(repo.dir, ['init'])).code).toBe(0);
+    const tracker = () => readFileSync(join(repo.dir, 'AgentTracker.md'), 'utf8');
+    expect((await run(repo.dir, ['claim', 'src/**', 'docs', '--agent', 'alice'])).code).toBe(0);
+    expect(tracker()).toContain('| alice | src/\\*\\* | exclusive |');
+    expect((await run(repo.dir, ['release', 'docs', '--agent', 'alice'])).code).toBe(0);
+    expect(tracker()).not.toContain('| alice | docs |');
+    expect((await run(repo.dir, ['release', '--all', '--agent', 'alice'])).code).toBe(0);
+    expect(json(await run(repo.dir, ['status', '--json'])).claims).toEqual([]);
+    expect(tracker()).not.toMatch(/\| alice \|/);
+  });
+
   it('needs globs or --all', async () => {
     const repo = await makeRepo();
     const r = await run(repo.dir, ['release', '--agent', 'alice']);

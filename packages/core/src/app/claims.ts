@@ -7,6 +7,7 @@ import { ClaimConflictError } from '../errors';
 import { normalizeGlob } from '../domain/globs/globs';
 import { activeSession, applyClaims, blockedPaths, pruneExpired, releaseClaims, type BlockedPath, type Claim, type ClaimMode, type State } from '../domain/state';
 import { updateState } from '../store/store';
+import { refreshTrackerSnapshots } from './sessions';
 
 export interface ClaimOptions {
   shared?: boolean;
@@ -19,7 +20,7 @@ export async function claim(ctx: Context, agent: string, globs: string[], option
   const normalized = [...new Set(globs.map(normalizeGlob))];
   const ttlMs = claimTtlMs(ctx, options.ttl);
   const mode: ClaimMode = options.shared ? 'shared' : 'exclusive';
-  return updateState(ctx.repo, storeOptions(ctx, agent), (state, now) => {
+  const claimed = await updateState(ctx.repo, storeOptions(ctx, agent), (state, now) => {
     const session = activeSession(state, agent, now)?.id;
     const { state: next, conflicts } = applyClaims(state, { agent, globs: normalized, mode, session, ttlMs }, now);
     if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
@@ -29,12 +30,14 @@ export async function claim(ctx: Context, agent: string, globs: string[], option
       message: `claim: ${agent} claims ${normalized.join(', ')} (${mode}${session ? `, session ${session}` : ''})`,
     };
   });
+  await refreshTrackerSnapshots(ctx);
+  return claimed;
 }
 
 /** Releases the agent's claims on `globs` (all of them when omitted); returns what was released. */
 export async function release(ctx: Context, agent: string, globs?: string[]): Promise<Claim[]> {
   const normalized = globs?.map(normalizeGlob);
-  return updateState(ctx.repo, storeOptions(ctx, agent), (state) => {
+  const released = await updateState(ctx.repo, storeOptions(ctx, agent), (state) => {
     const { state: next, released } = releaseClaims(state, agent, normalized);
     return {
       state: released.length > 0 ? next : undefined,
@@ -42,6 +45,8 @@ export async function release(ctx: Context, agent: string, globs?: string[]): Pr
       message: `release: ${agent} releases ${released.map((c) => c.glob).join(', ')}`,
     };
   });
+  if (released.length > 0) await refreshTrackerSnapshots(ctx);
+  return released;
 }
 
 /** Which of the repo-relative `paths` other agents hold; `agent` undefined means a person. */

@@ -4,6 +4,8 @@
  * holds what people and the next agent read.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TierConfig } from '../config/schema';
 import { readFreshState, storeOptions, type Context } from './context';
 import { BlockedError, ClaimConflictError, UsageError } from '../errors';
@@ -127,6 +129,16 @@ async function writeSnapshots(ctx: Context, doc: TrackerDoc, adjust: (state: Sta
 
 // Each worktree has its own tracker file, so its lock lives in that worktree's git dir.
 const trackerOptions = (ctx: Context) => ({ create: true, lockDir: ctx.repo.gitDir });
+
+/**
+ * Rewrites the tracker's sessions and claims tables from the store, so the
+ * tracker never contradicts `status` after a claim or release. A repository
+ * without AgentTracker.md gets none.
+ */
+export async function refreshTrackerSnapshots(ctx: Context): Promise<void> {
+  if (!existsSync(join(ctx.repo.root, TRACKER_FILE))) return;
+  await updateTracker(ctx.repo.root, (doc) => writeSnapshots(ctx, doc), trackerOptions(ctx));
+}
 
 function refuseSecondSession(existing: Session | undefined): void {
   if (!existing) return;
