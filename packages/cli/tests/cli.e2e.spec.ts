@@ -150,7 +150,7 @@ describe('usage', () => {
     expect(none.stdout).toContain('Usage: agentsync <command>');
 
     // Every command the usage lists, so a new command is covered the day it is added.
-    const commands = [...usage.stdout.split('Commands:\n')[1].matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]);
+    const commands = [...usage.stdout.split('Commands:\n')[1].split('\n\n')[0].matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]);
     expect(commands).toEqual(expect.arrayContaining(['init', 'start', 'claim', 'release', 'status', 'check', 'note', 'health', 'end', 'hook']));
     const helps = await Promise.all(commands.map((command) => run(repo.dir, [command, '--help'])));
     for (const [i, r] of helps.entries()) {
@@ -297,5 +297,35 @@ describe('the docs quote what the CLI does', () => {
     expect((await run(repo.dir, ['setup'])).code).toBe(0);
     expect(doc('commands.md')).toContain(`merge.agentsync-tracker.driver ${(await repo.git(['config', 'merge.agentsync-tracker.driver'])).trim()}\n`);
     expect(MERGE_DRIVER_COMMAND).toContain('command -v agentsync');
+  });
+});
+
+describe('help and --json', () => {
+  it("each command's help lists every option it parses, and the common ones; the top-level help the global options and environment", async () => {
+    const repo = await makeRepo();
+    const usage = await run(repo.dir, ['--help']);
+    expect(usage.stdout).toContain('Global options');
+    expect(usage.stdout).toMatch(/Environment:\n {2}AGENTSYNC_AGENT=ID/);
+    const commands = [...usage.stdout.split('Commands:\n')[1].split('\n\n')[0].matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]);
+    for (const name of commands) {
+      // The definitions the parser uses: the help is built from the same objects.
+      const { default: command } = await import(`../src/commands/${name}`);
+      const help = (await run(repo.dir, [name, '--help'])).stdout;
+      for (const option of [...Object.keys(command.options), 'agent', 'json', 'help']) {
+        expect(help, `${name} --help`).toMatch(new RegExp(`^ {2}(-\\w, )?--${option}\\b`, 'm'));
+        expect(help.split('Options:')[0], `${name}'s usage line`).toContain(option === 'help' ? '' : `--${option}`);
+      }
+    }
+  });
+
+  it('global options may come before the command; setup and hook print JSON with --json', async () => {
+    const repo = await makeRepo();
+    const claimed = await run(repo.dir, ['--agent', 'bob', '--json', 'claim', 'x']);
+    expect(json(claimed)).toMatchObject({ ok: true, agent: 'bob' });
+    expect(json(await run(repo.dir, ['setup', '--json']))).toEqual({ ok: true, gitRepository: true, mergeDriver: true, hooks: false });
+    repo.write('x/a.ts', 'a\n');
+    await repo.git(['add', '-A']);
+    const hook = await run(repo.dir, ['hook', 'pre-commit', '--json'], { env: { AGENTSYNC_AGENT: 'alice' } });
+    expect(json(hook, 1)).toMatchObject({ ok: false, hook: 'pre-commit', findings: [expect.objectContaining({ rule: 'claims', paths: ['x/a.ts'] })] });
   });
 });

@@ -5,20 +5,17 @@ import { defineCommand } from '../command';
 import { colors, printJson, untilText } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync check [PATH…] [--staged] [--agent ID] [--json]
-
+  args: '[PATH…]',
+  description: `
 Tells whether these paths would be blocked for the current agent: exit 0 when
 all are free, 1 when another agent's live exclusive claim covers any of them.
 Paths are relative to the current directory; --staged checks the staged
 change (renames count twice: both the old and the new path; nothing
 staged is exit 0).
-
-Options:
-  --staged    check the paths in the index's staged change
-  --agent ID  act as this agent (without one, every claim counts)
-  --json      print the blocked paths as JSON
 `,
-  options: { staged: { type: 'boolean' } },
+  json: 'print the blocked paths as JSON',
+  agent: 'act as this agent (without one, every claim counts)',
+  options: { staged: { type: 'boolean', description: 'check the paths in the index\'s staged change' } },
   async run({ values, positionals, io }) {
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const paths = positionals.map((p) => repoPath(ctx, p));

@@ -4,8 +4,7 @@ import { defineCommand } from '../command';
 import { colors, printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync doctor [--json]
-
+  description: `
 Diagnoses the installation in this worktree and says how to fix each finding:
 hooks that git does not run here (core.hooksPath not .agentsync/hooks, or
 husky's per-checkout .husky/_), an incomplete .agentsync/hooks, hook lines that
@@ -13,10 +12,8 @@ do not call agentsync, no agentsync for the hooks to find (this worktree's or
 the main worktree's node_modules, PATH), lint-staged not installed, an invalid
 .agentsync.json.
 Exit 0 when all is well, 1 with findings.
-
-Options:
-  --json  print the findings as JSON
 `,
+  json: 'print the findings as JSON',
   options: {},
   async run({ values, io }) {
     const findings = await diagnose(await openRepo(io.cwd), io.env);

@@ -4,15 +4,16 @@ import { ConfigError, UsageError } from '@agentsync/core/errors';
 import { openRepo, type Repo } from '@agentsync/core/git';
 import type { HookName, HookOutcome } from '@agentsync/core/hooks';
 import { defineCommand } from '../command';
-import { colors, type Io } from '../io';
+import { colors, printJson, type Io } from '../io';
 import { reportError } from '../report-error';
 
 const HOOK_NAMES: readonly HookName[] = ['pre-commit', 'commit-msg', 'pre-push'];
 
 export default defineCommand({
-  help: `Usage: agentsync hook pre-commit|commit-msg|pre-push [git's hook arguments]
-
-The git hook entry points, called from .husky/*. Exit 0 lets git go on, 1 blocks.
+  args: "pre-commit|commit-msg|pre-push [git's hook arguments]",
+  description: `
+The git hook entry points, called from .agentsync/hooks (and .husky/*). Exit 0
+lets git go on, 1 blocks.
   pre-commit  blocks staged paths claimed by another agent, oversized hot-file
               edits, risk-gated paths, and commits outside a required session;
               then runs lint-staged when hooks.lintStaged is set
@@ -30,8 +31,9 @@ AGENTSYNC_SKIP=1 skips with a warning and an audit record (reason from
 AGENTSYNC_SKIP_REASON); HUSKY=0 skips like husky does. An internal error
 blocks (fail closed) unless hooks.failOpen is true.
 `,
+  json: 'print the findings as JSON on stdout (messages still go to stderr)',
   options: {},
-  async run({ positionals, io }) {
+  async run({ values, positionals, io }) {
     const [name, ...args] = positionals;
     if (!HOOK_NAMES.includes(name as HookName)) {
       throw new UsageError(`Unknown hook ${JSON.stringify(name ?? '')}.`, { hint: 'Use agentsync hook pre-commit, commit-msg or pre-push.' });
@@ -42,7 +44,7 @@ blocks (fail closed) unless hooks.failOpen is true.
     try {
       outcome = await runHook(hook, repo, io, args);
     } catch (error) {
-      reportError(error, io, false, 1);
+      reportError(error, io, Boolean(values.json), 1);
       if (error instanceof ConfigError) {
         // The located error above is the whole story: no debug run or failOpen helps here.
         io.err(`agentsync ${hook}: blocked until ${CONFIG_FILE} is valid (an invalid config always blocks); fix the entry above.`);
@@ -52,7 +54,9 @@ blocks (fail closed) unless hooks.failOpen is true.
       io.err(`agentsync ${hook}: blocked because the check could not run (fail closed; hooks.failOpen: true lets git go on).${debug}`);
       return 1;
     }
-    return report(hook, outcome, io) ? 1 : await afterChecks(hook, outcome, repo, io);
+    const blocked = report(hook, outcome, io);
+    if (values.json) printJson(io, { ok: !blocked, hook, findings: outcome.findings, skipped: outcome.skipped ?? null });
+    return blocked ? 1 : await afterChecks(hook, outcome, repo, io);
   },
 });
 

@@ -5,8 +5,7 @@ import { defineCommand } from '../command';
 import { printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync init [--ci github] [--json]
-
+  description: `
 Scaffolds AgentSync into this repository (for repos without Nx; in an Nx
 workspace use \`nx g @agentsync/nx:init\`, which does the same):
   .agentsync.json   configuration, with $schema and health checks found in package.json
@@ -24,13 +23,11 @@ and runs \`agentsync setup\`: the merge driver and core.hooksPath in this clone.
 Never overwrites a file you changed, never runs a package install, and a
 second run changes nothing. Where another hook manager owns the hooks it
 prints the lines to add there instead.
-
-Options:
-  --ci github  also write .github/workflows/agentsync.yml: agentsync verify on
-               every pull request's commits, with annotations and a summary
-  --json       print the changes as JSON
 `,
-  options: { ci: { type: 'string' } },
+  json: 'print the changes as JSON',
+  options: {
+    ci: { type: 'string', value: 'github', description: 'also write .github/workflows/agentsync.yml: agentsync verify on\nevery pull request\'s commits, with annotations and a summary' },
+  },
   async run({ values, io }) {
     if (values.ci !== undefined && values.ci !== 'github') {
       throw new UsageError(`Unknown CI ${JSON.stringify(values.ci)}.`, { hint: 'Only --ci github is supported; for other CI, run `agentsync verify --range BASE..HEAD` in a job.' });

@@ -4,17 +4,13 @@ import { defineCommand } from '../command';
 import { printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync release [GLOB…] [--all] [--agent ID] [--json]
-
+  args: '[GLOB…]',
+  description: `
 Releases the current agent's claims on the given globs (relative to the
 current directory, as claim's), or all of them with --all. Releasing a glob you do not hold changes nothing.
-
-Options:
-  --all       release every claim the agent holds
-  --agent ID  act as this agent
-  --json      print the released claims as JSON
 `,
-  options: { all: { type: 'boolean' } },
+  json: 'print the released claims as JSON',
+  options: { all: { type: 'boolean', description: 'release every claim the agent holds' } },
   async run({ values, positionals, io }) {
     if (positionals.length === 0 && !values.all) {
       throw new UsageError('agentsync release needs globs or --all.', { hint: 'Example: agentsync release "src/api/**", or agentsync release --all' });

@@ -3,18 +3,15 @@ import { defineCommand } from '../command';
 import { printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync setup [--json]
-
+  description: `
 Per-clone setup that git does not carry in the repository: registers the
 AgentTracker.md merge driver (merge.agentsync-tracker) in this clone's git
 config, and points core.hooksPath at the committed .agentsync/hooks (unless
 another hook manager owns the hooks), so every worktree runs the hooks.
 Idempotent and safe in "prepare": outside a git repository it says so and
 exits 0, so a package install never fails because of it.
-
-Options:
-  --json  print what is set up as JSON
 `,
+  json: 'print what is set up as JSON',
   options: {},
   async run({ values, io }) {
     const result = await setupClone(io.cwd);

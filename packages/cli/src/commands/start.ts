@@ -5,30 +5,19 @@ import { progress } from '../health-output';
 import { colors, printJson, untilText, type Io } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync start --goal TEXT --tier N [--claim GLOB]… [--fixing-baseline] [--pull] [--agent ID] [--json]
-
+  description: `
 Pre-work assessment, then a session: prints the active sessions, live claims
 and suggested next work, fetches the branch's upstream and says how far
 behind it is, and records the session with its claims (all or nothing: a
 claim held by another agent refuses the start with exit 1).
-
-Options:
-  --goal TEXT         what this session will do (required)
-  --tier N            1 Simple, 2 Medium, 3 Complex, 4 Expert (required): sets the
-                      token budget, the recommended model and the risk allowed
-  --claim GLOB        claim these paths for the session (repeatable; relative to
-                      the current directory, as claim's)
-  --fixing-baseline   the session's job is to repair a red baseline
-  --pull              fast-forward the branch to its upstream first
-  --agent ID          act as this agent
-  --json              print the assessment as JSON
 `,
+  json: 'print the assessment as JSON',
   options: {
-    goal: { type: 'string' },
-    tier: { type: 'string' },
-    claim: { type: 'string', multiple: true },
-    'fixing-baseline': { type: 'boolean' },
-    pull: { type: 'boolean' },
+    goal: { type: 'string', value: 'TEXT', required: true, description: 'what this session will do (required)' },
+    tier: { type: 'string', value: 'N', required: true, description: '1 Simple, 2 Medium, 3 Complex, 4 Expert (required): sets the\ntoken budget, the recommended model and the risk allowed' },
+    claim: { type: 'string', multiple: true, value: 'GLOB', description: 'claim these paths for the session (repeatable; relative to\nthe current directory, as claim\'s)' },
+    'fixing-baseline': { type: 'boolean', description: 'the session\'s job is to repair a red baseline' },
+    pull: { type: 'boolean', description: 'fast-forward the branch to its upstream first' },
   },
   async run({ values, io }) {
     if (!values.goal) throw new UsageError('agentsync start needs --goal.', { hint: 'Example: agentsync start --goal "add rate limits" --tier 2' });

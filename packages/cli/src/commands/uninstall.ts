@@ -4,8 +4,7 @@ import { defineCommand } from '../command';
 import { printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync uninstall [--refs] [--json]
-
+  description: `
 Takes AgentSync out of this repository, as husky's uninstall does, and
 nothing else: AgentSync's line in each .husky hook (a hook left empty goes),
 the committed .agentsync/hooks and core.hooksPath (back to husky's .husky/_
@@ -18,13 +17,9 @@ has its remover in core's uninstall module).
 Kept: .agentsync.json and AgentTracker.md (yours to delete), every line that
 is not AgentSync's, and the packages: run \`npm uninstall @agentsync/cli\`
 after it. Other clones keep their git config until they run it too.
-
-Options:
-  --refs  also delete refs/agentsync/* (sessions, claims and their history) in
-          this clone; a coordination remote keeps its copy
-  --json  print what was removed as JSON
 `,
-  options: { refs: { type: 'boolean' } },
+  json: 'print what was removed as JSON',
+  options: { refs: { type: 'boolean', description: 'also delete refs/agentsync/* (sessions, claims and their history) in\nthis clone; a coordination remote keeps its copy' } },
   async run({ values, io }) {
     const repo = await openRepo(io.cwd);
     const removed = await uninstall(diskUninstallContext(repo.root, diskHost(repo.root)));
