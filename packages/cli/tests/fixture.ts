@@ -3,7 +3,7 @@
  * end-to-end tests stand on.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
@@ -134,6 +134,28 @@ export function globalBin(): string {
   writeFileSync(join(dir, 'agentsync'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
   return dir;
 }
+
+/**
+ * The folder where `spec` is installed, once per machine: in the temp folder, outside the
+ * workspace, so later runs install nothing. Installed beside and renamed into place, as test
+ * files in parallel workers may race here.
+ */
+export function cachedPackage(spec: string): Promise<string> {
+  cachedInstalls[spec] ??= (async () => {
+    const home = join(tmpdir(), `agentsync-test-install-${spec.replace(/[^\w.@-]/g, '_')}`);
+    if (existsSync(join(home, 'node_modules', '.package-lock.json'))) return home;
+    const staging = mkdtempSync(`${home}-`);
+    await installPackage(spec, staging);
+    try {
+      renameSync(staging, home);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another worker won the race
+    }
+    return home;
+  })();
+  return cachedInstalls[spec];
+}
+const cachedInstalls: Record<string, Promise<string>> = {};
 
 /** Installs an npm package into `dir` (a folder of its own), from the real npm cache where it can. */
 export async function installPackage(spec: string, dir: string): Promise<void> {

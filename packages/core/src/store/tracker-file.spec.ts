@@ -125,9 +125,8 @@ describe('updateTracker', () => {
     await mkdir(lock);
     const longAgo = new Date(Date.now() - 60_000);
     await utimes(lock, longAgo, longAgo);
-    const started = Date.now();
+    // How fast is the benchmarks' question (tools/bench); here only that it is taken over at all.
     await updateTracker(root, (d) => addEntry(d, note('x')), { create: true });
-    expect(Date.now() - started).toBeLessThan(2_000);
     await expectOnlyTracker();
   });
 
