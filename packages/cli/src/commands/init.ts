@@ -1,4 +1,4 @@
-import { diskHost, GITHUB_WORKFLOW_PATH, writeGithubWorkflow, detectHealthCommands, initRepository, agentsyncVersion, huskyVersion, setupClone } from '@agentsync/core/setup';
+import { diskHost, GITHUB_WORKFLOW_PATH, writeGithubWorkflow, detectHealthCommands, initRepository, agentsyncVersion, huskyVersion, HOOKS_DIR, setupClone } from '@agentsync/core/setup';
 import { tryGit, openRepo } from '@agentsync/core/git';
 import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
@@ -43,7 +43,7 @@ prints the lines to add there instead.
     });
     if (values.ci === 'github' && writeGithubWorkflow(host)) result.changed.push({ path: GITHUB_WORKFLOW_PATH, action: 'created' });
     // After the files: core.hooksPath may only point at a hooks folder that exists.
-    await setupClone(repo.root);
+    const setup = await setupClone(repo.root);
     if (values.json) {
       printJson(io, { ok: true, ...result });
       return 0;
@@ -51,7 +51,10 @@ prints the lines to add there instead.
     for (const { path, action } of result.changed) io.out(`${action} ${path}`);
     for (const note of result.notes) io.out(note);
     if (result.changed.length === 0) io.out('AgentSync is already set up here; nothing changed.');
-    else if (result.changed.some((c) => c.path === 'package.json')) io.out('Run your package manager\'s install to activate the hooks.');
+    else if (setup?.hooks) {
+      io.out(`The hooks are live in every worktree of this clone (core.hooksPath=${HOOKS_DIR}); commit ${HOOKS_DIR} so other clones get them.`);
+      if (result.changed.some((c) => c.path === 'package.json')) io.out("Run your package manager's install to add @agentsync/cli and husky.");
+    }
     return 0;
   },
 });
