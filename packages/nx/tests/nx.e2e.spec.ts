@@ -140,8 +140,8 @@ describe('@agentsync/nx in a fresh Nx workspace', () => {
     expect(JSON.parse(read('nx.json')).plugins).toContain('@agentsync/nx');
     // init's install ran prepare: the hooks are live and the tracker's merge driver is registered.
     expect(pkg.scripts.prepare).toBe('husky && agentsync setup');
-    expect(ok('git', ['config', 'core.hooksPath']).trim()).toBe('.husky/_');
-    expect(ok('git', ['config', 'merge.agentsync-tracker.driver']).trim()).toContain('node_modules/.bin/agentsync merge-tracker %O %A %B');
+    expect(ok('git', ['config', 'core.hooksPath']).trim()).toBe('.agentsync/hooks');
+    expect(ok('git', ['config', 'merge.agentsync-tracker.driver']).trim()).toContain('"$a" merge-tracker %O %A %B');
     expect(read('CLAUDE.md')).toContain('@AGENTS.md');
     expect(read('.gitattributes')).toContain('AgentTracker.md merge=agentsync-tracker');
   });

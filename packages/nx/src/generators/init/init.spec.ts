@@ -123,7 +123,8 @@ describe('init generator', () => {
     expect(tree.exists('.husky/pre-commit')).toBe(false);
     expect(readJson(tree, 'package.json').devDependencies).toEqual({ '@agentsync/cli': '^0.1.0' });
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('lefthook manages'));
-    expect(warn).toHaveBeenCalledWith(`  pre-commit: ${hookLine('pre-commit')}`);
+    // No runner puts the binary on another manager's PATH: the line names it by path.
+    expect(warn).toHaveBeenCalledWith(`  pre-commit: ${hookLine('pre-commit', 'node_modules/.bin/agentsync')}`);
     warn.mockRestore();
   });
 
@@ -141,6 +142,10 @@ describe('init generator', () => {
     await initGenerator(tree, { skipFormat: true });
     expect(tree.listChanges().map((change) => change.path).filter((path) => !seeded.has(path)).sort()).toEqual([
       '.agentsync.json',
+      '.agentsync/hooks/commit-msg',
+      '.agentsync/hooks/h',
+      '.agentsync/hooks/pre-commit',
+      '.agentsync/hooks/pre-push',
       '.gitattributes',
       '.github/copilot-instructions.md',
       '.husky/commit-msg',
