@@ -309,7 +309,7 @@ describe('help and --json', () => {
     const commands = [...usage.stdout.split('Commands:\n')[1].split('\n\n')[0].matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]);
     for (const name of commands) {
       // The definitions the parser uses: the help is built from the same objects.
-      const { default: command } = await import(`../src/commands/${name}`);
+      const { default: command } = await import(/* @vite-ignore */ join(__dirname, '../src/commands', `${name}.ts`));
       const help = (await run(repo.dir, [name, '--help'])).stdout;
       for (const option of [...Object.keys(command.options), 'agent', 'json', 'help']) {
         expect(help, `${name} --help`).toMatch(new RegExp(`^ {2}(-\\w, )?--${option}\\b`, 'm'));
