@@ -280,9 +280,9 @@ export function writeState(repo, claims, sessions = []) {
  * git command whose hook does: git passes the environment on) and returns the
  * wall time and the trace: { ms, bootstrap, events }.
  */
-export function tracedRun(cmd, args, { cwd, env = benchEnv(), expect, depth = 1 } = {}) {
+export function tracedRun(cmd, args, { cwd, env = benchEnv(), expect, depth = 1, input } = {}) {
   const out = scratchFile('trace.json');
-  const { ms } = timeRun(cmd, args, { cwd, env: { ...env, TRACE_OUT: out, TRACE_DEPTH: String(depth) }, expect });
+  const { ms } = timeRun(cmd, args, { cwd, env: { ...env, TRACE_OUT: out, TRACE_DEPTH: String(depth) }, expect, input });
   return { ms, ...JSON.parse(readFileSync(out, 'utf8')) };
 }
 

@@ -13,8 +13,10 @@ import { join, relative } from 'node:path';
 import { runCheckBench } from './check.mjs';
 import { runHooksBench } from './hooks.mjs';
 import { runLoadBench } from './load.mjs';
+import { runMcpBench } from './mcp.mjs';
 import { runPrepushBench } from './prepush.mjs';
 import { runRemoteBench } from './remote.mjs';
+import { runReportBench } from './report.mjs';
 import {
   BREAKDOWN_HEADERS,
   CLI,
@@ -61,7 +63,7 @@ const machine = machineInfo();
 progress(`bench: node ${machine.node}, git ${machine.git}, ${machine.cores} × ${machine.cpu}, load ${machine.load}${flags.quick ? ' (--quick)' : ''}`);
 if (Number(machine.load) > machine.cores) progress(`bench: the load average (${machine.load}) exceeds the ${machine.cores} cores: expect noisy figures`);
 const results = [];
-for (const bench of [runCheckBench, runHooksBench, runLoadBench, runPrepushBench, runRemoteBench]) {
+for (const bench of [runCheckBench, runHooksBench, runLoadBench, runMcpBench, runPrepushBench, runReportBench, runRemoteBench]) {
   const result = await bench(flags);
   printResult(result);
   results.push(result);
@@ -156,6 +158,12 @@ ${(r.notes ?? []).map((n) => `- ${n}`).join('\n')}
   modules the pre-commit hook loads, which is why the hooks read the config from
   \`.git/agentsync/config-cache.json\` (keyed by the file's hash) and load zod only
   when \`.agentsync.json\` changed.
+- \`tools/bench/mcp.mjs\` (issue "agentsync mcp"): the size of the eight tool definitions
+  as \`tools/list\` sends them, in tokens (characters ÷ 4), since every one sits in the
+  agent's context for the whole session; goal: at most 2,000 tokens together. Beside it,
+  \`agentsync mcp\` starting, answering \`initialize\` and \`tools/list\` and exiting, against
+  \`node -e 0\` (no goal: once per session), and the requires of \`agentsync hook pre-commit\`
+  traced; goal: no module of the MCP SDK among them.
 - \`tools/bench/prepush.mjs\` (issue "Health"): \`git push\` of a commit whose tree already
   passed the health checks, to a bare remote, with no hook, a \`node -e 0\` hook that
   reads git's stdin, and \`agentsync hook pre-push\` (the cache hits, nothing runs).
@@ -171,6 +179,13 @@ ${(r.notes ?? []).map((n) => `- ${n}`).join('\n')}
   how long the last of the n agents waited for its answer, with n Node starts and
   all those git calls sharing the machine's cores; it is not one claim's latency.
   This run alone takes minutes at 200 agents on a small machine.
+
+- \`tools/bench/report.mjs\` (issue "agentsync report"): \`agentsync report --json\` on a real
+  public history (the git dir named by \`AGENTSYNC_BENCH_REPORT_REPO\`, cloned into a temp
+  folder; skipped without it) with an empty cache, with the cache up to date, and after one
+  new commit, beside \`node -e 0\`, the \`git log\` of every commit and the \`git log -p -U0\` of
+  the first-parent chain. Goals: the first run under 30 s; a run with the cache (nothing or
+  one commit new) at most 2 × (\`node -e 0\` + that \`git log\`).
 
 Each runs alone too: \`node tools/bench/check.mjs --quick\`. To see where the pre-commit
 hook's time goes, \`node tools/bench/profile-hook.mjs\` prints the median timeline of its

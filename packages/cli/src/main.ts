@@ -23,7 +23,9 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   setup: { summary: "per-clone setup: the tracker's merge driver, core.hooksPath", load: () => require('./commands/setup') },
   'merge-tracker': { summary: 'git merge driver for AgentTracker.md', load: () => require('./commands/merge-tracker') },
   hook: { summary: 'git hook entry points: pre-commit, commit-msg, pre-push', load: () => require('./commands/hook') },
+  report: { summary: 'merge conflicts, deploys, rework, health and coordination from the history', load: () => require('./commands/report') },
   doctor: { summary: 'diagnose the installation and say how to fix each finding', load: () => require('./commands/doctor') },
+  mcp: { summary: 'the same operations as an MCP server on stdio, for agent tools', load: () => require('./commands/mcp') },
   uninstall: { summary: 'take AgentSync out of this repository', load: () => require('./commands/uninstall') },
 };
 

@@ -31,7 +31,8 @@ describe('agentsync uninstall', () => {
     // Only the part init added goes: husky is yours now, and so is its "prepare".
     expect(JSON.parse(read('package.json')).scripts).toEqual({ prepare: 'patch-package && husky' });
     for (const path of ['.husky/pre-commit', '.gitattributes', 'AGENTS.md']) expect(read(path), path).toBe(before[path as keyof typeof before]);
-    for (const path of ['.husky/commit-msg', '.husky/pre-push', '.agentsync', 'CLAUDE.md', 'GEMINI.md', '.github/copilot-instructions.md']) {
+    // The MCP registration, the skill and the session commands go too (and the folders they leave empty).
+    for (const path of ['.husky/commit-msg', '.husky/pre-push', '.agentsync', 'CLAUDE.md', 'GEMINI.md', '.github', '.mcp.json', '.claude', '.agents', '.gemini', '.codex', '.vscode', '.cursor']) {
       expect(existsSync(join(repo.dir, path)), path).toBe(false);
     }
     expect(existsSync(join(repo.dir, '.agentsync.json'))).toBe(true);

@@ -14,3 +14,4 @@ export * from './health';
 export * from './hooks';
 export * from './app';
 export * from './setup';
+export * from './report';

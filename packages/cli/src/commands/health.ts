@@ -1,7 +1,4 @@
-import { findAgent, openContext } from '@agentsync/core/app';
-import { compareWithBaseline, runHealth } from '@agentsync/core/health';
-import { activeSession } from '@agentsync/core/domain';
-import { readState } from '@agentsync/core/store';
+import { checkHealth, findAgent, openContext } from '@agentsync/core/app';
 import { defineCommand } from '../command';
 import { printHealth, progress } from '../health-output';
 import { printJson } from '../io';
@@ -23,13 +20,10 @@ check and records nothing).
   options: { base: { type: 'string', value: 'REF', description: 'base for Nx affected (default: all projects)' } },
   async run({ values, io }) {
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
-    const agent = await findAgent(ctx);
-    const session = agent ? activeSession((await readState(ctx.repo)).state, agent, ctx.now()) : undefined;
     const live = values.json ? undefined : progress(io);
-    const result = await runHealth(ctx.repo, ctx.config, { base: values.base, ...live }).finally(() => live?.stop());
-    const comparison = compareWithBaseline(result, session?.baseline, ctx.config.health.policy);
-    if (values.json) printJson(io, { ok: !comparison.blocked, ...result, baseline: session?.baseline ?? null, ...comparison });
-    else printHealth(io, result, comparison, Boolean(session?.baseline), ctx.config.health.policy);
+    const { result, baseline, comparison } = await checkHealth(ctx, await findAgent(ctx), { base: values.base, ...live }).finally(() => live?.stop());
+    if (values.json) printJson(io, { ok: !comparison.blocked, ...result, baseline: baseline ?? null, ...comparison });
+    else printHealth(io, result, comparison, Boolean(baseline), ctx.config.health.policy);
     return comparison.blocked ? 1 : 0;
   },
 });

@@ -17,6 +17,12 @@ workspace use \`nx g @agentsync/nx:init\`, which does the same):
   AGENTS.md, CLAUDE.md, .github/copilot-instructions.md, GEMINI.md
                     a managed section telling each agent tool the protocol
   .gitattributes    AgentTracker.md merged by AgentSync's merge driver
+  .mcp.json, .codex/config.toml, .gemini/settings.json, .vscode/mcp.json, .cursor/mcp.json
+                    the agentsync MCP server registered for each agent tool (merged)
+  .agents/skills/agentsync, .claude/skills/agentsync
+                    the agentsync Agent Skill
+  .claude/commands, .gemini/commands/agentsync, .github/prompts
+                    "start session" and "end session" as each tool's own commands
   package.json      husky and @agentsync/cli as devDependencies,
                     "prepare": "husky && agentsync setup" (hooks and merge driver per clone)
 and runs \`agentsync setup\`: the merge driver and core.hooksPath in this clone.

@@ -13,7 +13,7 @@ import { currentBranch, git, tryGit } from '../git/git';
 import { branchMatches, exampleBranch } from '../domain/branches';
 import { normalizeGlob } from '../domain/globs/globs';
 import { compareWithBaseline, indentedTail, runHealth, toRecord, type Comparison, type HealthResult, type RunHealthOptions } from '../health';
-import { activeSession, applyClaims, pruneExpired, releaseClaims, renewLeases, type Claim, type Session, type State } from '../domain/state';
+import { activeSession, applyClaims, pruneExpired, releaseClaims, renewLeases, type Claim, type HealthRecord, type Session, type State } from '../domain/state';
 import { readState, updateState } from '../store/store';
 import { parseDuration } from '../config/duration';
 import {
@@ -401,6 +401,20 @@ export async function endSession(ctx: Context, agent: string, options: EndOption
     };
   });
   return { session, entry, released, health, comparison, ...(commit ? { commit } : {}), nextWork };
+}
+
+export interface HealthCheckReport {
+  result: HealthResult;
+  /** The session's baseline the result was compared with; undefined without a session (or without one recorded). */
+  baseline?: HealthRecord;
+  comparison: Comparison;
+}
+
+/** Runs the health checks and compares them with `agent`'s session baseline, for `agentsync health`. */
+export async function checkHealth(ctx: Context, agent: string | undefined, options: RunHealthOptions = {}): Promise<HealthCheckReport> {
+  const session = agent ? activeSession((await readState(ctx.repo)).state, agent, ctx.now()) : undefined;
+  const result = await runHealth(ctx.repo, ctx.config, options);
+  return { result, baseline: session?.baseline, comparison: compareWithBaseline(result, session?.baseline, ctx.config.health.policy) };
 }
 
 /** The tracker's open suggested next work, for `status`. */

@@ -8,7 +8,7 @@ import type { AgentSyncConfig } from '../config/schema';
 import { commitsPaths } from '../git/changes';
 import { GitError, UsageError } from '../errors';
 import { git, readObjects, type Repo } from '../git/git';
-import { LOG_FIELD as FIELD, LOG_RECORD as RECORD, readCommits, type CommitInfo } from '../git/log';
+import { LOG_FIELD as FIELD, LOG_RECORD as RECORD, logRecords, readCommits, type CommitInfo } from '../git/log';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { emptyState, type State } from '../domain/state';
 import { AUDIT_REF, OFFLINE_AUDIT_REF, parseState, STATE_REF } from '../store/store';
@@ -72,14 +72,8 @@ function storeCommitAt(history: Array<{ commit: string; time: number }>, time: n
 async function auditRecords(repo: Repo, since: number, until: number) {
   const refs = [AUDIT_REF, OFFLINE_AUDIT_REF];
   const out = await git(['log', '--ignore-missing', `--format=%ct${FIELD}%an${FIELD}%B${RECORD}`, ...refs, '--'], { cwd: repo.root }).catch(() => '');
-  return out
-    .split(RECORD)
-    .map((r) => r.replace(/^\n/, ''))
-    .filter(Boolean)
-    .map((r) => {
-      const [time, actor, message] = r.split(FIELD);
-      return { time: Number(time) * 1000, actor, message: message.trim() };
-    })
+  return logRecords(out)
+    .map(([time, actor, message]) => ({ time: Number(time) * 1000, actor, message: message.trim() }))
     .filter((r) => r.time >= since && r.time <= until)
     .map(({ time, actor, message }) => ({ at: new Date(time).toISOString(), actor, message }));
 }

@@ -54,6 +54,8 @@ function runGit(args: readonly string[], options: GitOptions, encoding: 'utf8' |
         reject(new GitError(args, code, String(stderr) || error.message, Boolean(error.killed && options.timeout), String(stdout)));
       },
     );
+    // A git that exits before reading all its input (a fatal error) closes the pipe: its exit code tells, not EPIPE.
+    child.stdin?.on('error', () => undefined);
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

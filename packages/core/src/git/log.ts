@@ -6,6 +6,15 @@ import { git, type Repo } from './git';
 export const LOG_FIELD = '\x1f';
 export const LOG_RECORD = '\x1e';
 
+/** The fields of each record of a `git log --format=…%x1f…%x1e` output (LOG_FIELD, LOG_RECORD). */
+export function logRecords(out: string): string[][] {
+  return out
+    .split(LOG_RECORD)
+    .map((record) => record.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((record) => record.split(LOG_FIELD));
+}
+
 /** A commit as the policy needs it. */
 export interface CommitInfo {
   sha: string;
@@ -23,12 +32,5 @@ export interface CommitInfo {
 export async function readCommits(repo: Repo, revs: readonly string[], input?: string): Promise<CommitInfo[]> {
   const format = `--format=%H${LOG_FIELD}%ct${LOG_FIELD}%s${LOG_FIELD}%(trailers:only,unfold)${LOG_RECORD}`;
   const out = await git(['log', '--reverse', format, ...revs], { cwd: repo.root, ...(input === undefined ? {} : { input }) });
-  return out
-    .split(LOG_RECORD)
-    .map((record) => record.replace(/^\n/, ''))
-    .filter(Boolean)
-    .map((record) => {
-      const [sha, time, subject, trailers] = record.split(LOG_FIELD);
-      return { sha, time: Number(time) * 1000, subject, trailers: parseTrailerLines(trailers) };
-    });
+  return logRecords(out).map(([sha, time, subject, trailers]) => ({ sha, time: Number(time) * 1000, subject, trailers: parseTrailerLines(trailers) }));
 }

@@ -1,9 +1,9 @@
-/** The CI workflow `agentsync init --ci github` writes: verify every pull request's commits. */
+/** The CI workflow `agentsync init --ci github` writes: verify every pull request's commits, and report into the step summary. */
 import type { FileHost } from './file-host';
 
 export const GITHUB_WORKFLOW_PATH = '.github/workflows/agentsync.yml';
 
-/** A GitHub Actions workflow that fetches refs/agentsync/* and runs verify on the pull request's range. */
+/** A GitHub Actions workflow that fetches refs/agentsync/*, runs verify on the pull request's range and appends the report to the step summary. */
 function githubWorkflow(): string {
   return `# Written by agentsync init --ci github. Re-checks every commit of a pull request
 # as the AgentSync hooks would have, so commits made with --no-verify are caught.
@@ -31,6 +31,9 @@ jobs:
         run: npm ci
       - name: Verify the pull request's commits
         run: npx --no-install agentsync verify --range "\${{ github.event.pull_request.base.sha }}..\${{ github.event.pull_request.head.sha }}"
+      - name: AgentSync report in the step summary
+        if: always()
+        run: npx --no-install agentsync report --branch "origin/\${{ github.event.pull_request.base.ref }}" --markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 }
 

@@ -9,11 +9,13 @@ import { dirname, join } from 'node:path';
 export interface FileHost {
   read(path: string): string | undefined;
   write(path: string, content: string, options?: { executable?: boolean }): void;
+  /** Deletes a file; hosts that cannot leave it and say so. */
+  remove?(path: string): void;
 }
 
 export interface FileChange {
   path: string;
-  action: 'created' | 'updated';
+  action: 'created' | 'updated' | 'deleted';
 }
 
 /** Writes `content` to `path` unless it is already exactly that, and records the change. */
@@ -34,6 +36,9 @@ export function diskHost(root: string): FileHost {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw error;
       }
+    },
+    remove(path) {
+      rmSync(join(root, path), { force: true });
     },
     /** Temp file and rename, so an interrupted init never leaves a half-written package.json; keeps the file's mode. */
     write(path, content, options) {

@@ -4,24 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors';
-import type { FileHost } from './file-host';
+import { memoryHost } from './file-host.fixtures';
 import { HOOK_STUB, RUNNER } from './hooks-dir';
 import { HOOKS, hookLine, initRepository, prePushLineKeepingStdin, withHookLine, type InitOptions } from './init';
 
 const OPTIONS: InitOptions = { cliVersion: '^0.1.0', huskyVersion: '^9.1.7' };
 
-function memoryHost(files: Record<string, string> = {}) {
-  const disk = new Map(Object.entries(files));
-  const executable = new Set<string>();
-  const host: FileHost = {
-    read: (path) => disk.get(path),
-    write(path, content, options) {
-      disk.set(path, content);
-      if (options?.executable) executable.add(path);
-    },
-  };
-  return { host, disk, executable, json: (path: string) => JSON.parse(disk.get(path) ?? 'null') };
-}
+/** What init writes for the agent tools: MCP registrations, the skill, the session commands. */
+const AGENT_TOOL_FILES = [
+  '.mcp.json',
+  '.codex/config.toml',
+  '.gemini/settings.json',
+  '.vscode/mcp.json',
+  '.cursor/mcp.json',
+  '.agents/skills/agentsync/SKILL.md',
+  '.claude/skills/agentsync/SKILL.md',
+  ...['start-session', 'end-session'].flatMap((name) => [
+    `.claude/commands/agentsync-${name}.md`,
+    `.gemini/commands/agentsync/${name}.toml`,
+    `.github/prompts/agentsync-${name}.prompt.md`,
+  ]),
+];
 
 describe('initRepository', () => {
   it('scaffolds config, tracker, the committed hooks folder, husky hooks calling agentsync, husky and the CLI in package.json', () => {
@@ -35,6 +38,7 @@ describe('initRepository', () => {
       'created CLAUDE.md',
       'created .github/copilot-instructions.md',
       'created GEMINI.md',
+      ...AGENT_TOOL_FILES.map((path) => `created ${path}`),
       'created .agentsync/hooks/h',
       'created .agentsync/hooks/pre-commit',
       'created .agentsync/hooks/commit-msg',
@@ -57,6 +61,15 @@ describe('initRepository', () => {
       devDependencies: { '@agentsync/cli': '^0.1.0', husky: '^9.1.7' },
     });
     expect(json('.agentsync.json').hooks).toBeUndefined();
+  });
+
+  it('keeps a skill or command file of the user\'s own, and says so', () => {
+    const { host, disk } = memoryHost({ '.claude/commands/agentsync-end-session.md': 'my own\n' });
+    const result = initRepository(host, OPTIONS);
+    expect(disk.get('.claude/commands/agentsync-end-session.md')).toBe('my own\n');
+    expect(result.notes).toContain(
+      'Kept your own .claude/commands/agentsync-end-session.md: AgentSync writes its skill and session commands only where no file of that name is yours.',
+    );
   });
 
   it('changes no byte on a second run', () => {
@@ -151,7 +164,7 @@ describe('initRepository', () => {
     const { host, disk } = memoryHost({ 'package.json': '{"name":"app"}', ...files });
     const before = new Map(disk);
     const result = initRepository(host, { ...OPTIONS, gitHooksPath });
-    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md'];
+    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md', ...AGENT_TOOL_FILES];
     expect(result.changed.map((c) => c.path)).toEqual(scaffold);
     expect([...disk.keys()].filter((path) => !before.has(path))).toEqual(scaffold);
     expect(disk.get('package.json')).toBe(before.get('package.json'));

@@ -10,6 +10,8 @@ import { UsageError } from '../errors';
 import { writeIfChanged, type FileChange, type FileHost } from './file-host';
 import { HOOK_STUB, HOOKS_DIR, RUNNER } from './hooks-dir';
 import { writeAgentInstructions } from './instructions';
+import { writeAgentCommands } from './agent-commands';
+import { mcpServerCommand, registerMcpServer } from './mcp-registration';
 import { createTrackerText } from '../domain/tracker';
 
 export interface InitOptions {
@@ -241,6 +243,10 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
   }
   writeTrackerAttributes(host, result);
   result.changed.push(...writeAgentInstructions(host));
+  result.changed.push(...registerMcpServer(host, mcpServerCommand(bin)));
+  const commands = writeAgentCommands(host);
+  result.changed.push(...commands.changed);
+  if (commands.skipped.length) result.notes.push(`Kept your own ${commands.skipped.join(', ')}: AgentSync writes its skill and session commands only where no file of that name is yours.`);
 
   if (manager) {
     // Another manager's hooks get no runner to put the binary on PATH: name it by path where Node installs it.

@@ -11,7 +11,10 @@ import { dirname, join } from 'node:path';
 import { git, tryGit } from '../git/git';
 import { HOOK_STUB, HOOKS_DIR, RUNNER } from './hooks-dir';
 import { callsHook, HOOKS, parsePackageJson, TRACKER_ATTRIBUTES_LINE, writePackageJson } from './init';
+import { removeAgentCommands } from './agent-commands';
+import type { FileChange } from './file-host';
 import { INSTRUCTION_FILES, INSTRUCTIONS_BEGIN, INSTRUCTIONS_END } from './instructions';
+import { unregisterMcpServer } from './mcp-registration';
 
 /** What a remover works on: the worktree's files by repo-relative path, and git in it. */
 export interface UninstallContext {
@@ -127,12 +130,28 @@ const removeNxPlugin: Remover = (ctx) => {
   return ['removed the @agentsync/nx plugin from nx.json'];
 };
 
+const said = (changes: FileChange[]) => changes.map((c) => `${c.action === 'deleted' ? 'deleted' : 'removed AgentSync from'} ${c.path}`);
+
+/** The MCP server's entry in each agent tool's config (.mcp.json and the others). */
+const removeMcpRegistration: Remover = (ctx) => said(unregisterMcpServer(ctx));
+
+/** The Agent Skill and the session commands, where they are still as init wrote them. */
+const removeSkillAndCommands: Remover = (ctx) => said(removeAgentCommands(ctx));
+
 /**
- * Every remover, in the order they run. The agent tools' hook wiring (init's
- * .claude/settings.json and the others) and the MCP registration (.mcp.json and
- * each tool's config) plug in here, one line each, next to their writers.
+ * Every remover, in the order they run. Whatever init installs next (the agent
+ * tools' hook wiring: .claude/settings.json and the others) plugs in here, one line.
  */
-export const REMOVERS: readonly Remover[] = [removeHookLines, removeHooksDir, removePackageScripts, removeMergeDriver, removeInstructions, removeNxPlugin];
+export const REMOVERS: readonly Remover[] = [
+  removeHookLines,
+  removeHooksDir,
+  removePackageScripts,
+  removeMergeDriver,
+  removeInstructions,
+  removeMcpRegistration,
+  removeSkillAndCommands,
+  removeNxPlugin,
+];
 
 /** Deletes every ref under refs/agentsync/ in this clone (not on any remote); returns their names. */
 export async function removeCoordinationRefs(root: string): Promise<string[]> {

@@ -9,5 +9,6 @@ export function treeHost(tree: Tree): FileHost {
       tree.write(path, content);
       if (options?.executable) tree.changePermissions(path, '755');
     },
+    remove: (path) => tree.delete(path),
   };
 }

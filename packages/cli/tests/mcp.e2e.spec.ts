@@ -1,0 +1,237 @@
+/**
+ * `agentsync mcp` through the SDK's own client over stdio, started exactly as
+ * the `.mcp.json` that `agentsync init` wrote says, in a real repository.
+ */
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, run } from './e2e';
+import { CLI, cleanEnv, makeRepo, makeTemp, runProgram, type TestRepo } from './fixture';
+
+const clients: Client[] = [];
+afterAll(() => Promise.all(clients.map((client) => client.close())));
+
+/** A repository after `agentsync init`, with the CLI installed where npx finds it. */
+async function initializedRepo(config: object = {}): Promise<TestRepo> {
+  const repo = await makeRepo({ config: null });
+  repo.write('package.json', '{"name":"app"}\n');
+  expect((await run(repo.dir, ['init'])).code).toBe(0);
+  repo.write('.agentsync.json', JSON.stringify(config));
+  repo.write('.gitignore', 'node_modules\n');
+  await repo.git(['add', '-A']);
+  await repo.git(['commit', '-q', '-m', 'agentsync init']);
+  mkdirSync(join(repo.dir, 'node_modules/.bin'), { recursive: true });
+  symlinkSync(CLI, join(repo.dir, 'node_modules/.bin/agentsync'));
+  return repo;
+}
+
+/** Connects the SDK's client to the server started as `.mcp.json` says, acting as `agent`. */
+async function connect(repo: TestRepo, agent: string): Promise<Client> {
+  const { command, args } = JSON.parse(readFileSync(join(repo.dir, '.mcp.json'), 'utf8')).mcpServers.agentsync;
+  const transport = new StdioClientTransport({ command, args, cwd: repo.dir, stderr: 'pipe', env: cleanEnv({ AGENTSYNC_AGENT: agent, npm_config_update_notifier: 'false' }) as Record<string, string> });
+  const client = new Client({ name: 'agentsync-test', version: '1.0.0' });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+const resource = async (client: Client, uri: string) => {
+  const [content] = (await client.readResource({ uri })).contents;
+  return 'text' in content ? content.text : '';
+};
+const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+
+describe('agentsync mcp', () => {
+  let repo: TestRepo;
+  let alice: Client;
+  let bob: Client;
+
+  beforeAll(async () => {
+    repo = await initializedRepo({ health: { commands: [{ name: 'lint', run: 'true' }, { name: 'test', run: 'true' }] } });
+    [alice, bob] = await Promise.all([connect(repo, 'alice'), connect(repo, 'bob')]);
+  });
+
+  it('lists the eight tools, the two prompts and the three resources', async () => {
+    expect((await alice.listTools()).tools.map((t) => t.name)).toEqual(['status', 'claim', 'release', 'check', 'note', 'start_session', 'end_session', 'health']);
+    expect((await alice.listPrompts()).prompts.map((p) => [p.name, p.title])).toEqual([
+      ['start-session', 'AgentSync: Start Session'],
+      ['end-session', 'AgentSync: End Session'],
+    ]);
+    expect((await alice.listResources()).resources.map((r) => r.uri)).toEqual(['agentsync://tracker', 'agentsync://claims', 'agentsync://session']);
+    const prompt = await alice.getPrompt({ name: 'start-session', arguments: { goal: 'add rate limits' } });
+    expect(prompt.messages[0].content).toMatchObject({ type: 'text', text: expect.stringContaining('for this task: add rate limits') });
+  });
+
+  it('a claim made through MCP is the CLI\'s claim; a clash is an error result naming holder, glob and expiry', async () => {
+    const claimed = await call(alice, 'claim', { paths: ['lib/**'], ttl: '30m' });
+    expect(claimed.isError, text(claimed)).toBeFalsy();
+    expect(text(claimed)).toMatch(/^alice claims lib\/\*\* \(exclusive, until /);
+    const [mine] = (claimed.structuredContent as { claims: Array<{ holder: string; glob: string; expiresAt: string }> }).claims;
+    expect(mine).toMatchObject({ holder: 'alice', glob: 'lib/**' });
+
+    const { claims } = json(await run(repo.dir, ['status', '--json']));
+    expect(claims).toEqual([expect.objectContaining({ holder: 'alice', glob: 'lib/**', expiresAt: mine.expiresAt })]);
+
+    const refused = await call(bob, 'claim', { paths: ['lib/x.ts'] });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain(`lib/x.ts is claimed by alice (lib/**, expires ${mine.expiresAt}`);
+    expect(refused.structuredContent).toMatchObject({ ok: false, error: { type: 'ClaimConflictError', conflicts: [{ requested: 'lib/x.ts', holder: 'alice', glob: 'lib/**', expiresAt: mine.expiresAt }] } });
+    expect(json(await run(repo.dir, ['check', 'lib/x.ts', '--agent', 'bob', '--json']), 1).blocked).toHaveLength(1);
+
+    const checked = await call(bob, 'check', { paths: ['lib/x.ts', 'README.md'] });
+    expect(checked.structuredContent).toMatchObject({ ok: false, agent: 'bob', blocked: [{ path: 'lib/x.ts', claim: { holder: 'alice' } }] });
+    const released = await call(alice, 'release', { all: true });
+    expect(text(released)).toBe('alice released lib/**');
+    expect(json(await run(repo.dir, ['status', '--json'])).claims).toEqual([]);
+  });
+
+  it('two servers for two agents racing for one path: exactly one winner', async () => {
+    const results = await Promise.all([alice, bob].map((client) => call(client, 'claim', { paths: ['src/app.ts'] })));
+    const winners = results.filter((r) => !r.isError);
+    expect(winners).toHaveLength(1);
+    const winner = (winners[0].structuredContent as { agent: string }).agent;
+    const loser = results.find((r) => r.isError)!;
+    expect(text(loser)).toContain(`src/app.ts is claimed by ${winner}`);
+    expect(json(await run(repo.dir, ['status', '--json'])).claims.map((c: { holder: string }) => c.holder)).toEqual([winner]);
+    await call(winner === 'alice' ? alice : bob, 'release', { paths: ['src/app.ts'] });
+  });
+
+  it('bad arguments are a tool error, and the server keeps serving', async () => {
+    const wrongType = await call(alice, 'claim', { paths: 'src/**' });
+    expect(wrongType.isError).toBe(true);
+    expect(text(wrongType)).toMatch(/Input validation error.*paths/s);
+    const missing = await call(alice, 'release', {});
+    expect(missing).toMatchObject({ isError: true, structuredContent: { error: { type: 'UsageError' } } });
+    expect(text(missing)).toContain('release needs paths or all: true.');
+    const badTtl = await call(alice, 'claim', { paths: ['x'], ttl: 'soon' });
+    expect(text(badTtl)).toContain('Invalid --ttl "soon"');
+    const outside = await call(alice, 'check', { paths: ['../elsewhere.ts'] });
+    expect(text(outside)).toContain('is not a path inside the repository');
+    expect((await call(alice, 'status')).isError).toBeFalsy();
+  });
+
+  it('a session through MCP: start with claims, note, health with progress, end with a committed handoff', async () => {
+    const progress: string[] = [];
+    const onprogress = (p: { message?: string }) => progress.push(p.message ?? '');
+    const started = (await alice.callTool({ name: 'start_session', arguments: { goal: 'rate limits', tier: 2, claims: ['api/**'] } }, undefined, { onprogress })) as CallToolResult;
+    expect(started.isError, text(started)).toBeFalsy();
+    expect(text(started)).toMatch(/^alice started s-\w+ \(tier 2, budget 2000–8000 tokens, baseline green\)$/);
+    expect(progress.slice(0, 3)).toEqual(['running lint', 'pass lint', 'running test']);
+
+    const session = JSON.parse(await resource(alice, 'agentsync://session'));
+    expect(session).toMatchObject({ agent: 'alice', session: { goal: 'rate limits', tier: 2 } });
+    expect(await resource(alice, 'agentsync://claims')).toContain('"glob": "api/**"');
+    expect((await call(alice, 'note', { text: 'parser done' })).isError).toBeFalsy();
+    expect(await resource(alice, 'agentsync://tracker')).toContain('parser done');
+
+    // An uncommitted change: nothing cached applies, the checks really run.
+    repo.write('api/limits.ts', 'export {};\n');
+    const steps: Array<{ progress: number; total?: number; message?: string }> = [];
+    const health = (await alice.callTool({ name: 'health', arguments: {} }, undefined, { onprogress: (p) => steps.push(p) })) as CallToolResult;
+    expect(text(health)).toBe('green (2 checks)');
+    expect(health.structuredContent).toMatchObject({ ok: true, green: true, regressions: [], checks: [{ name: 'lint', status: 'pass' }, { name: 'test', status: 'pass' }] });
+    expect(steps.slice(0, 3)).toEqual([
+      { progress: 1, total: 4, message: 'running lint' },
+      { progress: 2, total: 4, message: 'pass lint' },
+      { progress: 3, total: 4, message: 'running test' },
+    ]);
+
+    const ended = await call(alice, 'end_session', { summary: 'rate limits done', next: ['document them'] });
+    expect(ended.isError, text(ended)).toBeFalsy();
+    expect(text(ended)).toMatch(/^alice ended s-\w+: health green \(2 checks\); released 1 claim\(s\); committed [0-9a-f]{10}$/);
+    expect(await repo.git(['log', '-1', '--format=%s%n%(trailers:key=Agent,valueonly)'])).toBe('agentsync: handoff from alice: rate limits done\nalice\n\n');
+    const end = await call(alice, 'end_session', { summary: 'again' });
+    expect(end.isError).toBe(true);
+    expect(text(end)).toContain('alice has no active session to end.');
+  });
+});
+
+describe('agentsync mcp: health refusals', () => {
+  it('a regression refuses end_session as an error result naming the check; allowRegression with a reason hands off', async () => {
+    const repo = await initializedRepo({ health: { commands: [{ name: 'unbroken', run: 'test ! -e broken' }] } });
+    const carol = await connect(repo, 'carol');
+    expect(text(await call(carol, 'start_session', { goal: 'refactor', tier: 1 }))).toContain('baseline green');
+    repo.write('broken', 'x\n');
+    const health = await call(carol, 'health');
+    expect(health.isError).toBeFalsy();
+    expect(text(health)).toBe('red: unbroken');
+    expect(health.structuredContent).toMatchObject({ ok: false, regressions: ['unbroken'] });
+
+    const refused = await call(carol, 'end_session', { summary: 'done', noCommit: true });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain("Health regressed since the session's baseline: unbroken.");
+    expect(refused.structuredContent).toMatchObject({ error: { type: 'BlockedError', exitCode: 1 } });
+
+    const ended = await call(carol, 'end_session', { summary: 'done', noCommit: true, allowRegression: 'flaky, tracked in #12' });
+    expect(ended.isError, text(ended)).toBeFalsy();
+    expect(ended.structuredContent).toMatchObject({ entry: { note: 'Handed off despite a regression: flaky, tracked in #12' } });
+  });
+});
+
+/**
+ * The agent tools at their pinned versions, installed outside the workspace by the agent-tools
+ * end-to-end harness; a test whose tool is not installed there is skipped.
+ */
+const TOOLS = join(homedir(), '.cache/agentsync-e2e/tools');
+const tool = (dir: string, bin: string) => ({ bin: join(TOOLS, dir, 'node_modules/.bin', bin), installed: existsSync(join(TOOLS, dir, 'node_modules/.bin', bin)) });
+const claude = tool('claude-code-2.1.328', 'claude');
+const gemini = tool('gemini-cli-0.61.0', 'gemini');
+const codex = tool('codex-0.169.0', 'codex');
+const copilot = tool('copilot-1.0.102', 'copilot');
+
+/** A home folder for one tool run, with `files` (the tool's trust settings) written into it. */
+function homeWith(files: Record<string, unknown>): string {
+  const home = makeTemp('tool-home');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(home, path, '..'), { recursive: true });
+    writeFileSync(join(home, path), JSON.stringify(content));
+  }
+  return home;
+}
+
+describe('the pinned agent tools find and start the server as init registered it', () => {
+  let repo: TestRepo;
+  beforeAll(async () => {
+    repo = await initializedRepo();
+  });
+  const runTool = (bin: string, args: string[], env: NodeJS.ProcessEnv) => runProgram(bin, args, { cwd: repo.dir, env: { npm_config_update_notifier: 'false', ...env } });
+
+  it.skipIf(!claude.installed)('Claude Code 2.1.328 connects through .mcp.json', async () => {
+    // A trusted project whose .mcp.json servers were approved, as the first `claude` run asks.
+    const home = homeWith({ '.claude.json': { projects: { [repo.dir]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['agentsync'] } } } });
+    const listed = await runTool(claude.bin, ['mcp', 'list'], { HOME: home });
+    expect(listed.stdout, listed.stderr).toContain('agentsync: npx --no agentsync mcp - ✔ Connected');
+  });
+
+  it.skipIf(!gemini.installed)('Gemini CLI 0.61.0 connects through .gemini/settings.json', async () => {
+    const home = homeWith({ '.gemini/trustedFolders.json': { [repo.dir]: 'TRUST_FOLDER' } });
+    const listed = await runTool(gemini.bin, ['mcp', 'list'], { HOME: home });
+    // Gemini CLI prints the list on stderr.
+    expect(listed.stdout + listed.stderr).toContain('✓ agentsync: npx --no agentsync mcp (stdio) - Connected');
+  });
+
+  it.skipIf(!codex.installed)('Codex 0.169.0 reads the server from .codex/config.toml, AGENTSYNC_AGENT forwarded', async () => {
+    const home = makeTemp('codex-home');
+    writeFileSync(join(home, 'config.toml'), `[projects.${JSON.stringify(repo.dir)}]\ntrust_level = "trusted"\n`);
+    const got = await runTool(codex.bin, ['mcp', 'get', 'agentsync', '--json'], { CODEX_HOME: home });
+    expect(JSON.parse(got.stdout).transport).toMatchObject({ type: 'stdio', command: 'npx', args: ['--no', 'agentsync', 'mcp'], env_vars: ['AGENTSYNC_AGENT'] });
+  });
+
+  it.skipIf(!copilot.installed)('the Copilot CLI 1.0.102 reads the server from .mcp.json', async () => {
+    const home = homeWith({ '.copilot/config.json': { trusted_folders: [repo.dir] } });
+    // The Copilot binary unpacks itself into ~/.cache/copilot (235 MB): share the unpacked copy.
+    const unpacked = join(homedir(), '.cache/copilot');
+    if (existsSync(unpacked)) {
+      mkdirSync(join(home, '.cache'), { recursive: true });
+      symlinkSync(unpacked, join(home, '.cache/copilot'));
+    }
+    const got = await runTool(copilot.bin, ['mcp', 'get', 'agentsync'], { HOME: home, COPILOT_OFFLINE: 'true', COPILOT_AUTO_UPDATE: 'false' });
+    expect(got.stdout, got.stderr).toContain('Command: npx --no agentsync mcp');
+    expect(got.stdout).toContain(`Source: Workspace (${join(repo.dir, '.mcp.json')})`);
+  });
+});
