@@ -28,10 +28,13 @@ export const RUNNER = `#!/bin/sh
 # Committed, so every worktree and clone runs the hooks, even where nobody ran an install.
 hook=$(basename "$0")
 [ "\${HUSKY-}" = "0" ] && exit 0
-common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)
-for bin in "$PWD/node_modules/.bin" "\${common%/.git}/node_modules/.bin"; do
-  if [ -x "$bin/agentsync" ]; then PATH="$bin:$PATH"; export PATH; break; fi
-done
+bin="$PWD/node_modules/.bin"
+# Only a worktree without its own install pays for asking git where the main worktree is.
+if [ ! -x "$bin/agentsync" ]; then
+  common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)
+  bin="\${common%/.git}/node_modules/.bin"
+fi
+if [ -x "$bin/agentsync" ]; then PATH="$bin:$PATH"; export PATH; fi
 if ! command -v agentsync >/dev/null 2>&1; then
   echo "agentsync $hook: blocked: no agentsync to run (not in node_modules/.bin of this worktree or the main one, not on PATH)." >&2
   echo "  Run your package manager's install, or npm install --global @agentsync/cli. In an emergency: HUSKY=0 git ..." >&2
