@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MERGE_DRIVER_COMMAND } from '@agentsync/core/merge-driver';
-import { agentsync, cleanEnv, CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
+import { agentsync, cleanEnv, CLI, makeBareRemote, makeRepo, makeTemp, type TestRepo } from './fixture';
 import { json, run, STACK_LINE, stateWrites } from './e2e';
 
 describe('agent identity', () => {
@@ -172,6 +172,8 @@ describe('usage', () => {
       [['end', '--summary', 's', '--tokens', '-5'], 'agentsync: end: --tokens -5: a value that starts with "-" reads as an option; write --tokens=-5.'],
       [['end', '--summary', 's', '--tokens=-5'], 'Invalid --tokens "-5"'],
       [['claim', 'x', '--ttl', '5q'], 'Invalid --ttl "5q": expected a positive number of seconds'],
+      [['start', '--goal', 'g', '--tier', '0x2'], 'Invalid --tier "0x2": the tier is 1, 2, 3 or 4.'],
+      [['start', '--goal', 'g', '--tier', '2e0'], 'Invalid --tier "2e0": the tier is 1, 2, 3 or 4.'],
       [['start', '--goal', 'g', '--tier', '1', '--claim', '../up'], 'Claim "../up" leaves the repository'],
       [['claim'], 'needs at least one glob'],
       [['claim', '/etc/passwd'], 'Claim "/etc/passwd" is an absolute path'],
@@ -189,6 +191,26 @@ describe('usage', () => {
       expect(r.stderr).not.toMatch(/To specify|Invalid duration|ambiguous/);
     }
     expect(await stateWrites(repo.dir)).toBe(0);
+  });
+});
+
+describe('files that are not what they should be', () => {
+  it('a bare repository is called one, not "not a git repository"', async () => {
+    const bare = await makeBareRemote();
+    const r = await run(bare, ['status']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`Not a working tree: ${bare} is a bare repository or inside a .git directory.`);
+    expect(r.stderr).toContain('can only serve as a coordination remote');
+  });
+
+  it('an AgentTracker.md that is a directory is a message, not EISDIR', async () => {
+    const repo = await makeRepo();
+    mkdirSync(join(repo.dir, 'AgentTracker.md'));
+    const r = await run(repo.dir, ['note', 'hello', '--agent', 'alice']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('AgentTracker.md: the tracker is a directory, not a file');
+    expect(r.stderr).toContain('How to fix:');
+    expect(r.stderr).not.toMatch(/internal error|EISDIR/);
   });
 });
 

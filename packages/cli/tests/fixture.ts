@@ -64,6 +64,8 @@ export function runProgram(file: string, args: string[], options: RunOptions): P
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    // A program may exit without reading its input (a skipped hook does): EPIPE then is no failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

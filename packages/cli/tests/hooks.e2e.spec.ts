@@ -294,9 +294,79 @@ describe.concurrent('pre-push', () => {
     expect(blocked.stderr.match(/is claimed by/g)).toHaveLength(1);
     expect(await repo.git(['ls-remote', remote, 'refs/heads/claude/feat'])).toContain((await repo.git(['rev-parse', 'HEAD~1'])).trim());
 
-    await repo.git(['tag', 'v1']);
+    await repo.git(['tag', 'v1', 'HEAD~1']);
     expect(await gitRun(repo, ['push', '-q', 'origin', 'v1'], claude)).toMatchObject({ code: 0, stderr: '' });
     expect(await gitRun(repo, ['push', '-q', 'origin', '--delete', 'claude/old'], claude)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('a remote-tracking ref of another remote hides nothing: only what the pushed-to remote has is excluded', async () => {
+    const repo = await hooked({}, 'claude/feat', ALL_HOOKS);
+    const [origin, fork] = await Promise.all([makeBareRemote(), makeBareRemote()]);
+    await repo.git(['remote', 'add', 'origin', origin]);
+    await repo.git(['remote', 'add', 'fork', fork]);
+    expect((await gitRun(repo, ['push', '-q', 'origin', 'main'])).code).toBe(0);
+    expect((await run(repo.dir, ['claim', 'src/api', '--agent', 'codex'])).code).toBe(0);
+    expect((await commit(repo, { 'src/api/x.ts': 'x\n' }, claude, ['--no-verify'])).code).toBe(0);
+    const bad = (await head(repo)).slice(0, 10);
+
+    // A hand-made tracking ref of a remote that is not the one pushed to.
+    await repo.git(['update-ref', 'refs/remotes/elsewhere/hide', 'HEAD']);
+    const hidden = await gitRun(repo, ['push', '-q', 'origin', 'claude/feat'], claude);
+    expect(hidden.code).not.toBe(0);
+    expect(hidden.stderr).toContain(`commit ${bad}: src/api/x.ts is claimed by codex`);
+
+    // The commit is on a fork already (pushed there past the hook): origin has not seen it.
+    expect((await gitRun(repo, ['push', '-q', '--no-verify', 'fork', 'claude/feat'])).code).toBe(0);
+    expect(await repo.git(['rev-parse', 'refs/remotes/fork/claude/feat'])).toContain(bad);
+    const onFork = await gitRun(repo, ['push', '-q', 'origin', 'claude/feat'], claude);
+    expect(onFork.code).not.toBe(0);
+    expect(onFork.stderr).toContain(`commit ${bad}: src/api/x.ts is claimed by codex`);
+
+    // Pushed to a URL rather than a remote name: no tracking refs count at all.
+    const byUrl = await gitRun(repo, ['push', '-q', origin, 'claude/feat'], claude);
+    expect(byUrl.code).not.toBe(0);
+    expect(byUrl.stderr).toContain(`commit ${bad}: src/api/x.ts is claimed by codex`);
+    expect(await repo.git(['ls-remote', origin, 'refs/heads/claude/feat'])).toBe('');
+
+    // What origin itself has is still excluded: its main, merged in, passes.
+    await repo.git(['reset', '-q', '--hard', 'HEAD~1']);
+    expect(await gitRun(repo, ['push', '-q', 'origin', 'claude/feat'], claude)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it("what the coordination remote has counts as published: a fork workflow pushes upstream's checked work to a stale fork", async () => {
+    const [upstream, fork] = await Promise.all([makeBareRemote(), makeBareRemote()]);
+    const repo = await hooked({ coordination: { remote: 'upstream' } }, 'main', ALL_HOOKS);
+    await repo.git(['remote', 'add', 'upstream', upstream]);
+    await repo.git(['remote', 'add', 'fork', fork]);
+    expect((await gitRun(repo, ['push', '-q', 'fork', 'main'])).code).toBe(0);
+    // Work that reached upstream before codex claimed its folder.
+    expect((await commit(repo, { 'src/api/merged.ts': 'm\n' }, claude)).code).toBe(0);
+    expect((await gitRun(repo, ['push', '-q', 'upstream', 'main'], claude)).code).toBe(0);
+    expect((await run(repo.dir, ['claim', 'src/api', '--agent', 'codex'])).code).toBe(0);
+    await repo.git(['checkout', '-q', '-b', 'claude/feat']);
+    expect((await commit(repo, { 'docs/a.md': 'a\n' }, claude)).code).toBe(0);
+    expect(await gitRun(repo, ['push', '-q', 'fork', 'claude/feat'], claude)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('checks pushes to tags and to refs/agentsync/* other than the store\'s own refs', async () => {
+    const repo = await hooked({}, 'claude/feat', ALL_HOOKS);
+    const remote = await makeBareRemote();
+    await repo.git(['remote', 'add', 'origin', remote]);
+    expect((await gitRun(repo, ['push', '-q', 'origin', 'main'])).code).toBe(0);
+    expect((await run(repo.dir, ['claim', 'src/api', '--agent', 'codex'])).code).toBe(0);
+    expect((await commit(repo, { 'src/api/x.ts': 'x\n' }, claude, ['--no-verify'])).code).toBe(0);
+    const bad = (await head(repo)).slice(0, 10);
+
+    await repo.git(['tag', 'light']);
+    await repo.git(['tag', '-a', '-m', 'annotated', 'v2']);
+    for (const ref of ['light', 'v2', 'HEAD:refs/agentsync/smuggled', 'HEAD:refs/agentsync/state-backup']) {
+      const blocked = await gitRun(repo, ['push', '-q', 'origin', ref], claude);
+      expect(blocked.code, ref).not.toBe(0);
+      expect(blocked.stderr).toContain(`commit ${bad}: src/api/x.ts is claimed by codex`);
+    }
+    expect(await repo.git(['ls-remote', remote, 'refs/tags/*', 'refs/agentsync/*'])).toBe('');
+    // The store's own refs pass as before: they hold state.json, not work.
+    expect(await gitRun(repo, ['push', '-q', 'origin', 'refs/agentsync/state'], claude)).toMatchObject({ code: 0, stderr: '' });
   });
 
   it("judges a pushed commit as the agent its Agent: trailer names, not as whoever pushes it", async () => {
@@ -357,6 +427,14 @@ describe.concurrent('skipping, failing, staying out of the way', () => {
     const audit = await repo.git(['log', '--format=%an%n%B', 'refs/agentsync/audit']);
     expect(audit).toContain('claude\nskip pre-commit by claude: prod is down');
     expect(audit).toContain(`head: ${parent}`);
+
+    // A reason with newlines cannot forge lines of the record.
+    const forged = 'hotfix\n\nbranch: main\nhead: 0000000000000000000000000000000000000000';
+    expect((await commit(repo, { 'src/c.ts': 'c\n' }, { ...claude, AGENTSYNC_SKIP: '1', AGENTSYNC_SKIP_REASON: forged })).code).toBe(0);
+    const record = await repo.git(['log', '-1', '--format=%B', 'refs/agentsync/audit']);
+    expect(record.split('\n')[0]).toBe('skip pre-commit by claude: hotfix  branch: main head: 0000000000000000000000000000000000000000');
+    expect(record.match(/^head: /gm)).toHaveLength(1);
+    expect(record.match(/^branch: /gm)).toEqual(['branch: ']);
 
     expect(await commit(repo, { 'src/b.ts': 'b\n' }, { ...claude, HUSKY: '0' })).toMatchObject({ code: 0, stderr: '' });
   });

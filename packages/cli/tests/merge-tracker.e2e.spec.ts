@@ -125,4 +125,14 @@ describe('agentsync merge-tracker as git merge driver', () => {
     expect(text).toContain('alice note');
     expect(text).toContain('bob note');
   });
+
+  it('says which file is missing when run by hand without the three files, exit 2', async () => {
+    const repo = await makeRepo();
+    repo.write('ours.md', '# ours\n');
+    const r = await repo.run(['merge-tracker', 'base.md', 'ours.md', 'theirs.md']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('merge-tracker: the BASE file base.md does not exist.');
+    expect(r.stderr).not.toMatch(/internal error|ENOENT/);
+    expect(readFileSync(join(repo.dir, 'ours.md'), 'utf8')).toBe('# ours\n');
+  });
 });

@@ -40,15 +40,44 @@ describe('agentsync verify --range', () => {
     expect(json.commits[1].findings[0]).toMatchObject({ level: 'block', rule: 'claims' });
   });
 
-  it('judges a commit by the claims of its own time: made before the claim, it passes', async () => {
+  it('judges a commit by the claims of its time and of the time it is verified: made before a claim, it passes once that is released', async () => {
     const repo = await makeRepo();
+    // Store commits are dated to the second: date the history clearly before the claim.
+    const ago = (seconds: number) => ({ GIT_COMMITTER_DATE: `${Math.floor(Date.now() / 1000) - seconds} +0000` });
+    await repo.git(['commit', '-q', '--amend', '--no-edit'], ago(120));
     const base = (await repo.git(['rev-parse', 'HEAD'])).trim();
     repo.write('src/api/early.ts', 'early\n');
     await repo.git(['add', '-A']);
-    const past = { GIT_COMMITTER_DATE: `${Math.floor(Date.now() / 1000) - 3600} +0000` };
-    await repo.git(['commit', '-q', '-m', 'before any claim\n\nAgent: bob'], past);
+    await repo.git(['commit', '-q', '-m', 'before any claim\n\nAgent: bob'], ago(60));
     expect((await repo.run(['claim', 'src/api/**', '--agent', 'alice'])).code).toBe(0);
+    // As pre-push would: landing on a path alice holds now is a conflict, however old the commit.
+    const held = await repo.run(['verify', '--range', `${base}..HEAD`]);
+    expect(held.code).toBe(1);
+    expect(held.stdout).toMatch(/src\/api\/early\.ts is claimed by alice/);
+    expect((await repo.run(['release', '--all', '--agent', 'alice'])).code).toBe(0);
     expect((await repo.run(['verify', '--range', `${base}..HEAD`])).code).toBe(0);
+  });
+
+  it('no committer date helps: 2099, 2001, or just before the claim, a --no-verify commit on a live claim fails', async () => {
+    const repo = await makeRepo();
+    const base = (await repo.git(['rev-parse', 'HEAD'])).trim();
+    const parentTime = Number((await repo.git(['log', '-1', '--format=%ct'])).trim());
+    expect((await repo.run(['claim', 'src/api/**', '--agent', 'alice'])).code).toBe(0);
+    const attempts: Array<[string, string, RegExp | undefined]> = [
+      ['2099-01-01T00:00:00Z', 'future', /committer date 2099-01-01 00:00 UTC is in the future/],
+      ['2001-01-01T00:00:00Z', 'past', /committer date 2001-01-01 00:00 UTC is earlier than its parent's/],
+      [`${parentTime} +0000`, 'before the claim', undefined],
+    ];
+    for (const [date, what, dateFinding] of attempts) {
+      repo.write('src/api/users.ts', `${what}\n`);
+      await repo.git(['add', '-A']);
+      await repo.git(['commit', '-q', '--no-verify', '-m', `dated ${what}\n\nAgent: bob`], { GIT_COMMITTER_DATE: date });
+      const result = await repo.run(['verify', '--range', `${base}..HEAD`]);
+      expect(result.code, what).toBe(1);
+      expect(result.stdout).toMatch(/src\/api\/users\.ts is claimed by alice/);
+      if (dateFinding) expect(result.stdout).toMatch(dateFinding);
+      await repo.git(['reset', '-q', '--hard', base]);
+    }
   });
 
   it('requires Approved-by: for gated paths, writes GitHub annotations and a step summary', async () => {

@@ -160,6 +160,20 @@ export class GitError extends AgentSyncError {
   }
 }
 
+/** Why a file could not be read or written, in words: "does not exist", "is a directory", ... */
+export function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const words: Record<string, string> = {
+    ENOENT: 'does not exist',
+    EISDIR: 'is a directory, not a file',
+    ENOTDIR: 'is under something that is not a directory',
+    EACCES: 'is not accessible (permission denied)',
+    EPERM: 'is not accessible (operation not permitted)',
+    ELOOP: 'is a loop of symbolic links',
+  };
+  return (code && words[code]) ?? `cannot be read (${code ?? (error as Error)?.message ?? String(error)})`;
+}
+
 export function isAgentSyncError(error: unknown): error is AgentSyncError {
   return error instanceof AgentSyncError;
 }

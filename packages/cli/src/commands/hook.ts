@@ -76,6 +76,8 @@ async function runHook(hook: HookName, repo: Repo, io: Io, args: string[]): Prom
       return await hooks.commitMsg(repo, io.env, args[0]);
     }
     return await hooks.prePush(repo, io.env, await readStdin(), {
+      // git passes the remote's name and URL; the pre-commit framework passes none (core reads its environment).
+      ...(args.length > 0 ? { target: { remote: args[0], url: args[1] } } : {}),
       // A check that really runs can take a while: say so, once per check.
       onHealthCheck: (check, commit) => io.err(`agentsync pre-push: running health check ${check} on ${commit.slice(0, 10)}…`),
     });

@@ -6,11 +6,14 @@ import { colors, printJson, type Io } from '../io';
 
 export default defineCommand({
   description: `
-For CI: re-checks every commit in the range as the hooks would have when it
-was made — paths claimed by another agent at that time (from the history of
-refs/agentsync/state), risk gates and Approved-by: approvals, Agent-Session:
-trailers where sessions.required — and lists the AGENTSYNC_SKIP uses recorded
-meanwhile, so commits that bypassed the hooks are caught before they merge.
+For CI: re-checks every commit in the range as the hooks would have — paths
+claimed by another agent now or at the commit's date (held between its
+parents' dates and now, from the history of refs/agentsync/state; a date in
+the future or before a parent's is itself a finding), risk gates and
+Approved-by: approvals, Agent-Session: trailers where sessions.required,
+signatures where identity.allowedSigners is set — and lists the AGENTSYNC_SKIP
+uses recorded meanwhile, so commits that bypassed the hooks are caught before
+they merge.
 Fetch the coordination refs first: git fetch origin '+refs/agentsync/*:refs/agentsync/*'.
 
 On GitHub Actions (GITHUB_ACTIONS=true) it also prints error annotations and

@@ -11,6 +11,7 @@ import { parseDuration } from '../config/duration';
 import { loadConfigCached } from '../config/cached';
 import { refreshRef, remoteOptions } from '../store/remote';
 import { readState, STATE_REF, type Snapshot, type StoreOptions } from '../store/store';
+import { storeAuthorization } from '../git/signing';
 
 export interface Context {
   repo: Repo;
@@ -102,9 +103,9 @@ export function cacheDir(repo: Repo): string {
   return join(repo.commonDir, 'agentsync');
 }
 
-/** Store options for a write by `actor`: the clock, and the coordination remote if configured. */
+/** Store options for a write by `actor`: the clock, the coordination remote if configured, and with signed identities the proof of `actor`'s key. */
 export function storeOptions(ctx: Context, actor: string): StoreOptions {
-  return { actor, now: ctx.now, remote: remoteOptions(ctx.config) };
+  return { actor, now: ctx.now, remote: remoteOptions(ctx.config), ...storeAuthorization(ctx.repo, ctx.config.identity.allowedSigners, ctx.env) };
 }
 
 /**

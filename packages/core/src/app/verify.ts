@@ -4,10 +4,17 @@
  * made (the store's history is a chain of commits), so commits that skipped the
  * hooks are caught before they merge.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONFIG_FILE } from '../config/constants';
+import { validateConfig } from '../config/load';
 import type { AgentSyncConfig } from '../config/schema';
+import { dateFindings, judgedTime } from '../domain/commit-dates';
+import { commitSignatures, signatureFinding, signersPath } from '../git/signing';
 import { commitsPaths } from '../git/changes';
 import { GitError, UsageError } from '../errors';
-import { git, readObjects, type Repo } from '../git/git';
+import { git, readObjects, tryGit, type Repo } from '../git/git';
 import { LOG_FIELD as FIELD, LOG_RECORD as RECORD, logRecords, readCommits, type CommitInfo } from '../git/log';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { emptyState, type State } from '../domain/state';
@@ -79,23 +86,45 @@ async function auditRecords(repo: Repo, since: number, until: number) {
 }
 
 
-/** Re-checks every commit in `range` as the hooks would have when it was made. */
-export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: string): Promise<VerifyReport> {
+/**
+ * Re-checks every commit in `range` as the hooks would have, so that no
+ * committer date helps: against the claims in force now and those in force at
+ * its date held between its parents' and now, with a date in the future or
+ * before a parent's a finding of its own (docs/commands.md, agentsync verify).
+ */
+export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: string, now = new Date()): Promise<VerifyReport> {
   const commits = await rangeCommits(repo, range);
   const history = await stateHistory(repo);
-  const inForce = commits.map((info) => storeCommitAt(history, info.time));
-  const states = await statesAt(repo, [...new Set(inForce.filter((c): c is string => c !== undefined))]);
+  const times = new Map(commits.map((c) => [c.sha, c.time]));
+  const outside = [...new Set(commits.flatMap((c) => c.parents))].filter((sha) => !times.has(sha));
+  // A shallow clone's missing parents are left out (--ignore-missing).
+  if (outside.length > 0) {
+    for (const parent of await readCommits(repo, ['--ignore-missing', '--no-walk=unsorted', '--stdin'], `${outside.join('\n')}\n`)) times.set(parent.sha, parent.time);
+  }
+  const dated = commits.map((info) => ({ time: info.time, parentTimes: info.parents.map((p) => times.get(p) ?? -Infinity) }));
+  const moments = dated.map((d) => judgedTime(d, now));
+  const latest = history.at(-1)?.commit;
+  const inForce = moments.map((moment) => storeCommitAt(history, moment));
+  const states = await statesAt(repo, [...new Set([...inForce, latest].filter((c): c is string => c !== undefined))]);
+  const signatures = await signatureChecks(repo, config, range, commits.map((c) => c.sha));
   const verdicts: CommitVerdict[] = [];
   const changed = await commitsPaths(repo, commits.map((c) => c.sha));
+  // CI cannot tell a person from an agent that skipped its hooks (and with them the
+  // Agent: trailer), so an unattributed commit on someone's claim fails verify.
+  const strict = { ...config, claims: { ...config.claims, blockHumans: true } };
   for (const [i, info] of commits.entries()) {
-    const state = (inForce[i] && states.get(inForce[i])) || emptyState();
     const paths = [...new Set((changed.get(info.sha) ?? []).flatMap((change) => change.paths))];
     const agent = trailerValue(info.trailers, 'Agent');
-    // CI cannot tell a person from an agent that skipped its hooks (and with them the
-    // Agent: trailer), so an unattributed commit on someone's claim fails verify.
-    const strict = { ...config, claims: { ...config.claims, blockHumans: true } };
-    const facts = { config: strict, state, now: new Date(info.time), agent, paths, trailers: info.trailers, tier: recordedTier(info.trailers) };
-    const findings = [...claimFindings(facts), ...gateFindings(facts)];
+    const judged = (state: State | undefined, at: Date) => {
+      const facts = { config: strict, state: state ?? emptyState(), now: at, agent, paths, trailers: info.trailers, tier: recordedTier(info.trailers) };
+      return [...claimFindings(facts), ...gateFindings(facts)];
+    };
+    const findings = uniqueFindings([
+      ...dateFindings(dated[i], now),
+      ...(signatures ? [signatureFinding(agent, signatures.get(info.sha))].filter((f) => f !== undefined) : []),
+      ...judged(inForce[i] ? states.get(inForce[i]) : undefined, new Date(moments[i])),
+      ...judged(latest ? states.get(latest) : undefined, now),
+    ]);
     if (config.sessions.required && agent && !trailerValue(info.trailers, 'Agent-Session')) {
       findings.push({
         level: 'block',
@@ -106,7 +135,47 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
     }
     verdicts.push({ commit: info.sha, subject: info.subject, ...(agent ? { agent } : {}), paths, findings });
   }
-  const times = commits.map((c) => c.time);
-  const skips = times.length ? await auditRecords(repo, Math.min(...times) - 3_600_000, Math.max(...times) + 60_000) : [];
-  return { range, commits: verdicts, skips, ok: verdicts.every((v) => v.findings.every((f) => f.level !== 'block')) };
+  const span = moments.length ? await auditRecords(repo, Math.min(...moments) - 3_600_000, Math.max(...moments) + 60_000) : [];
+  return { range, commits: verdicts, skips: span, ok: verdicts.every((v) => v.findings.every((f) => f.level !== 'block')) };
+}
+
+/** The same finding reached at both moments is reported once. */
+function uniqueFindings(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => !seen.has(`${f.rule}\0${f.message}`) && Boolean(seen.add(`${f.rule}\0${f.message}`)));
+}
+
+/**
+ * With identity.allowedSigners, each commit's signature checked against the
+ * allowed signers of the range's base (`A` of `A..B`): a branch can neither list
+ * its own key under someone else's name nor drop the setting from its
+ * `.agentsync.json`. The checkout's file where the range has no single base or
+ * the base has none yet. Undefined without signed identities.
+ */
+async function signatureChecks(repo: Repo, config: AgentSyncConfig, range: string, commits: string[]) {
+  const bottoms = (await git(['rev-parse', '--end-of-options', range], { cwd: repo.root })).split('\n').filter((line) => line.startsWith('^'));
+  const base = bottoms.length === 1 ? bottoms[0].slice(1) : undefined;
+  const atBase = (path: string) => (base ? tryGit(['show', `${base}:${path.replace(/^\.\//, '')}`], { cwd: repo.root }) : Promise.resolve(undefined));
+  const baseConfigText = await atBase(CONFIG_FILE);
+  const baseConfig = baseConfigText === undefined ? undefined : configOrNothing(baseConfigText, `${base}:${CONFIG_FILE}`);
+  const allowedSigners = baseConfig?.identity.allowedSigners ?? config.identity.allowedSigners;
+  if (!allowedSigners) return undefined;
+  const signers = await atBase(allowedSigners);
+  if (signers === undefined) return commitSignatures(repo, signersPath(repo, allowedSigners), commits);
+  const dir = await mkdtemp(join(tmpdir(), 'agentsync-signers-'));
+  try {
+    await writeFile(join(dir, 'allowed_signers'), signers);
+    return await commitSignatures(repo, join(dir, 'allowed_signers'), commits);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A base whose config does not validate sets nothing: the checkout's config, validated already, decides. */
+function configOrNothing(text: string, where: string): AgentSyncConfig | undefined {
+  try {
+    return validateConfig(text, where);
+  } catch {
+    return undefined;
+  }
 }

@@ -34,6 +34,14 @@ describe('loadConfigCached', () => {
     expect((await loadConfigCached(root, cacheDir)).config.gates).toBe('planted');
   });
 
+  it('refuses bytes that are not UTF-8, even when they decode to a cached text', async () => {
+    // U+FFFD is what a lossy decoding of the 0xff byte gives: the two must not share an entry.
+    await writeFile(configFile(), '{ "branches": { "pattern": "{agent}/\ufffd" } }');
+    await loadConfigCached(root, cacheDir);
+    await writeFile(configFile(), Buffer.concat([Buffer.from('{ "branches": { "pattern": "{agent}/'), Buffer.from([0xff]), Buffer.from('" } }')]));
+    await expect(loadConfigCached(root, cacheDir)).rejects.toThrow(/not valid UTF-8/);
+  });
+
   it('gives the same config on a hit as on a miss', async () => {
     await writeFile(configFile(), '{ "tiers": { "2": { "model": "gpt-5" } }, "claims": { "ttl": "30m" } }');
     const miss = await loadConfigCached(root, cacheDir);

@@ -33,13 +33,14 @@ export async function loadConfigCached(
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return loadUncached(root);
   }
   const exists = bytes !== undefined;
-  const key = `${CACHE_KEY_PREFIX}${bytes ? `file\0${bytes.toString('utf8')}` : 'absent'}`;
+  // latin1 keeps every byte: bytes that are not UTF-8 must not share a key with the text they decode to.
+  const key = `${CACHE_KEY_PREFIX}${bytes ? `file\0${bytes.toString('latin1')}` : 'absent'}`;
   const cacheFile = join(cacheDir, CONFIG_CACHE_FILE);
   const cached = await readCache(cacheFile, key);
   if (cached) return { config: cached, exists };
 
-  const { validateConfig } = await import('./load.js');
-  const config = validateConfig(bytes ? bytes.toString('utf8') : '{}', file);
+  const { validateConfig, validateConfigBytes } = await import('./load.js');
+  const config = bytes ? validateConfigBytes(bytes, file) : validateConfig('{}', file);
   await writeCache(cacheDir, cacheFile, JSON.stringify({ key, config }));
   return { config, exists };
 }

@@ -22,3 +22,14 @@ describe('parseDuration', () => {
     },
   );
 });
+
+describe('the maximum duration', () => {
+  it('takes 24d, the longest a timer can wait', () => {
+    expect(parseDuration('24d')).toBe(24 * 86_400_000);
+    expect(parseDuration(24 * 86_400)).toBe(24 * 86_400_000);
+  });
+
+  it.each(['24d1s', '99999999999d', 99_999_999_999])('refuses %j by name, before it can become an invalid date', (value) => {
+    expect(() => parseDuration(value)).toThrow(/is longer than the maximum, 24d/);
+  });
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors';
-import { loadConfig, validateConfig } from './load';
+import { loadConfig, validateConfig, validateConfigBytes } from './load';
 import { defaultConfig } from './schema';
 
 const FILE = 'repo/.agentsync.json';
@@ -196,6 +196,37 @@ const cases: Record<string, BadCase> = {
     line: 3,
     message: 'must not be empty',
   },
+  'a hot file glob with an unclosed bracket': {
+    text: json('{', '  "hotFiles": [', '    "["', '  ]', '}'),
+    path: 'hotFiles[0]',
+    line: 3,
+    message: 'glob "[" is not a valid glob: Missing closing: "]"',
+    hint: 'escape a literal `[`, `{` or `*` with a backslash',
+  },
+  'a gate on an absolute path': {
+    text: json('{', '  "gates": [', '    { "paths": ["src/**", "/etc/passwd"], "risk": "high" }', '  ]', '}'),
+    path: 'gates[0].paths[1]',
+    line: 3,
+    message: 'glob "/etc/passwd" is an absolute path',
+  },
+  'a hot file glob that climbs out with ..': {
+    text: json('{', '  "hotFiles": [', '    { "path": "**/../x" }', '  ]', '}'),
+    path: 'hotFiles[0].path',
+    line: 3,
+    message: 'glob "**/../x" leaves the repository with ".."',
+  },
+  'a claim ttl too long for any date': {
+    text: json('{', '  "claims": { "ttl": "99999999999d" }', '}'),
+    path: 'claims.ttl',
+    line: 2,
+    message: 'must be at most 24d, got "99999999999d"',
+  },
+  'a health timeout in seconds beyond the maximum': {
+    text: json('{', '  "health": { "commands": [{ "name": "t", "run": "true", "timeout": 99999999999 }] }', '}'),
+    path: 'health.commands[0].timeout',
+    line: 2,
+    message: 'must be at most 24d, got 99999999999',
+  },
   'a number for a hot file': {
     text: json('{', '  "hotFiles": ["package.json",', '    7', '  ]', '}'),
     path: 'hotFiles[1]',
@@ -374,6 +405,31 @@ describe('validateConfig', () => {
     expect(error.issues).toEqual([
       { path: 'hooks.lintStaged', line: 1, column: 28, message: 'expected true or false, got number', hint: undefined },
     ]);
+  });
+
+  it('refuses a config nested 20,000 deep with a located error, not a stack overflow', () => {
+    const error = configError(`{ "hooks": ${'['.repeat(20_000)}${']'.repeat(20_000)} }`);
+    expect(error.issues).toEqual([
+      { path: '(root)', line: 1, column: 75, message: 'nested more than 64 levels deep', hint: 'a config needs a few levels at most' },
+    ]);
+  });
+
+  it('refuses bytes that are not UTF-8, naming the line and byte', () => {
+    const bytes = Buffer.concat([Buffer.from('{\n  "branches": { "pattern": "{agent}/'), Buffer.from([0xff]), Buffer.from('" }\n}')]);
+    try {
+      validateConfigBytes(bytes, FILE);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).issues).toEqual([
+        { path: '(root)', line: 2, message: 'the file is not valid UTF-8 (byte 39)', hint: 'save it as UTF-8' },
+      ]);
+    }
+  });
+
+  it('normalizes config globs as claims are normalized', () => {
+    const config = validateConfig('{ "hotFiles": ["./package.json"], "gates": [{ "paths": ["infra//"], "risk": "high" }] }', FILE);
+    expect(config.hotFiles[0].path).toBe('package.json');
+    expect(config.gates[0].paths).toEqual(['infra']);
   });
 
   it('accepts a byte order mark', () => {

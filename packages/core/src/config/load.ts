@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  createScanner,
   findNodeAtLocation,
   findNodeAtOffset,
   getNodePath,
@@ -23,9 +24,9 @@ import { configSchema, defaultConfig, jsonType, showValue, type AgentSyncConfig 
 /** Reads and validates `<root>/.agentsync.json`; a missing file means the defaults. Throws ConfigError. */
 export async function loadConfig(root: string): Promise<{ config: AgentSyncConfig; file: string; exists: boolean }> {
   const file = join(root, CONFIG_FILE);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { config: defaultConfig(), file, exists: false };
@@ -33,12 +34,49 @@ export async function loadConfig(root: string): Promise<{ config: AgentSyncConfi
       { path: '(root)', message: `cannot read the file (${code ?? String(error)})`, hint: 'make it a readable file' },
     ]);
   }
-  return { config: validateConfig(text, file), file, exists: true };
+  return { config: validateConfigBytes(bytes, file), file, exists: true };
 }
+
+/** Like {@link validateConfig}, for the file's bytes: bytes that are not UTF-8 are an error, not replacement characters. */
+export function validateConfigBytes(bytes: Uint8Array, file: string): AgentSyncConfig {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, offset).filter((byte) => byte === 0x0a).length + 1;
+    throw new ConfigError(file, [
+      { path: '(root)', line, message: `the file is not valid UTF-8 (byte ${offset + 1})`, hint: 'save it as UTF-8' },
+    ]);
+  }
+  return validateConfig(text, file);
+}
+
+/** The offset of the first byte at which `bytes` stops being UTF-8 (only asked on the error path: byte by byte). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let i = 0; i < bytes.length; i++) {
+    try {
+      decoder.decode(bytes.subarray(i, i + 1), { stream: true });
+    } catch {
+      return i;
+    }
+  }
+  return bytes.length;
+}
+
+/** Deeper than any config needs; the parser recurses, so a deeper file would overflow the stack. */
+const MAX_DEPTH = 64;
 
 /** Parses and validates config text; `file` only names it in errors. Throws ConfigError listing every problem. */
 export function validateConfig(text: string, file: string): AgentSyncConfig {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const deep = offsetBeyondDepth(source, MAX_DEPTH);
+  if (deep >= 0) {
+    throw new ConfigError(file, [
+      { path: '(root)', ...position(source, deep), message: `nested more than ${MAX_DEPTH} levels deep`, hint: 'a config needs a few levels at most' },
+    ]);
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const { issues, fatal } = syntaxIssues(source, tree, errors);
@@ -101,6 +139,21 @@ function syntaxIssues(source: string, tree: Node | undefined, errors: readonly P
     }
   }
   return { issues, fatal };
+}
+
+/** jsonc-parser's SyntaxKind values: a const enum, which isolated modules cannot import. */
+const TOKEN = { open: [1, 3], close: [2, 4], eof: 17 } as const satisfies Record<string, number | readonly number[]>;
+
+/** The offset of the first `{` or `[` nested deeper than `max`, or -1; a flat scan that cannot overflow. */
+function offsetBeyondDepth(source: string, max: number): number {
+  const scanner = createScanner(source, true);
+  let depth = 0;
+  for (let token: number = scanner.scan(); token !== TOKEN.eof; token = scanner.scan()) {
+    if ((TOKEN.open as readonly number[]).includes(token)) {
+      if (++depth > max) return scanner.getTokenOffset();
+    } else if ((TOKEN.close as readonly number[]).includes(token)) depth--;
+  }
+  return -1;
 }
 
 /** The offset of the comma before a closing bracket at `offset`, or -1 when that is not a trailing comma. */

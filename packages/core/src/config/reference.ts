@@ -75,6 +75,10 @@ const NOTES: Record<string, string> = {
   'branches.pattern':
     '`{agent}` stands for the agent id, `{feature}` for any non-empty rest. Checked by `agentsync start` and pre-commit, for agents only.',
   'branches.enforce': '`warn` prints a warning; `block` refuses `agentsync start` (exit 1) and blocks commits.',
+  identity:
+    'Without it an identity is a name anyone can give; see [signing.md](signing.md) for what a name does and does not prove.',
+  'identity.allowedSigners':
+    'Read from the base of the range `verify` checks, so a change to the file counts once it is merged. Set up with [signing.md](signing.md).',
   'hooks.lintStaged':
     'Runs after AgentSync\'s own checks pass; lint-staged must be installed in the repository. ' +
     '`agentsync init` sets it when the repository configures lint-staged and no husky hook runs it.',
@@ -351,14 +355,18 @@ take a duration: a string of units from largest to smallest, each at most once: 
 \`m\`, \`s\`. Examples: \`"90s"\`, \`"30m"\`, \`"1h30m"\`, \`"2h"\`, \`"1d"\`. Not allowed: \`"0s"\`,
 \`"30 m"\`, \`"30min"\`, \`"1.5h"\`, \`"30m1h"\`, and a bare \`"90"\`. In \`.agentsync.json\` a
 positive whole JSON number is also accepted, as seconds (\`"ttl": 5400\`); on the command line
-(\`--ttl\`) the unit is required.
+(\`--ttl\`) the unit is required. The longest duration is \`"24d"\` (the longest a timer can wait;
+anything longer is refused, located, with exit 2).
 
 ## Paths and globs
 
 Globs in \`hotFiles\`, \`gates[].paths\` and claims are relative to the repository root and use
 the same matcher: picomatch with dotfiles matched, and a plain path (no glob syntax) covering
 itself and everything under it (\`src/api\` covers \`src/api/users.ts\`). See
-[store.md](store.md#the-claim-overlap-rule).
+[store.md](store.md#the-claim-overlap-rule). They are checked by the same rules too, so an entry
+that would protect nothing is a located error (exit 2): an absolute path (\`/etc/passwd\`), a
+\`..\` segment (\`**/../x\`), an unclosed \`[\` or a glob that matches no path. They are
+normalized as claims are (\`./src//api/\` is \`src/api\`).
 `;
 
 /** docs/config.md: the hand-written intro, then every key from the JSON Schema. */

@@ -16,6 +16,7 @@ describe('configSchema', () => {
       branches: { pattern: '{agent}/{feature}', enforce: 'warn' },
       sessions: { required: false },
       hooks: { lintStaged: false, failOpen: false },
+      identity: {},
       agents: [],
     });
     expect(parse({})).toEqual(defaultConfig());

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { RISK_ORDER } from './constants';
-import { DURATION_PATTERN } from './duration';
+import { DURATION_PATTERN, durationMs, MAX_DURATION, MAX_DURATION_MS } from './duration';
+import { cleanGlob, GLOB_HINT, globProblem } from '../domain/globs/globs';
 
 /** A risk level; compare two by their index in {@link RISK_ORDER}. */
 export type Risk = (typeof RISK_ORDER)[number];
@@ -51,7 +52,16 @@ export function jsonType(value: unknown): string {
 }
 
 const text = () => z.string().regex(/\S/, { error: 'must not be empty' });
-const glob = () => text().meta({ description: 'A glob relative to the repository root, such as "src/**/*.ts".' });
+/** A glob held to the claims' rules (globs.ts), so an entry that would protect nothing is an error. */
+const glob = () =>
+  text()
+    .superRefine((value, ctx) => {
+      // A blank one is already "must not be empty".
+      const problem = value.trim() === '' ? undefined : globProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', input: value, message: `glob ${showValue(value)} ${problem}`, params: { hint: GLOB_HINT } });
+    })
+    .overwrite(cleanGlob)
+    .meta({ description: 'A glob relative to the repository root, such as "src/**/*.ts".' });
 const risk = z.enum(RISK_ORDER);
 
 const durationError = (issue: { input?: unknown }) =>
@@ -64,6 +74,9 @@ const duration = z
     ],
     { error: durationError },
   )
+  .refine((value) => (durationMs(value) ?? 0) <= MAX_DURATION_MS, {
+    error: (issue) => `must be at most ${MAX_DURATION}, got ${showValue(issue.input)}`,
+  })
   .meta({ description: 'A number of seconds, or a string such as "90s", "30m", "1h30m", "2h" or "1d".' });
 
 /** Flags every entry whose name an earlier entry already took. */
@@ -244,6 +257,17 @@ export const configSchema = z.strictObject({
         .boolean()
         .default(false)
         .meta({ description: 'Let a commit through when the hook itself fails, instead of blocking it.' }),
+    })
+    .prefault({}),
+  identity: z
+    .strictObject({
+      allowedSigners: text()
+        .optional()
+        .meta({
+          description:
+            "A file in git's allowed-signers format (principal = agent id, SSH keys), relative to the repository root. " +
+            "When set, verify fails a commit whose Agent: trailer is not backed by that agent's signature, and store writes in an agent's name need its key.",
+        }),
     })
     .prefault({}),
   agents: z

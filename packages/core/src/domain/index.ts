@@ -5,3 +5,4 @@ export * from './policy';
 export * from './state';
 export * from './tracker';
 export * from './trailers';
+export * from './commit-dates';

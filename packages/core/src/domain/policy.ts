@@ -11,7 +11,18 @@ import { RISK_ORDER } from '../config/constants';
 import { untilText } from '../config/duration';
 import { activeSession, blockedPaths, type State } from './state';
 
-export type Rule = 'claims' | 'hot-files' | 'gates' | 'approval' | 'sessions' | 'branches' | 'baseline' | 'health' | 'coordination';
+export type Rule =
+  | 'claims'
+  | 'hot-files'
+  | 'gates'
+  | 'approval'
+  | 'sessions'
+  | 'branches'
+  | 'baseline'
+  | 'health'
+  | 'coordination'
+  | 'identity'
+  | 'dates';
 
 export interface Finding {
   level: 'block' | 'warn';

@@ -155,6 +155,13 @@ export async function openRepo(cwd: string): Promise<Repo> {
     });
   } catch (error) {
     if (error instanceof GitError) {
+      // A bare repository (or the inside of a .git directory) is a repository, just not a working tree.
+      if ((await tryGit(['rev-parse', '--is-bare-repository'], { cwd }))?.trim() === 'true' || /must be run in a work tree/.test(error.stderr)) {
+        throw new EnvironmentError(`Not a working tree: ${cwd} is a bare repository or inside a .git directory.`, {
+          where: cwd,
+          hint: 'Run agentsync in a clone or worktree of it; a bare repository can only serve as a coordination remote.',
+        });
+      }
       throw new EnvironmentError(`Not a git repository: ${cwd}`, {
         where: cwd,
         hint: 'Run agentsync inside a git working tree (or `git init` one first).',

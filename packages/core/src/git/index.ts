@@ -2,3 +2,4 @@
 export * from './git';
 export * from './changes';
 export * from './log';
+export * from './signing';

@@ -20,6 +20,7 @@ export interface CommitInfo {
   sha: string;
   /** Committer time, epoch milliseconds. */
   time: number;
+  parents: string[];
   subject: string;
   trailers: Trailer[];
 }
@@ -30,7 +31,13 @@ export interface CommitInfo {
  * committer time, subject and trailers, in one git call.
  */
 export async function readCommits(repo: Repo, revs: readonly string[], input?: string): Promise<CommitInfo[]> {
-  const format = `--format=%H${LOG_FIELD}%ct${LOG_FIELD}%s${LOG_FIELD}%(trailers:only,unfold)${LOG_RECORD}`;
+  const format = `--format=%H${LOG_FIELD}%ct${LOG_FIELD}%P${LOG_FIELD}%s${LOG_FIELD}%(trailers:only,unfold)${LOG_RECORD}`;
   const out = await git(['log', '--reverse', format, ...revs], { cwd: repo.root, ...(input === undefined ? {} : { input }) });
-  return logRecords(out).map(([sha, time, subject, trailers]) => ({ sha, time: Number(time) * 1000, subject, trailers: parseTrailerLines(trailers) }));
+  return logRecords(out).map(([sha, time, parents, subject, trailers]) => ({
+    sha,
+    time: Number(time) * 1000,
+    parents: parents.split(' ').filter(Boolean),
+    subject,
+    trailers: parseTrailerLines(trailers),
+  }));
 }

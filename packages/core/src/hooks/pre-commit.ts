@@ -54,7 +54,9 @@ async function renewIfHalfGone(ctx: HookContext): Promise<Finding[]> {
   const live = leases.filter((lease) => Date.parse(lease.expiresAt) > ctx.now.getTime());
   if (!live.some((lease) => Date.parse(lease.expiresAt) - ctx.now.getTime() < ttlMs / 2)) return [];
   try {
-    await updateState(ctx.repo, { actor: agent, remote: remoteOptions(ctx.config) }, (state, now) => ({
+    const { allowedSigners } = ctx.config.identity;
+    const signed = allowedSigners ? (require('../git/signing') as typeof import('../git/signing')).storeAuthorization(ctx.repo, allowedSigners, ctx.env) : {};
+    await updateState(ctx.repo, { actor: agent, remote: remoteOptions(ctx.config), ...signed }, (state, now) => ({
       state: renewLeases(state, agent, ttlMs, now),
       result: undefined,
       message: `renew: ${agent} commits, its leases run ${ctx.config.claims.ttl} from now`,

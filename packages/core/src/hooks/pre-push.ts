@@ -1,4 +1,4 @@
-/** The pre-push hook: every pushed commit against today's claims and gates, then health of the pushed tips. */
+/** The pre-push hook: every commit new to the remote against today's claims and gates, then health of the pushed tips. */
 import { commitsPaths } from '../git/changes';
 import { CONFIG_FILE } from '../config/constants';
 import { git, tryGit, type Repo } from '../git/git';
@@ -6,6 +6,7 @@ import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { activeSession } from '../domain/state';
 import { recordedTier, trailerValue, type Trailer } from '../domain/trailers';
 import { readCommits } from '../git/log';
+import { AUDIT_REF, OFFLINE_AUDIT_REF, STATE_REF } from '../store/store';
 import { runHook, uniquePaths, type HookContext, type HookOutcome } from './run-hook';
 
 const NO_COMMIT = /^0+$/;
@@ -39,19 +40,44 @@ function pushUpdates(stdin: string, env: NodeJS.ProcessEnv): PushUpdate[] {
   return [{ localRef: PRE_COMMIT_LOCAL_BRANCH ?? '', localSha: PRE_COMMIT_TO_REF, remoteRef: PRE_COMMIT_REMOTE_BRANCH ?? '', remoteSha: PRE_COMMIT_FROM_REF || '0' }];
 }
 
+/** Where a push goes: git's two arguments, the remote's name and URL (the same URL twice for a push to a URL). */
+export interface PushTarget {
+  remote?: string;
+  url?: string;
+}
+
+/** A remote name fit for `--remotes=NAME` (a URL, or a name with glob characters, is not). */
+const REMOTE_NAME = /^[\w.-]+(?:\/[\w.-]+)*$/;
+
 /**
- * The commits a push update sends that no remote-tracking ref has yet
- * (`remote..local`, and for a new branch everything unpublished): commits
- * published already were checked when they were pushed, and re-checking them
- * against today's claims would block merging main in.
+ * What the remote being pushed to already has, as rev-list exclusions: the
+ * remote shas git sent on stdin (the remote's own answer) and that remote's
+ * tracking refs; also the coordination remote's, the team's host whose pushes
+ * were checked (a fork workflow pushes upstream's work to a stale fork). Never
+ * another remote's: a fork or a mirror has not been checked by these pushes.
+ * Undefined for a first push.
  */
-async function pushedCommits(repo: Repo, update: PushUpdate): Promise<string[]> {
-  const cwd = repo.root;
-  const known = await isKnownCommit(repo, update.remoteSha);
-  // With no remote-tracking ref at all (a first push to a new remote), the old history would count.
-  const firstPush = !known && (await git(['for-each-ref', '--count=1', 'refs/remotes'], { cwd })).trim() === '';
-  const args = ['rev-list', update.localSha, ...(known ? [`^${update.remoteSha}`] : []), ...(firstPush ? await beforeAdoption(repo, update.localSha) : []), '--not', '--remotes'];
-  return (await git(args, { cwd })).split('\n').filter(Boolean);
+async function remoteHas(repo: Repo, target: PushTarget, updates: PushUpdate[], coordination: string | undefined): Promise<string[] | undefined> {
+  const shas = [...new Set(updates.map((u) => u.remoteSha))];
+  const known = (await Promise.all(shas.map(async (sha) => ((await isKnownCommit(repo, sha)) ? sha : undefined)))).filter((sha) => sha !== undefined);
+  // A push to a URL names no remote: its tracking refs are none.
+  const pushedTo = target.remote !== target.url ? target.remote : undefined;
+  const names = [...new Set([pushedTo, coordination])].filter((name): name is string => name !== undefined && REMOTE_NAME.test(name));
+  const tracked = await Promise.all(names.map(async (name) => (await git(['for-each-ref', '--count=1', `refs/remotes/${name}/`], { cwd: repo.root })).trim() !== ''));
+  const remotes = names.filter((_, i) => tracked[i]);
+  if (known.length === 0 && remotes.length === 0) return undefined;
+  return [...known.map((sha) => `^${sha}`), ...(remotes.length > 0 ? ['--not', ...remotes.map((name) => `--remotes=${name}`)] : [])];
+}
+
+/**
+ * The commits a push update sends that the remote does not have (see
+ * remoteHas): commits it has were checked when they were pushed to it, and
+ * re-checking them against today's claims would block merging main in. On a
+ * first push, the history from before AgentSync came in does not count.
+ */
+async function pushedCommits(repo: Repo, update: PushUpdate, has: string[] | undefined): Promise<string[]> {
+  const args = ['rev-list', update.localSha, ...(has ?? (await beforeAdoption(repo, update.localSha)))];
+  return (await git(args, { cwd: repo.root })).split('\n').filter(Boolean);
 }
 
 /**
@@ -72,26 +98,57 @@ async function trailersOf(repo: Repo, commits: string[]): Promise<Map<string, Tr
   return new Map(logged.map((commit) => [commit.sha, commit.trailers]));
 }
 
+/** The store's own refs: they hold state.json and audit records, not work, and the store pushes them itself. */
+const STORE_REFS = new Set([STATE_REF, AUDIT_REF, OFFLINE_AUDIT_REF]);
+
 /**
- * pre-push: re-checks every pushed commit's paths against the claims others
+ * The updates whose commits pre-push checks: every pushed ref (branches, tags,
+ * other refs) but deletions and the store's own refs; a tag's sha is peeled to
+ * its commit, and a ref to no commit at all (a tree, a blob) has none to check.
+ */
+async function checkedUpdates(repo: Repo, updates: PushUpdate[]): Promise<PushUpdate[]> {
+  const kept = updates.filter((u) => !NO_COMMIT.test(u.localSha) && !STORE_REFS.has(u.remoteRef));
+  const peeled = await Promise.all(
+    kept.map(async (u) => {
+      // git accepts only commits under refs/heads/: only the others need asking.
+      if (u.remoteRef.startsWith('refs/heads/')) return u;
+      const commit = (await tryGit(['rev-parse', '--verify', '-q', `${u.localSha}^{commit}`], { cwd: repo.root }))?.trim();
+      return commit ? { ...u, localSha: commit } : undefined;
+    }),
+  );
+  return peeled.filter((u) => u !== undefined);
+}
+
+/**
+ * pre-push: re-checks every commit new to the remote against the claims others
  * hold now, and the gates and approvals, catching commits made with --no-verify.
- * Deletions, tags and AgentSync's own refs pass. A commit made in a session is
+ * Deletions and the store's own refs pass. A commit made in a session is
  * judged by the tier its `Agent-Tier:` trailer records, so ending the session
  * before pushing changes nothing.
  */
 export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, options: PrePushOptions = {}): Promise<HookOutcome> {
-  const updates = pushUpdates(stdin, env).filter(
-    (u) => !NO_COMMIT.test(u.localSha) && !u.remoteRef.startsWith('refs/tags/') && !u.remoteRef.startsWith('refs/agentsync/'),
-  );
-  const detail = updates.map((u) => `push: ${u.localSha} ${u.remoteRef}`).join('\n');
+  const pushed = pushUpdates(stdin, env);
+  const target = options.target ?? { remote: env.PRE_COMMIT_REMOTE_NAME, url: env.PRE_COMMIT_REMOTE_URL };
+  const detail = pushed.map((u) => `push: ${u.localSha} ${u.remoteRef}`).join('\n');
   return runHook(
     'pre-push',
     repo,
     env,
     async (ctx) => {
-      const commits = [...new Set((await Promise.all(updates.map((u) => pushedCommits(repo, u)))).flat())];
+      const updates = await checkedUpdates(repo, pushed);
+      const has = await remoteHas(repo, target, pushed, ctx.config.coordination.remote);
+      const perUpdate = await Promise.all(updates.map((u) => pushedCommits(repo, u, has)));
+      const commits = [...new Set(perUpdate.flat())];
       if (commits.length === 0) return [];
-      const [paths, trailers] = await Promise.all([commitsPaths(repo, commits), trailersOf(repo, commits)]);
+      // A tag of published work (`git push --tags`) brings no new tree: health runs for branches and new work only.
+      const healthUpdates = updates.filter((u, i) => u.remoteRef.startsWith('refs/heads/') || perUpdate[i].length > 0);
+      const { allowedSigners } = ctx.config.identity;
+      const signing = allowedSigners ? (require('../git/signing') as typeof import('../git/signing')) : undefined;
+      const [paths, trailers, signatures] = await Promise.all([
+        commitsPaths(repo, commits),
+        trailersOf(repo, commits),
+        signing && allowedSigners ? signing.commitSignatures(repo, signing.signersPath(repo, allowedSigners), commits) : undefined,
+      ]);
       const findings: Finding[] = [];
       for (const commit of commits) {
         const own = trailers.get(commit) ?? [];
@@ -99,12 +156,13 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
         // at the tier it was made under, whoever pushes it.
         const agent = trailerValue(own, 'Agent') ?? ctx.agent;
         const facts = { ...ctx, agent, paths: uniquePaths(paths.get(commit) ?? []), trailers: own, tier: recordedTier(own) };
-        for (const finding of [...claimFindings(facts), ...gateFindings(facts)]) {
+        const unsigned = signing?.signatureFinding(trailerValue(own, 'Agent'), signatures?.get(commit));
+        for (const finding of [...(unsigned ? [unsigned] : []), ...claimFindings(facts), ...gateFindings(facts)]) {
           findings.push({ ...finding, message: `commit ${commit.slice(0, 10)}: ${finding.message}` });
         }
       }
       if (findings.some((f) => f.level === 'block')) return findings;
-      return [...findings, ...(await pushHealthFindings(ctx, updates, options))];
+      return [...findings, ...(await pushHealthFindings(ctx, healthUpdates, options))];
     },
     { auditDetail: detail },
   );
@@ -113,6 +171,8 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
 export interface PrePushOptions {
   /** Called before a health check really runs (cached results run nothing). */
   onHealthCheck?: (check: string, commit: string) => void;
+  /** git's arguments; default the pre-commit framework's PRE_COMMIT_REMOTE_NAME and PRE_COMMIT_REMOTE_URL (set since its 2.0.0, per its changelog). */
+  target?: PushTarget;
 }
 
 /**

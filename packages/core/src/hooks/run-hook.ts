@@ -32,6 +32,7 @@ export interface HookOutcome {
 /** What a hook's checks see: the repo, its config and coordination state, who commits and on which branch. */
 export interface HookContext {
   repo: Repo;
+  env: NodeJS.ProcessEnv;
   config: AgentSyncConfig;
   state: State;
   agent?: string;
@@ -66,7 +67,8 @@ export async function runHook<P = undefined>(
     const identity = await identityInputs;
     const actor = resolveAgent(identity)?.agent ?? 'person';
     const head = (await tryGit(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: repo.root }))?.trim() || '(no commits)';
-    const reason = env.AGENTSYNC_SKIP_REASON?.trim() || '(no reason given)';
+    // One line: a newline in the reason must not forge the record's own lines.
+    const reason = env.AGENTSYNC_SKIP_REASON?.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() || '(no reason given)';
     const record = `skip ${hook} by ${actor}: ${reason}\n\nbranch: ${identity.branch ?? '(detached)'}\nhead: ${head}\n${options.auditDetail ?? ''}`;
     // Published through the coordination remote, so CI's verify sees it; an emergency must not
     // depend on the network or on a valid config, so it falls back to this clone's record.
@@ -91,7 +93,7 @@ export async function runHook<P = undefined>(
     identityInputs,
   ]);
   const [{ config }, { state }, identity] = [valueOrThrow(loaded), valueOrThrow(snapshot), valueOrThrow(inputs)];
-  const ctx = { repo, config, state, agent: resolveAgent(identity)?.agent, branch: identity.branch, now: new Date() };
+  const ctx = { repo, env, config, state, agent: resolveAgent(identity)?.agent, branch: identity.branch, now: new Date() };
   const remote = remoteOptions(config);
   const run = async () => body(ctx, (await prefetched) as P);
   if (!remote) return { findings: await run(), config, agent: ctx.agent };

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, tryGit } from '../git/git';
-import { GitError, TrackerError } from '../errors';
+import { fileProblem, GitError, TrackerError, UsageError } from '../errors';
 import { mergeTrackers, type TextMerge } from '../domain/tracker/merge';
 
 const MERGE_DRIVER = 'agentsync-tracker';
@@ -53,7 +53,16 @@ function gitMergeText(cwd: string): TextMerge {
  * parse falls back to git's plain line merge, so nothing is lost.
  */
 export async function runTrackerMergeDriver(cwd: string, basePath: string, oursPath: string, theirsPath: string): Promise<number> {
-  const [base, ours, theirs] = [basePath, oursPath, theirsPath].map((path) => readFileSync(path, 'utf8'));
+  const [base, ours, theirs] = [basePath, oursPath, theirsPath].map((path, i) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new UsageError(`merge-tracker: the ${['BASE', 'OURS', 'THEIRS'][i]} file ${path} ${fileProblem(error)}.`, {
+        where: path,
+        hint: 'git runs the merge driver with three temporary files (%O %A %B); run it by hand only with three existing files.',
+      });
+    }
+  });
   const mergeText = gitMergeText(cwd);
   let result;
   try {

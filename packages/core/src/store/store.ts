@@ -43,6 +43,8 @@ export interface StoreOptions {
   now?: () => Date;
   /** Publish through this coordination remote: the remote decides who wins. */
   remote?: RemoteOptions;
+  /** Who may write what: run before a state write, it throws to refuse one in `actor`'s name (signed identities). */
+  authorize?: (actor: string) => Promise<void>;
 }
 
 /** Env that lets commit-tree run in repos without user.name/user.email, authored by the agent. */
@@ -169,6 +171,7 @@ async function casLoop<T>(
  * so `mutate` sees live state only. Returns what `mutate` returned.
  */
 export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: (state: State, now: Date) => Mutation<T>): Promise<T> {
+  await options.authorize?.(options.actor);
   return casLoop(repo, STATE_REF, options, async (parent) => {
     const { state } = parent ? await readState(repo, STATE_REF, parent) : { state: emptyState() };
     const now = options.now?.() ?? new Date();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
@@ -39,6 +39,33 @@ describe('readTracker', () => {
   it('rejects bytes that are not UTF-8', async () => {
     await writeFile(file, Buffer.from([0x23, 0x20, 0xff, 0x0a]));
     await expect(readTracker(root)).rejects.toThrow(/not valid UTF-8/);
+  });
+});
+
+describe('a tracker that is not a plain file', () => {
+  it('says so when AgentTracker.md is a directory', async () => {
+    await mkdir(file);
+    await expect(readTracker(root)).rejects.toThrow(TrackerError);
+    await expect(readTracker(root)).rejects.toThrow(/AgentTracker\.md: the tracker is a directory, not a file/);
+    await expect(updateTracker(root, () => undefined)).rejects.toThrow(/is a directory/);
+  });
+
+  it('writes through a symbolic link, which stays a link', async () => {
+    const shared = path.join(root, 'shared');
+    await mkdir(shared);
+    await writeFile(path.join(shared, 'tracker.md'), createTrackerText());
+    await symlink('shared/tracker.md', file);
+    await updateTracker(root, (doc) => void addEntry(doc, note('through the link')));
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    expect(await readFile(path.join(shared, 'tracker.md'), 'utf8')).toContain('through the link');
+    expect((await readdir(shared)).sort()).toEqual(['tracker.md']);
+  });
+
+  it('refuses a link to nothing, writing nothing', async () => {
+    await symlink('nowhere.md', file);
+    await expect(updateTracker(root, () => undefined, { create: true })).rejects.toThrow(/is a symbolic link to nothing/);
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    expect(existsSync(path.join(root, 'nowhere.md'))).toBe(false);
   });
 });
 

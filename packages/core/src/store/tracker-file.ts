@@ -4,10 +4,10 @@
  * never lose each other's entries and a reader never sees half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type lockfileModule = require('proper-lockfile');
-import { EnvironmentError, TrackerError } from '../errors';
+import { EnvironmentError, fileProblem, TrackerError } from '../errors';
 import { TRACKER_FILE } from '../domain/tracker/constants';
 import { createTrackerText, parseTracker, renderTracker, type TrackerDoc } from '../domain/tracker';
 
@@ -65,7 +65,7 @@ async function readText(file: string): Promise<string | undefined> {
     bytes = await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw new TrackerError(TRACKER_FILE, undefined, `the tracker ${fileProblem(error)}`, `Make ${file} a readable file (move the directory aside, or \`git checkout -- ${TRACKER_FILE}\`).`);
   }
   try {
     // Fatal decoding: a lossy round trip would silently rewrite the prose.
@@ -121,8 +121,20 @@ async function acquireLock(file: string, lockfilePath: string): Promise<HeldLock
   }
 }
 
-/** Writes a temp file beside the target, fsyncs it and renames it over the target, keeping the target's mode. */
-async function writeAtomic(file: string, text: string): Promise<void> {
+/**
+ * Writes a temp file beside the target, fsyncs it and renames it over the target, keeping the target's mode.
+ * A symbolic link is written through: the rename goes to the file it points at, so the link stays a link.
+ */
+async function writeAtomic(link: string, text: string): Promise<void> {
+  const file = await realpath(link).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    return lstat(link).then(
+      () => {
+        throw new TrackerError(TRACKER_FILE, undefined, `${link} is a symbolic link to nothing`, 'Point the link at a file, or replace it with the file itself.');
+      },
+      () => link,
+    );
+  });
   const mode = await stat(file).then(
     (s) => s.mode & 0o7777,
     () => undefined,

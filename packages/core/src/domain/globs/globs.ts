@@ -34,7 +34,7 @@ const ALL_SYNTAX = new RegExp(SYNTAX.source, 'g');
 export const GLOB_HINT = 'Globs are relative to the repository root, such as `src/api/**` or `docs/guide.md`; escape a literal `[`, `{` or `*` with a backslash.';
 
 /** `input` without `.` and empty segments: `./src//api/` → `src/api`. */
-const cleanGlob = (input: string) => input.split('/').filter((segment) => segment !== '' && segment !== '.').join('/');
+export const cleanGlob = (input: string) => input.split('/').filter((segment) => segment !== '' && segment !== '.').join('/');
 
 /**
  * What makes `input` protect nothing, or undefined when it is a usable glob:

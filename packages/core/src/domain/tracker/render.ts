@@ -66,7 +66,7 @@ function entryComment(entry: TrackerEntry): string {
 }
 
 function renderEntry(entry: TrackerEntry): string[] {
-  if (entry.kind !== 'handoff') return bullet(`**${formatDate(entry.at)}** · ${oneLine(entry.agent)} · ${entry.text}`);
+  if (entry.kind !== 'handoff') return bullet(entry.text, `**${formatDate(entry.at)}** · ${oneLine(entry.agent)} · `);
   const meta = [
     entry.session && `Session: ${oneLine(entry.session)}`,
     entry.goal && `Goal: ${oneLine(entry.goal)}`,
@@ -88,19 +88,34 @@ function renderEntry(entry: TrackerEntry): string[] {
     [`### Handoff: ${escapeCommentOpen(headline)} — ${oneLine(entry.agent)}, ${formatDate(entry.at)}`],
     paragraph(meta.filter(Boolean).join(' · ')),
     paragraph(rest.join('\n').trim()),
-    ...lists.filter(([, items]) => items.length > 0).map(([title, items]) => [`**${title}**`, ...items.flatMap(bullet)]),
+    ...lists.filter(([, items]) => items.length > 0).map(([title, items]) => [`**${title}**`, ...items.flatMap((item) => bullet(item))]),
     paragraph(usage.filter(Boolean).join(' · ')),
     paragraph(entry.note ? `Note: ${entry.note}` : ''),
   ];
   return paragraphs.filter((p) => p.length > 0).flatMap((p) => [...p, '']);
 }
 
-function bullet(text: string): string[] {
-  return lines(text).map((line, i) => (i === 0 ? `- ${line}` : line === '' ? '' : `  ${line}`));
+/** A list item of user text; `lead` is the renderer's own start of its first line. */
+function bullet(text: string, lead = ''): string[] {
+  return lines(text).map((line, i) => (i === 0 ? `- ${lead}${lead ? line : inert(line)}` : line === '' ? '' : `  ${inert(line)}`));
 }
 
 function paragraph(text: string): string[] {
-  return text === '' ? [] : lines(text);
+  return text === '' ? [] : lines(text).map(inert);
+}
+
+/** What starts a markdown block: a heading, quote, list item, rule, setext underline, fence, table row or HTML. */
+const BLOCK_START = /^(\s*)(?:([#>+*\-=_|<~`])|(\d{1,9})([.)]))/;
+
+/**
+ * A line of user text, escaped so it cannot start a block of its own: a newline in
+ * `--summary` must not become a heading an agent reads as the tracker's structure.
+ * (The entry's own data is in its comment; this changes only how it reads.)
+ */
+function inert(line: string): string {
+  return line.replace(BLOCK_START, (_, indent: string, mark?: string, digits?: string, dot?: string) =>
+    mark ? `${indent}\\${mark}` : `${indent}${digits}\\${dot}`,
+  );
 }
 
 /** Splits on any newline and neutralizes `<!--`, so no rendered line can look like a marker. */

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BlockedError } from '../errors';
+import { openRepo } from './git';
+import { commitSignatures, proveSigner, signatureFinding } from './signing';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: tmpdir(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+
+/** A repo with a real SSH key per agent (alice, bob, mallory) and an allowed-signers file listing alice and bob only. */
+function signedRepo() {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-signing-')));
+  dirs.push(dir);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  git('init', '-q', '-b', 'main');
+  const key = (agent: string) => join(dir, '.keys', agent);
+  execFileSync('mkdir', ['-p', join(dir, '.keys')]);
+  for (const agent of ['alice', 'bob', 'mallory']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', agent, '-f', key(agent)]);
+  const line = (agent: string) => `${agent} ${readFileSync(`${key(agent)}.pub`, 'utf8').trim()}`;
+  writeFileSync(join(dir, 'allowed_signers'), `${line('alice')}\n${line('bob')}\n`);
+  /** Commits with `message`, signed with `signer`'s key unless it is undefined. */
+  const commit = (message: string, signer?: string) => {
+    const sign = signer ? ['-c', 'gpg.format=ssh', '-c', `user.signingKey=${key(signer)}`, 'commit', '-S'] : ['commit'];
+    git(...sign, '-q', '--allow-empty', '-m', message);
+    return git('rev-parse', 'HEAD').trim();
+  };
+  return { dir, key, commit, signers: join(dir, 'allowed_signers') };
+}
+
+describe('commitSignatures and signatureFinding', () => {
+  it("pass an Agent: trailer only when that agent's listed key signed the commit", async () => {
+    const { dir, commit, signers } = signedRepo();
+    const repo = await openRepo(dir);
+    const honest = commit('work\n\nAgent: alice', 'alice');
+    const forged = commit('bob signs as alice\n\nAgent: alice', 'bob');
+    const unsigned = commit('no signature\n\nAgent: alice');
+    const stranger = commit('a key nobody listed\n\nAgent: alice', 'mallory');
+    const checks = await commitSignatures(repo, signers, [honest, forged, unsigned, stranger]);
+
+    expect(checks.get(honest)).toEqual({ status: 'G', principal: 'alice' });
+    expect(signatureFinding('alice', checks.get(honest))).toBeUndefined();
+    expect(signatureFinding('alice', checks.get(forged))?.message).toBe('Agent: alice is not backed by alice\'s signature: it is signed by "bob"');
+    expect(signatureFinding('alice', checks.get(unsigned))?.message).toContain('the commit is not signed');
+    expect(signatureFinding('alice', checks.get(stranger))).toMatchObject({ level: 'block', rule: 'identity' });
+    // No trailer claims nothing.
+    expect(signatureFinding(undefined, checks.get(unsigned))).toBeUndefined();
+  });
+});
+
+describe('proveSigner', () => {
+  it("lets a store write in alice's name through only with alice's key", async () => {
+    const { dir, key } = signedRepo();
+    const repo = await openRepo(dir);
+    await expect(proveSigner(repo, 'allowed_signers', 'alice', { AGENTSYNC_SIGNING_KEY: key('alice') })).resolves.toBeUndefined();
+    await expect(proveSigner(repo, 'allowed_signers', 'alice', { AGENTSYNC_SIGNING_KEY: key('bob') })).rejects.toThrow(
+      /Refused to write the store as alice: the key .*bob is not listed for "alice" in allowed_signers/,
+    );
+    await expect(proveSigner(repo, 'allowed_signers', 'alice', { AGENTSYNC_SIGNING_KEY: key('mallory') })).rejects.toThrow(BlockedError);
+    await expect(proveSigner(repo, 'allowed_signers', 'alice', {})).rejects.toThrow(/no signing key/);
+  });
+});
