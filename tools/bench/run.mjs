@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { runAgentEditBench } from './agent-edit.mjs';
 import { runCheckBench } from './check.mjs';
 import { runHooksBench } from './hooks.mjs';
 import { runLoadBench } from './load.mjs';
@@ -63,7 +64,7 @@ const machine = machineInfo();
 progress(`bench: node ${machine.node}, git ${machine.git}, ${machine.cores} × ${machine.cpu}, load ${machine.load}${flags.quick ? ' (--quick)' : ''}`);
 if (Number(machine.load) > machine.cores) progress(`bench: the load average (${machine.load}) exceeds the ${machine.cores} cores: expect noisy figures`);
 const results = [];
-for (const bench of [runCheckBench, runHooksBench, runLoadBench, runMcpBench, runPrepushBench, runReportBench, runRemoteBench]) {
+for (const bench of [runCheckBench, runHooksBench, runAgentEditBench, runLoadBench, runMcpBench, runPrepushBench, runReportBench, runRemoteBench]) {
   const result = await bench(flags);
   printResult(result);
   results.push(result);
@@ -154,6 +155,11 @@ ${(r.notes ?? []).map((n) => `- ${n}`).join('\n')}
   200 live claims by others (warm config cache, and cold). Goal: AgentSync adds at
   most 1.5 × what the \`node -e 0\` hook adds, and at most half of what husky +
   lint-staged adds.
+- \`tools/bench/agent-edit.mjs\` (issue "Inside the agent tools"): the edit guard an agent
+  tool runs before every file edit (\`.agentsync/agent-hook.sh edit claude\`, and
+  \`agentsync hook agent-edit\` directly), a Claude Code Write payload on stdin, 200 live
+  claims by others: an edit of a file the instance holds, a refused edit, and a first
+  edit that claims. Goal: the held-file edit at most 1.5 × \`node -e 0\`.
 - \`tools/bench/load.mjs\`: what requiring the zod config schema costs against the
   modules the pre-commit hook loads, which is why the hooks read the config from
   \`.git/agentsync/config-cache.json\` (keyed by the file's hash) and load zod only

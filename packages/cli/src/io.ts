@@ -42,6 +42,14 @@ export function colors(io: Io) {
   return (require('picocolors') as typeof import('picocolors')).createColors(enabled);
 }
 
+/** All of stdin as text; '' on a terminal (nobody is piping anything). */
+export async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export function printJson(io: Io, data: unknown): void {
   io.out(JSON.stringify(data, null, 2));
 }

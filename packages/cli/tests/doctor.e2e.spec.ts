@@ -58,6 +58,32 @@ describe.concurrent('agentsync doctor', () => {
     ]);
   });
 
+  it("finds the agent tools' hook script missing or outdated, and a tool file whose AgentSync entries are incomplete", async () => {
+    const repo = await initialized();
+    const settings = JSON.parse(await repo.git(['show', 'HEAD:.claude/settings.json']));
+    delete settings.hooks.PreToolUse;
+    repo.write('.claude/settings.json', JSON.stringify(settings));
+    repo.write('.agentsync/agent-hook.sh', '#!/bin/sh\nexit 0\n');
+    const [finding] = await checks(repo.dir);
+    expect(finding).toMatchObject({ check: 'agent-tools', problem: expect.stringContaining('.agentsync/agent-hook.sh, .claude/settings.json (without the script') });
+    expect((await run(repo.dir, ['init'])).code).toBe(0);
+    expect((await run(repo.dir, ['doctor'])).code).toBe(0);
+  });
+
+  it('finds an allowed-signers file that is not there, naming the key in .agentsync.json', async () => {
+    const repo = await initialized();
+    repo.write('.agentsync.json', '{ "identity": { "allowedSigners": "nope/file" } }');
+    expect(await checks(repo.dir)).toEqual([
+      {
+        check: 'identity',
+        problem: expect.stringMatching(/^identity\.allowedSigners in \.agentsync\.json names nope\/file, which does not exist \(.*nope\/file\)\. Every store write/),
+        fix: expect.stringContaining('point identity.allowedSigners in .agentsync.json at it'),
+      },
+    ]);
+    repo.write('nope/file', '');
+    expect((await run(repo.dir, ['doctor'])).code).toBe(0);
+  });
+
   it('checks hooks outside husky, and reports an invalid or missing config first', async () => {
     const repo = await makeRepo();
     await repo.git(['config', 'core.hooksPath', '.githooks']);

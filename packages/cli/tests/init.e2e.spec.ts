@@ -188,7 +188,8 @@ describe.concurrent('agentsync init', () => {
     repo.write('package.json', '{"name":"app"}\n');
     await setUp(repo);
     const before = snapshot(repo.dir);
-    const result = await run(repo.dir, ['init']);
+    // The agent tools' hooks are no git hooks: init writes them under any hook manager (agent-tools specs).
+    const result = await run(repo.dir, ['init', '--agents', 'none']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`${manager} manages this repository's git hooks; AgentSync changed nothing there`);
     for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) expect(result.stdout).toContain(`  ${hook}: ${MANAGER_LINE(hook)}\n`);

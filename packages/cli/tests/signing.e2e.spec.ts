@@ -125,3 +125,19 @@ describe('signed identities: store writes', () => {
     expect(await stateWrites(repo.dir)).toBe(1);
   });
 });
+
+describe('signed identities: a missing allowed-signers file', () => {
+  it('is a located exit-2 error naming identity.allowedSigners, for store writes and verify alike, not a bad key or signature', async () => {
+    const { key } = makeKeys(['bob']);
+    const repo = await makeRepo({ config: { identity: { allowedSigners: 'nope/file' } } });
+    await commitAs(repo, { 'src/x.ts': 'x\n' }, 'bob works\n\nAgent: bob', key('bob'));
+    const missing = /identity\.allowedSigners in \.agentsync\.json names nope\/file, which does not exist \(.*nope\/file\)\./;
+    for (const args of [['claim', 'src/**', '--agent', 'bob'], ['verify', '--range', 'HEAD~1..HEAD']]) {
+      const result = await run(repo.dir, args, { env: { AGENTSYNC_SIGNING_KEY: key('bob') } });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(missing);
+      expect(result.stderr).not.toContain('not listed');
+    }
+    expect(await stateWrites(repo.dir)).toBe(0);
+  });
+});

@@ -15,3 +15,5 @@ export * from './hooks';
 export * from './app';
 export * from './setup';
 export * from './report';
+export * from './agent-tools';
+export * from './agent-tools/lifecycle';

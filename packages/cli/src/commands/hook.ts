@@ -4,13 +4,14 @@ import { ConfigError, UsageError } from '@agentsync/core/errors';
 import { openRepo, type Repo } from '@agentsync/core/git';
 import type { HookName, HookOutcome } from '@agentsync/core/hooks';
 import { defineCommand } from '../command';
-import { colors, printJson, type Io } from '../io';
+import { colors, printJson, readStdin, type Io } from '../io';
 import { reportError } from '../report-error';
 
 const HOOK_NAMES: readonly HookName[] = ['pre-commit', 'commit-msg', 'pre-push'];
+const AGENT_HOOKS = ['agent-edit', 'agent-start', 'agent-pre-shell', 'agent-shell', 'agent-stop'];
 
 export default defineCommand({
-  args: "pre-commit|commit-msg|pre-push [git's hook arguments]",
+  args: "pre-commit|commit-msg|pre-push [git's hook arguments] | agent-edit|agent-start|agent-pre-shell|agent-shell|agent-stop",
   description: `
 The git hook entry points, called from .agentsync/hooks (and .husky/*). Exit 0
 lets git go on, 1 blocks.
@@ -30,13 +31,28 @@ Quiet when nothing is wrong; silent in repositories without .agentsync.json.
 AGENTSYNC_SKIP=1 skips with a warning and an audit record (reason from
 AGENTSYNC_SKIP_REASON); HUSKY=0 skips like husky does. An internal error
 blocks (fail closed) unless hooks.failOpen is true.
+
+The agent-* hooks are called by the agent tools' own hooks (wired by
+\`agentsync init\`, through .agentsync/agent-hook.sh), with the tool's JSON
+payload on stdin, and answer in that tool's format (docs/agent-tools.md):
+  agent-edit   before an edit: refuses files others hold or gates forbid,
+               claims the rest (claims.onEdit); an internal error refuses
+  agent-start  session start: identity, sessions, claims, next work as context
+  agent-pre-shell  before a shell command: carries the instance's id into it
+               (Gemini CLI, whose shell has none)
+  agent-shell  after a shell command: changed files that others hold
+  agent-stop   at the end: a reminder, once, of claims and an open session
 `,
   json: 'print the findings as JSON on stdout (messages still go to stderr)',
-  options: {},
+  options: { tool: { type: 'string', value: 'TOOL', description: 'for the agent-* hooks: claude, codex, gemini, copilot or cursor' } },
   async run({ values, positionals, io }) {
     const [name, ...args] = positionals;
+    if (AGENT_HOOKS.includes(name)) {
+      const { runAgentHook } = require('./agent-hook') as typeof import('./agent-hook');
+      return runAgentHook(name.slice('agent-'.length), values.tool, io);
+    }
     if (!HOOK_NAMES.includes(name as HookName)) {
-      throw new UsageError(`Unknown hook ${JSON.stringify(name ?? '')}.`, { hint: 'Use agentsync hook pre-commit, commit-msg or pre-push.' });
+      throw new UsageError(`Unknown hook ${JSON.stringify(name ?? '')}.`, { hint: 'Use agentsync hook pre-commit, commit-msg, pre-push, or agent-edit|agent-start|agent-shell|agent-stop --tool TOOL.' });
     }
     const hook = name as HookName;
     const repo = await openRepo(io.cwd);
@@ -59,13 +75,6 @@ blocks (fail closed) unless hooks.failOpen is true.
     return blocked ? 1 : await afterChecks(hook, outcome, repo, io);
   },
 });
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 async function runHook(hook: HookName, repo: Repo, io: Io, args: string[]): Promise<HookOutcome> {
   const hooks = require('@agentsync/core/hooks') as typeof import('@agentsync/core/hooks');

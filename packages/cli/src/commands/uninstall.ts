@@ -11,8 +11,9 @@ the committed .agentsync/hooks and core.hooksPath (back to husky's .husky/_
 where husky still has hooks), "agentsync setup" in package.json's install
 script, the tracker's merge driver (git config and .gitattributes), the
 managed section of AGENTS.md, CLAUDE.md, .github/copilot-instructions.md and
-GEMINI.md, the MCP server's registration in each agent tool's config, the
-Agent Skill and the session commands, and the Nx plugin in nx.json (each part
+GEMINI.md, the agent tools' own hooks and the script they run, the MCP
+server's registration in each agent tool's config, the Agent Skill and the
+session commands, and the Nx plugin in nx.json (each part
 of the installation has its remover in core's uninstall module).
 
 Kept: .agentsync.json and AgentTracker.md (yours to delete), every line that

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -122,6 +123,26 @@ describe('resolveAgent', () => {
     expect(thrown(() => resolveAgent({ env: {}, gitConfig: '!' })).message).toContain('git config agentsync.agent');
   });
 
+  const SESSION = '91b8b624-2f67-46ce-8c6a-4c6e5ddb9621';
+
+  it('makes each agent-tool instance an agent of its own, from the hook payload or the shell', () => {
+    expect(resolveAgent({ env: {}, instance: { tool: 'claude', sessionId: SESSION } })).toEqual({ agent: 'claude-91b8b624', source: 'instance' });
+    // The same instance in its Bash tool, where Claude Code sets CLAUDE_CODE_SESSION_ID (fixtures/claude).
+    expect(resolveAgent({ env: { CLAUDECODE: '1', CLAUDE_CODE_SESSION_ID: SESSION } })).toEqual({ agent: 'claude-91b8b624', source: 'instance' });
+    // Codex's ids are UUIDv7: the first digits are a timestamp, so the random tail names the instance.
+    expect(resolveAgent({ env: { CODEX_SESSION_ID: '01a24259-f535-74b0-88fb-d32f0d681a40' } })).toEqual({ agent: 'codex-0d681a40', source: 'instance' });
+    // A tool that gives no session id stays the tool.
+    expect(resolveAgent({ env: { GEMINI_CLI: '1' } })).toEqual({ agent: 'gemini', source: 'detected' });
+  });
+
+  it('refines a branch that only names the tool to the instance, and keeps a branch naming someone else', () => {
+    const env = { CLAUDECODE: '1', CLAUDE_CODE_SESSION_ID: SESSION };
+    expect(resolveAgent({ env, branch: 'claude/feature' })).toEqual({ agent: 'claude-91b8b624', source: 'instance' });
+    expect(resolveAgent({ env, branch: 'alice/feature' })).toEqual({ agent: 'alice', source: 'branch' });
+    expect(resolveAgent({ env: { CLAUDECODE: '1' }, branch: 'claude/feature' })).toEqual({ agent: 'claude', source: 'branch' });
+    expect(resolveAgent({ env: { ...env, AGENTSYNC_AGENT: 'bob' }, branch: 'claude/feature' })).toEqual({ agent: 'bob', source: 'env' });
+  });
+
   it('ignores a branch prefix that is not an agent id', () => {
     expect(resolveAgent({ env: { GEMINI_CLI: '1' }, branch: '-x/y' })).toEqual({ agent: 'gemini', source: 'detected' });
   });
@@ -161,6 +182,12 @@ describe('loading identity from a repository', () => {
     expect(await resolveAgentIn(await openRepo(root), {})).toEqual({ agent: 'reviewer', source: 'git-config' });
     expect(await resolveAgentIn(await openRepo(root), { AGENTSYNC_AGENT: 'env-agent' })).toEqual({ agent: 'env-agent', source: 'env' });
     expect(await resolveAgentIn(await openRepo(root), {}, 'flag-agent')).toEqual({ agent: 'flag-agent', source: 'flag' });
+  });
+
+  it('finds agentsync.agent through an include of the repository config, which makes it ask git', async () => {
+    writeFileSync(path.join(root, 'extra.inc'), '[agentsync]\n\tagent = via-include\n');
+    run('config', 'include.path', '../extra.inc');
+    expect(await resolveAgentIn(await openRepo(root), {})).toEqual({ agent: 'via-include', source: 'git-config' });
   });
 
   it('has no branch in detached HEAD and falls back to detection', async () => {

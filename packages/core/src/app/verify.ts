@@ -11,7 +11,8 @@ import { CONFIG_FILE } from '../config/constants';
 import { validateConfig } from '../config/load';
 import type { AgentSyncConfig } from '../config/schema';
 import { dateFindings, judgedTime } from '../domain/commit-dates';
-import { commitSignatures, signatureFinding, signersPath } from '../git/signing';
+import { signatureFinding } from '../domain/signatures';
+import { commitSignatures, readableSigners } from '../git/signing';
 import { commitsPaths } from '../git/changes';
 import { GitError, UsageError } from '../errors';
 import { git, readObjects, tryGit, type Repo } from '../git/git';
@@ -161,7 +162,7 @@ async function signatureChecks(repo: Repo, config: AgentSyncConfig, range: strin
   const allowedSigners = baseConfig?.identity.allowedSigners ?? config.identity.allowedSigners;
   if (!allowedSigners) return undefined;
   const signers = await atBase(allowedSigners);
-  if (signers === undefined) return commitSignatures(repo, signersPath(repo, allowedSigners), commits);
+  if (signers === undefined) return commitSignatures(repo, await readableSigners(repo, allowedSigners), commits);
   const dir = await mkdtemp(join(tmpdir(), 'agentsync-signers-'));
   try {
     await writeFile(join(dir, 'allowed_signers'), signers);

@@ -57,6 +57,10 @@ const NOTES: Record<string, string> = {
     'Also the lease of a session. `agentsync note` renews all of the agent\'s leases to this from now, and so does the agent\'s ' +
     'next commit once any of them has less than half of it left (pre-commit); `claim --ttl` overrides it per claim.',
   'claims.blockHumans': 'Without it, a person with no agent identity gets a warning instead of a block.',
+  'claims.onEdit':
+    'Read by the agent tools\' edit hooks that `agentsync init` wires (see [agent-tools.md](agent-tools.md)). With "claim", an edit to a path nobody holds claims ' +
+    'that exact path for the editing instance (such as `claude-1a2b3c4d`) for `claims.ttl`; its further edits and commits renew the lease, `end` or `release` frees it. ' +
+    'Every mode but "off" refuses, at edit time, paths others hold and paths gated above the instance\'s tier.',
   hotFiles:
     'Files many agents edit, kept to small commits: pre-commit counts added plus deleted lines per staged file (a binary file counts as 1).',
   'hotFiles[].maxChangedLines': 'Omitted in the object form: no size limit.',
@@ -78,7 +82,8 @@ const NOTES: Record<string, string> = {
   identity:
     'Without it an identity is a name anyone can give; see [signing.md](signing.md) for what a name does and does not prove.',
   'identity.allowedSigners':
-    'Read from the base of the range `verify` checks, so a change to the file counts once it is merged. Set up with [signing.md](signing.md).',
+    'A relative path is read from the base of the range `verify` checks, so a change to the file counts once it is merged; an absolute path is read from disk as it is. ' +
+    'A missing or unreadable file is an error (exit 2) that `agentsync doctor` also reports. Set up with [signing.md](signing.md).',
   'hooks.lintStaged':
     'Runs after AgentSync\'s own checks pass; lint-staged must be installed in the repository. ' +
     '`agentsync init` sets it when the repository configures lint-staged and no husky hook runs it.',

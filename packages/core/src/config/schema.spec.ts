@@ -9,7 +9,7 @@ describe('configSchema', () => {
     expect(defaultConfig()).toEqual({
       health: { commands: [], targets: [], policy: 'regressions' },
       coordination: { offline: 'fallback', freshness: '15s' },
-      claims: { ttl: '2h', blockHumans: false },
+      claims: { ttl: '2h', blockHumans: false, onEdit: 'claim' },
       hotFiles: [],
       gates: [],
       tiers: DEFAULT_TIERS,
@@ -25,7 +25,7 @@ describe('configSchema', () => {
   it('fills defaults inside objects that are given partly', () => {
     const config = parse({ health: { commands: [{ name: 'test', run: 'npm test' }] }, claims: { ttl: '30m' } });
     expect(config.health).toEqual({ commands: [{ name: 'test', run: 'npm test' }], targets: [], policy: 'regressions' });
-    expect(config.claims).toEqual({ ttl: '30m', blockHumans: false });
+    expect(config.claims).toEqual({ ttl: '30m', blockHumans: false, onEdit: 'claim' });
   });
 
   it('keeps $schema and durations as written', () => {

@@ -143,6 +143,13 @@ const claims = z
   .strictObject({
     ttl: duration.default('2h').meta({ description: 'How long a claim lasts unless its session renews it.' }),
     blockHumans: z.boolean().default(false).meta({ description: 'Whether claims also block commits by people.' }),
+    onEdit: z
+      .enum(['claim', 'check', 'off'])
+      .default('claim')
+      .meta({
+        description:
+          'What an edit through an agent tool\'s hook does: "claim" checks the paths and claims the unclaimed ones for that instance, "check" only refuses paths others hold, "off" leaves it to the commit.',
+      }),
   })
   .prefault({});
 
@@ -265,7 +272,7 @@ export const configSchema = z.strictObject({
         .optional()
         .meta({
           description:
-            "A file in git's allowed-signers format (principal = agent id, SSH keys), relative to the repository root. " +
+            "A file in git's allowed-signers format (principal = agent id, SSH keys): a path relative to the repository root, or an absolute path. " +
             "When set, verify fails a commit whose Agent: trailer is not backed by that agent's signature, and store writes in an agent's name need its key.",
         }),
     })

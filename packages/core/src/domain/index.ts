@@ -6,3 +6,5 @@ export * from './state';
 export * from './tracker';
 export * from './trailers';
 export * from './commit-dates';
+export * from './agent-instance';
+export * from './signatures';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  sameAgent,
   applyClaims,
   blockedPaths,
   emptyState,
@@ -138,5 +139,15 @@ describe('blockedPaths', () => {
     const paths = Array.from({ length: 5000 }, (_, i) => `pkg${i}/src/index.ts`);
     const blocked = blockedPaths(many, 'a0', paths, NOW);
     expect(blocked).toHaveLength(2000 - Math.ceil(2000 / 7));
+  });
+});
+
+describe('sameAgent', () => {
+  it("counts an agent tool's bare name and its instances as one agent, and instances of a tool apart", () => {
+    expect(sameAgent('gemini', 'gemini-1a2b3c4d')).toBe(true);
+    expect(sameAgent('gemini-1a2b3c4d', 'gemini')).toBe(true);
+    expect(sameAgent('gemini-1a2b3c4d', 'gemini-99999999')).toBe(false);
+    expect(sameAgent('alice', 'gemini-1a2b3c4d')).toBe(false);
+    expect(sameAgent('gemini', undefined)).toBe(false);
   });
 });

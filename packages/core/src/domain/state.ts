@@ -3,6 +3,7 @@
  * functions that change it. The store persists it; nothing here does I/O.
  */
 import type { ClaimConflict } from '../errors';
+import { toolOfInstance } from './agent-instance';
 import { ClaimIndex, globsOverlap } from './globs/globs';
 
 export type ClaimMode = 'exclusive' | 'shared';
@@ -58,9 +59,21 @@ export function pruneExpired(state: State, now: Date): State {
   };
 }
 
-/** The live claims of everyone but `agent`. */
+/**
+ * Whether a claim of `holder` counts as `agent`'s own: the same agent, or an
+ * agent tool's bare name and one of its instances (`gemini` and
+ * `gemini-1a2b3c4d`). Some processes of a tool get no session id (Gemini CLI's
+ * and Codex's MCP servers): they act as the tool, and their claims must not
+ * refuse the session's own edits, nor its edits' claims their requests.
+ */
+export function sameAgent(holder: string, agent: string | undefined): boolean {
+  if (agent === undefined) return false;
+  return holder === agent || toolOfInstance(agent) === holder || toolOfInstance(holder) === agent;
+}
+
+/** The live claims of everyone but `agent` (see {@link sameAgent}). */
 export function othersClaims(state: State, agent: string | undefined, now: Date): Claim[] {
-  return state.claims.filter((c) => c.holder !== agent && isLive(c, now));
+  return state.claims.filter((c) => !sameAgent(c.holder, agent) && isLive(c, now));
 }
 
 export function activeSession(state: State, agent: string, now: Date): Session | undefined {

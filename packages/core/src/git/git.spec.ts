@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { currentBranch, openRepo, readObjects } from './git';
+import { currentBranch, openRepo, readLooseFile, readObjects } from './git';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -75,5 +75,26 @@ describe('readObjects', () => {
     expect(objects.map((object) => object?.content).slice(1)).toEqual([texts['a b.json'], undefined, '', expect.stringContaining('objects'), texts['plain.txt'], undefined]);
     expect(objects[4]).toMatchObject({ oid: head, type: 'commit' });
     expect(await readObjects(await openRepo(dir), [])).toEqual([]);
+  });
+});
+
+describe('readLooseFile', () => {
+  it('reads a file of a commit from loose objects as git does, in SHA-1 and SHA-256 repositories, and gives up on packed ones', async () => {
+    for (const format of ['sha1', 'sha256']) {
+      const dir = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-loose-')));
+      dirs.push(dir);
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+      git('init', '-q', `--object-format=${format}`);
+      writeFileSync(join(dir, 'a.json'), '{"ü": 1}\n');
+      writeFileSync(join(dir, 'b.txt'), 'other\n');
+      git('add', '-A');
+      git('commit', '-q', '-m', 'x');
+      git('update-ref', 'refs/agentsync/state', 'HEAD');
+      const repo = await openRepo(dir);
+      expect(await readLooseFile(repo, 'refs/agentsync/state', 'a.json')).toEqual({ commit: git('rev-parse', 'HEAD'), content: '{"ü": 1}\n' });
+      expect(await readLooseFile(repo, 'refs/agentsync/state', 'missing.json')).toBeUndefined();
+      git('gc', '-q', '--prune=now');
+      expect(await readLooseFile(repo, 'refs/agentsync/state', 'a.json')).toBeUndefined();
+    }
   });
 });

@@ -99,6 +99,52 @@ export async function readObjects(repo: Repo, names: readonly string[]): Promise
   });
 }
 
+/** A loose object's type and content, read and inflated from the object store; undefined when it is not loose there. */
+async function looseObject(repo: Repo, oid: string): Promise<{ type: string; content: Buffer } | undefined> {
+  let raw: Buffer;
+  try {
+    raw = (require('node:zlib') as typeof import('node:zlib')).inflateSync(await readFile(join(repo.commonDir, 'objects', oid.slice(0, 2), oid.slice(2))));
+  } catch {
+    return undefined;
+  }
+  const nul = raw.indexOf(0);
+  const [type, size] = raw.subarray(0, nul).toString('latin1').split(' ');
+  const content = raw.subarray(nul + 1);
+  return content.length === Number(size) ? { type, content } : undefined;
+}
+
+/**
+ * The file `name` at the top of the tree of the commit `ref` names, read
+ * straight from a loose ref and loose objects, without a git process (the
+ * agent tools' edit guard runs before every edit). Undefined whenever any piece
+ * is anything else (a packed ref or object, a symref, reftable, alternates,
+ * git's variables moving the object store): then ask git.
+ */
+export async function readLooseFile(repo: Repo, ref: string, name: string): Promise<{ commit: string; content: string } | undefined> {
+  if (process.env.GIT_OBJECT_DIRECTORY || process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES) return undefined;
+  const commit = (await readFile(join(repo.commonDir, ref), 'utf8').catch(() => '')).trim();
+  if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) return undefined;
+  const commitObject = await looseObject(repo, commit);
+  const tree = commitObject?.type === 'commit' ? /^tree ([0-9a-f]+)\n/.exec(commitObject.content.toString('latin1'))?.[1] : undefined;
+  const treeObject = tree ? await looseObject(repo, tree) : undefined;
+  if (treeObject?.type !== 'tree') return undefined;
+  // Entries: "<mode> <name>\0<hash bytes>", the hash as long as the commit id says.
+  const hashBytes = commit.length / 2;
+  let at = 0;
+  const entries = treeObject.content;
+  while (at < entries.length) {
+    const nul = entries.indexOf(0, at);
+    if (nul === -1) return undefined;
+    const [mode, entryName] = [entries.subarray(at, entries.indexOf(32, at)).toString('latin1'), entries.subarray(entries.indexOf(32, at) + 1, nul).toString('utf8')];
+    const oid = entries.subarray(nul + 1, nul + 1 + hashBytes).toString('hex');
+    at = nul + 1 + hashBytes;
+    if (entryName !== name) continue;
+    const blob = mode === '100644' ? await looseObject(repo, oid) : undefined;
+    return blob?.type === 'blob' ? { commit, content: blob.content.toString('utf8') } : undefined;
+  }
+  return undefined;
+}
+
 /** Splits NUL-separated git output, dropping the empty tail. */
 export function splitNul(output: string): string[] {
   const parts = output.split('\0');

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BlockedError } from '../errors';
+import { BlockedError, EnvironmentError } from '../errors';
 import { openRepo } from './git';
-import { commitSignatures, proveSigner, signatureFinding } from './signing';
+import { signatureFinding } from '../domain/signatures';
+import { commitSignatures, proveSigner, readableSigners } from './signing';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -62,5 +63,27 @@ describe('proveSigner', () => {
     );
     await expect(proveSigner(repo, 'allowed_signers', 'alice', { AGENTSYNC_SIGNING_KEY: key('mallory') })).rejects.toThrow(BlockedError);
     await expect(proveSigner(repo, 'allowed_signers', 'alice', {})).rejects.toThrow(/no signing key/);
+  });
+});
+
+describe('readableSigners', () => {
+  it('resolves a relative path from the repository root and takes an absolute one as it is', async () => {
+    const { dir, signers } = signedRepo();
+    const repo = await openRepo(dir);
+    expect(await readableSigners(repo, 'allowed_signers')).toBe(signers);
+    expect(await readableSigners(repo, signers)).toBe(signers);
+  });
+
+  it('names identity.allowedSigners in .agentsync.json when the file is missing, instead of blaming the key', async () => {
+    const { dir, key } = signedRepo();
+    const repo = await openRepo(dir);
+    const missing = readableSigners(repo, 'nope/file');
+    await expect(missing).rejects.toThrow(EnvironmentError);
+    await expect(missing).rejects.toMatchObject({
+      message: `identity.allowedSigners in .agentsync.json names nope/file, which does not exist (${join(dir, 'nope/file')}).`,
+      where: '.agentsync.json: identity.allowedSigners',
+      exitCode: 2,
+    });
+    await expect(proveSigner(repo, 'nope/file', 'bob', { AGENTSYNC_SIGNING_KEY: key('bob') })).rejects.toThrow(/identity\.allowedSigners in \.agentsync\.json names nope\/file, which does not exist/);
   });
 });

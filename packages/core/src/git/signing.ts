@@ -6,19 +6,16 @@
  * name that anyone can write (docs/signing.md).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { CONFIG_FILE } from '../config/constants';
 import { BlockedError, EnvironmentError } from '../errors';
 import { git, tryGit, type Repo } from './git';
 import { LOG_FIELD, LOG_RECORD, logRecords } from './log';
-import type { Finding } from '../domain/policy';
-
-/** What git says of a commit's signature: `%G?` (G good, N none, B bad, E cannot check, ...) and `%GS`, the principal. */
-export interface SignatureCheck {
-  status: string;
-  principal?: string;
-}
+import type { SignatureCheck } from '../domain/signatures';
 
 /** `-c` options that make git check signatures against the allowed-signers file, as a user would configure it. */
 function signersConfig(signersFile: string): string[] {
@@ -35,27 +32,27 @@ export async function commitSignatures(repo: Repo, signersFile: string, commits:
   return checks;
 }
 
-/**
- * Whether a commit's `Agent:` trailer is backed by a good signature of that
- * agent's key (pure): a finding when it names an agent the signature does not
- * prove. A commit with no trailer makes no claim to check.
- */
-export function signatureFinding(agent: string | undefined, check: SignatureCheck | undefined): Finding | undefined {
-  if (!agent) return undefined;
-  const hint = `Sign commits with ${agent}'s key (git config gpg.format ssh, user.signingKey, commit.gpgSign true; see docs/signing.md), or drop the Agent: trailer.`;
-  if (check?.status === 'G' && check.principal === agent) return undefined;
-  const why =
-    !check || check.status === 'N'
-      ? 'the commit is not signed'
-      : check.status === 'G' || check.status === 'U'
-        ? `it is signed by ${check.principal ? `"${check.principal}"` : 'a key of no listed agent'}`
-        : `its signature does not verify (git %G? is ${check.status})`;
-  return { level: 'block', rule: 'identity', message: `Agent: ${agent} is not backed by ${agent}'s signature: ${why}`, hint };
-}
-
 /** The allowed-signers file named by the config, as an absolute path. */
 export function signersPath(repo: Repo, allowedSigners: string): string {
   return isAbsolute(allowedSigners) ? allowedSigners : join(repo.root, allowedSigners);
+}
+
+/**
+ * signersPath, once the file is known to be readable: git and ssh-keygen take a
+ * missing file for one that lists nobody, so every signature would look bad.
+ */
+export async function readableSigners(repo: Repo, allowedSigners: string): Promise<string> {
+  const file = signersPath(repo, allowedSigners);
+  try {
+    await access(file, constants.R_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    throw new EnvironmentError(`identity.allowedSigners in ${CONFIG_FILE} names ${allowedSigners}, which ${why} (${file}).`, {
+      where: `${CONFIG_FILE}: identity.allowedSigners`,
+      hint: `Create the allowed-signers file there (one "agent-id ssh-ed25519 AAAA..." line per agent; see docs/signing.md), or point identity.allowedSigners in ${CONFIG_FILE} at it.`,
+    });
+  }
+  return file;
 }
 
 /** The key this process signs with: `AGENTSYNC_SIGNING_KEY`, else git's `user.signingKey` (a path, or `key::` and a public key in ssh-agent). */
@@ -83,13 +80,13 @@ function sshKeygen(args: string[], input: string): Promise<{ code: number; stdou
  * ssh-keygen verify it for that principal, as git verifies a commit.
  */
 export async function proveSigner(repo: Repo, allowedSigners: string, actor: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const file = signersPath(repo, allowedSigners);
+  const file = await readableSigners(repo, allowedSigners);
   const hint = `Set AGENTSYNC_SIGNING_KEY (or git config user.signingKey) to ${actor}'s private key, listed for "${actor}" in ${allowedSigners}; see docs/signing.md.`;
   const key = await signingKey(repo, env);
   if (!key) throw new BlockedError(`Refused to write the store as ${actor}: no signing key, and identity.allowedSigners is set.`, { where: actor, hint });
   const dir = await mkdtemp(join(tmpdir(), 'agentsync-sign-'));
   try {
-    const challenge = `agentsync store write by ${actor} at ${new Date().toISOString()} ${Math.random()}\n`;
+    const challenge = `agentsync store write by ${actor} at ${new Date().toISOString()} ${randomBytes(16).toString('hex')}\n`;
     // A `key::` literal is a public key whose private half ssh-agent holds (-U), as git reads it.
     const literal = key.startsWith('key::');
     const keyFile = literal ? join(dir, 'key.pub') : key;

@@ -3,6 +3,7 @@ import { commitsPaths } from '../git/changes';
 import { CONFIG_FILE } from '../config/constants';
 import { git, tryGit, type Repo } from '../git/git';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
+import { signatureFinding } from '../domain/signatures';
 import { activeSession } from '../domain/state';
 import { recordedTier, trailerValue, type Trailer } from '../domain/trailers';
 import { readCommits } from '../git/log';
@@ -147,7 +148,7 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
       const [paths, trailers, signatures] = await Promise.all([
         commitsPaths(repo, commits),
         trailersOf(repo, commits),
-        signing && allowedSigners ? signing.commitSignatures(repo, signing.signersPath(repo, allowedSigners), commits) : undefined,
+        signing && allowedSigners ? signing.readableSigners(repo, allowedSigners).then((file) => signing.commitSignatures(repo, file, commits)) : undefined,
       ]);
       const findings: Finding[] = [];
       for (const commit of commits) {
@@ -156,7 +157,7 @@ export function prePush(repo: Repo, env: NodeJS.ProcessEnv, stdin: string, optio
         // at the tier it was made under, whoever pushes it.
         const agent = trailerValue(own, 'Agent') ?? ctx.agent;
         const facts = { ...ctx, agent, paths: uniquePaths(paths.get(commit) ?? []), trailers: own, tier: recordedTier(own) };
-        const unsigned = signing?.signatureFinding(trailerValue(own, 'Agent'), signatures?.get(commit));
+        const unsigned = signing && signatureFinding(trailerValue(own, 'Agent'), signatures?.get(commit));
         for (const finding of [...(unsigned ? [unsigned] : []), ...claimFindings(facts), ...gateFindings(facts)]) {
           findings.push({ ...finding, message: `commit ${commit.slice(0, 10)}: ${finding.message}` });
         }

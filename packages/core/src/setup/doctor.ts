@@ -3,20 +3,24 @@
  * each finding with its fix. Hooks that git never runs fail silently, so this
  * looks where that happens: husky's `.husky/_` (made per checkout, so missing in
  * a fresh worktree or clone until the install runs), `core.hooksPath`, the local
- * binary the hook lines call, and the config the hooks read.
+ * binary the hook lines call, and the config the hooks read (and the
+ * allowed-signers file it names).
  */
 import { access, constants, readFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { CONFIG_FILE } from '../config/constants';
 import { loadConfig } from '../config/load';
 import type { AgentSyncConfig } from '../config/schema';
-import { ConfigError } from '../errors';
+import { ConfigError, EnvironmentError } from '../errors';
 import { tryGit, type Repo } from '../git/git';
+import { readableSigners } from '../git/signing';
+import { staleAgentWiring } from './agent-wiring';
+import { diskHost } from './file-host';
 import { HOOKS_DIR } from './hooks-dir';
 import { callsHook, HOOK_MANAGER_FILES, HOOKS } from './init';
 
 export interface DoctorFinding {
-  check: 'config' | 'hooks' | 'husky' | 'binary' | 'lint-staged';
+  check: 'config' | 'hooks' | 'husky' | 'binary' | 'lint-staged' | 'agent-tools' | 'identity';
   problem: string;
   fix: string;
 }
@@ -159,12 +163,29 @@ export async function diagnose(repo: Repo, env: NodeJS.ProcessEnv = process.env)
       fix: "Run your package manager's install in this worktree (with @agentsync/cli in devDependencies).",
     });
   }
+  const stale = staleAgentWiring(diskHost(root));
+  if (stale.length > 0) {
+    findings.push({
+      check: 'agent-tools',
+      problem: `The agent tools' hooks are missing pieces or are from another version of AgentSync: ${stale.join(', ')}${stale.includes('.agentsync/agent-hook.sh') ? ' (without the script, every edit in those tools is refused)' : ''}.`,
+      fix: 'Run `agentsync init`: it rewrites AgentSync\'s entries in place and keeps everything else (docs/agent-tools.md).',
+    });
+  }
   if (config.hooks.lintStaged && !(await installed('lint-staged', root))) {
     findings.push({
       check: 'lint-staged',
       problem: 'hooks.lintStaged is set, but lint-staged is not installed, so every commit is blocked.',
       fix: 'Install it (npm install --save-dev lint-staged) or set hooks.lintStaged to false.',
     });
+  }
+  if (config.identity.allowedSigners) {
+    const problem = await readableSigners(repo, config.identity.allowedSigners).then(
+      () => undefined,
+      (error: unknown) => (error instanceof EnvironmentError ? error : Promise.reject(error)),
+    );
+    if (problem) {
+      findings.push({ check: 'identity', problem: `${problem.message} Every store write in an agent's name fails, and so do pre-push and verify.`, fix: problem.hint ?? '' });
+    }
   }
   return findings;
 }

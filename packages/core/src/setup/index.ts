@@ -13,3 +13,5 @@ export * from './doctor';
 export * from './hooks-dir';
 export * from './setup-clone';
 export * from './uninstall';
+export * from './agent-wiring';
+export * from './agent-hook-script';

@@ -7,8 +7,16 @@ import { UsageError } from '../errors';
 import { memoryHost } from './file-host.fixtures';
 import { HOOK_STUB, RUNNER } from './hooks-dir';
 import { HOOKS, hookLine, initRepository, prePushLineKeepingStdin, withHookLine, type InitOptions } from './init';
+import { parseAgentsOption } from './init';
+import { AGENT_WIRING } from './agent-wiring';
+import { AGENT_HOOK_SCRIPT } from './agent-hook-script';
 
 const OPTIONS: InitOptions = { cliVersion: '^0.1.0', huskyVersion: '^9.1.7' };
+/** What the agent-tool wiring adds to a scaffold (agent-wiring.spec.ts checks the contents). */
+
+
+/** What the agent-tool hook wiring adds (agent-wiring.spec.ts checks the contents); .gemini/settings.json is the MCP registration's first. */
+const wiredFiles = () => [AGENT_HOOK_SCRIPT, ...Object.values(AGENT_WIRING).map((wiring) => wiring.file)].filter((file) => !AGENT_TOOL_FILES.includes(file));
 
 /** What init writes for the agent tools: MCP registrations, the skill, the session commands. */
 const AGENT_TOOL_FILES = [
@@ -26,6 +34,16 @@ const AGENT_TOOL_FILES = [
   ]),
 ];
 
+describe('parseAgentsOption', () => {
+  it('keeps the named tools in their usual order; none or blank is none; an unknown name is a usage error', () => {
+    expect(parseAgentsOption(undefined)).toBeUndefined();
+    expect(parseAgentsOption('Codex, claude')).toEqual(['claude', 'codex']);
+    expect(parseAgentsOption('none')).toEqual([]);
+    expect(parseAgentsOption('')).toEqual([]);
+    expect(() => parseAgentsOption('claude,vim')).toThrow(UsageError);
+  });
+});
+
 describe('initRepository', () => {
   it('scaffolds config, tracker, the committed hooks folder, husky hooks calling agentsync, husky and the CLI in package.json', () => {
     const { host, disk, executable, json } = memoryHost({ 'package.json': '{\n  "name": "app",\n  "scripts": { "test": "vitest" }\n}\n' });
@@ -38,7 +56,7 @@ describe('initRepository', () => {
       'created CLAUDE.md',
       'created .github/copilot-instructions.md',
       'created GEMINI.md',
-      ...AGENT_TOOL_FILES.map((path) => `created ${path}`),
+      ...[...AGENT_TOOL_FILES, ...wiredFiles()].map((path) => `created ${path}`),
       'created .agentsync/hooks/h',
       'created .agentsync/hooks/pre-commit',
       'created .agentsync/hooks/commit-msg',
@@ -164,7 +182,7 @@ describe('initRepository', () => {
     const { host, disk } = memoryHost({ 'package.json': '{"name":"app"}', ...files });
     const before = new Map(disk);
     const result = initRepository(host, { ...OPTIONS, gitHooksPath });
-    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md', ...AGENT_TOOL_FILES];
+    const scaffold = ['.agentsync.json', 'AgentTracker.md', '.gitattributes', 'AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md', ...AGENT_TOOL_FILES, ...wiredFiles()];
     expect(result.changed.map((c) => c.path)).toEqual(scaffold);
     expect([...disk.keys()].filter((path) => !before.has(path))).toEqual(scaffold);
     expect(disk.get('package.json')).toBe(before.get('package.json'));

@@ -13,6 +13,8 @@ import { writeAgentInstructions } from './instructions';
 import { writeAgentCommands } from './agent-commands';
 import { mcpServerCommand, registerMcpServer } from './mcp-registration';
 import { createTrackerText } from '../domain/tracker';
+import { wireAgentTools } from './agent-wiring';
+import { AGENT_TOOLS, isAgentTool, type AgentTool } from '../domain/agent-instance';
 
 export interface InitOptions {
   /** Health commands to seed `health.commands` with; omitted when empty. */
@@ -28,6 +30,8 @@ export interface InitOptions {
   huskyVersion: string;
   /** Where `$schema` points. */
   schemaPath?: string;
+  /** The agent tools whose hooks to wire (default: all of them). */
+  agents?: readonly AgentTool[];
 }
 
 export interface InitResult {
@@ -92,6 +96,8 @@ function initialConfig(options: InitOptions, lintStaged: boolean): string {
   if (options.healthTargets?.length) health.targets = options.healthTargets;
   const config: Record<string, unknown> = { $schema: options.schemaPath ?? SCHEMA_PATH };
   if (Object.keys(health).length) config.health = health;
+  // Written out although it is the default: the file shows that edits in agent tools claim.
+  if (options.agents === undefined || options.agents.length > 0) config.claims = { onEdit: 'claim' };
   if (options.hotFiles?.length) config.hotFiles = options.hotFiles;
   if (lintStaged) config.hooks = { lintStaged: true };
   return `${JSON.stringify(config, null, 2)}\n`;
@@ -224,6 +230,19 @@ export function writeTrackerAttributes(host: FileHost, result: InitResult): void
   writeIfChanged(host, result.changed, '.gitattributes', `${before}${TRACKER_ATTRIBUTES_LINE}${eol}`);
 }
 
+/** Parses `--agents claude,codex`: the tools named, in AGENT_TOOLS' order; `none` or '' for none. UsageError for an unknown name. */
+export function parseAgentsOption(value: string | undefined): AgentTool[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '' && name !== 'none');
+  const unknown = names.filter((name) => !isAgentTool(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`Unknown agent tool ${unknown.map((n) => JSON.stringify(n)).join(', ')} in --agents.`, {
+      hint: `Name some of ${AGENT_TOOLS.join(', ')}, separated by commas, or none.`,
+    });
+  }
+  return AGENT_TOOLS.filter((tool) => names.includes(tool));
+}
+
 /** Scaffolds AgentSync into the repository behind `host`; idempotent. */
 export function initRepository(host: FileHost, options: InitOptions): InitResult {
   const result: InitResult = { changed: [], notes: [] };
@@ -247,6 +266,7 @@ export function initRepository(host: FileHost, options: InitOptions): InitResult
   const commands = writeAgentCommands(host);
   result.changed.push(...commands.changed);
   if (commands.skipped.length) result.notes.push(`Kept your own ${commands.skipped.join(', ')}: AgentSync writes its skill and session commands only where no file of that name is yours.`);
+  wireAgentTools(host, result.changed, options.agents);
 
   if (manager) {
     // Another manager's hooks get no runner to put the binary on PATH: name it by path where Node installs it.

@@ -90,3 +90,24 @@ export function withoutJsonSetting(text: string, path: JSONPath, file: string): 
   const rest = readJsonSetting(next, [], file);
   return rest && typeof rest === 'object' && Object.keys(rest).length === 0 ? undefined : next;
 }
+
+/** One change of a settings text: `value` at `path`, undefined to remove it; with `insert`, `path` ends in the array index to insert at (-1: append). */
+export interface JsonEdit {
+  path: JSONPath;
+  value: unknown;
+  insert?: boolean;
+}
+
+/**
+ * `text` (undefined: a new file) with `edits` applied in order: for the agent
+ * tools' hook arrays, whose entries AgentSync inserts, replaces and removes by
+ * index. Each edit is formatted as the file is; the array it touches is laid
+ * out anew (jsonc-parser's formatting of an array edit), everything else stays.
+ */
+export function withJsonEdits(text: string | undefined, edits: readonly JsonEdit[], file: string): string {
+  let next = text === undefined || text.trim() === '' ? '{}\n' : text;
+  parseSettings(next, file);
+  const formattingOptions = formatting(next);
+  for (const edit of edits) next = applyEdits(next, modify(next, edit.path, edit.value, { formattingOptions, isArrayInsertion: edit.insert }));
+  return next;
+}

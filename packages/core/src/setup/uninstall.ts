@@ -12,6 +12,7 @@ import { git, tryGit } from '../git/git';
 import { HOOK_STUB, HOOKS_DIR, RUNNER } from './hooks-dir';
 import { callsHook, HOOKS, parsePackageJson, TRACKER_ATTRIBUTES_LINE, writePackageJson } from './init';
 import { removeAgentCommands } from './agent-commands';
+import { removeAgentWiring } from './agent-wiring';
 import type { FileChange } from './file-host';
 import { INSTRUCTION_FILES, INSTRUCTIONS_BEGIN, INSTRUCTIONS_END } from './instructions';
 import { unregisterMcpServer } from './mcp-registration';
@@ -132,6 +133,9 @@ const removeNxPlugin: Remover = (ctx) => {
 
 const said = (changes: FileChange[]) => changes.map((c) => `${c.action === 'deleted' ? 'deleted' : 'removed AgentSync from'} ${c.path}`);
 
+/** The agent tools' own hooks (.claude/settings.json and the others) and the script they run. */
+const removeAgentHooks: Remover = (ctx) => said(removeAgentWiring(ctx));
+
 /** The MCP server's entry in each agent tool's config (.mcp.json and the others). */
 const removeMcpRegistration: Remover = (ctx) => said(unregisterMcpServer(ctx));
 
@@ -139,8 +143,9 @@ const removeMcpRegistration: Remover = (ctx) => said(unregisterMcpServer(ctx));
 const removeSkillAndCommands: Remover = (ctx) => said(removeAgentCommands(ctx));
 
 /**
- * Every remover, in the order they run. Whatever init installs next (the agent
- * tools' hook wiring: .claude/settings.json and the others) plugs in here, one line.
+ * Every remover, in the order they run: whatever init installs plugs its remover
+ * in here, one line. The agent hooks go before the MCP registration, as both may
+ * share a file (.gemini/settings.json), which goes once nothing is left in it.
  */
 export const REMOVERS: readonly Remover[] = [
   removeHookLines,
@@ -148,6 +153,7 @@ export const REMOVERS: readonly Remover[] = [
   removePackageScripts,
   removeMergeDriver,
   removeInstructions,
+  removeAgentHooks,
   removeMcpRegistration,
   removeSkillAndCommands,
   removeNxPlugin,

@@ -8,7 +8,7 @@
  * is the audit trail.
  */
 import { EnvironmentError, GitError } from '../errors';
-import { git, readObjects, tryGit, type Repo } from '../git/git';
+import { git, readLooseFile, readObjects, tryGit, type Repo } from '../git/git';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
 import { emptyState, pruneExpired, type State } from '../domain/state';
 
@@ -58,8 +58,14 @@ function authorEnv(actor: string): NodeJS.ProcessEnv {
   };
 }
 
-/** Reads the state at `revision` (default: `ref`, which errors name) with one git call; an absent ref is the empty state. */
+/**
+ * Reads the state at `revision` (default: `ref`, which errors name): straight
+ * from the loose objects where it can (no process), else with one git call; an
+ * absent ref is the empty state.
+ */
 export async function readState(repo: Repo, ref = STATE_REF, revision = ref): Promise<Snapshot> {
+  const loose = revision === ref ? await readLooseFile(repo, ref, STATE_FILE) : undefined;
+  if (loose) return { state: parseState(loose.content, ref), commit: loose.commit };
   const [commit, file] = await readObjects(repo, [revision, `${revision}:${STATE_FILE}`]);
   if (!commit) return { state: emptyState() };
   if (!file) throw corrupt(ref, `${STATE_FILE} is missing from the commit`);

@@ -67,6 +67,11 @@ export function normalizeGlob(input: string): string {
   return cleanGlob(input);
 }
 
+/** The claim glob that names exactly `path` (and what is under it), its glob characters escaped: `app/[id].tsx` stays a file. */
+export function literalGlob(path: string): string {
+  return path.replace(ALL_SYNTAX, '\\$&');
+}
+
 /** The picomatch patterns a claim covers: a plain path `X` covers `X` and `X/**`. */
 export function claimPatterns(glob: string): string[] {
   if (!isPlain(glob)) return [glob];

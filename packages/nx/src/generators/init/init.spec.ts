@@ -41,6 +41,8 @@ function graphWithTargets(targets: Record<string, string[]>): ProjectGraph {
   return { nodes, dependencies: {} };
 }
 
+const changesOf = (tree: Tree, path: string) => tree.listChanges().find((change) => change.path === path);
+
 describe('init generator', () => {
   let tree: Tree;
 
@@ -58,6 +60,7 @@ describe('init generator', () => {
       $schema: './node_modules/@agentsync/cli/schema/agentsync.schema.json',
       // Only the candidates some project has (the graph's inferred ones and the Tree's), cheapest first.
       health: { targets: ['build', 'typecheck', 'lint', 'test'] },
+      claims: { onEdit: 'claim' },
     });
     expect(tree.read('AgentTracker.md', 'utf-8')).toContain('<!-- agentsync:begin sessions -->');
     const changes = new Map(tree.listChanges().map((change) => [change.path, change]));
@@ -143,20 +146,25 @@ describe('init generator', () => {
     expect(tree.listChanges().map((change) => change.path).filter((path) => !seeded.has(path)).sort()).toEqual([
       '.agents/skills/agentsync/SKILL.md',
       '.agentsync.json',
+      '.agentsync/agent-hook.sh',
       '.agentsync/hooks/commit-msg',
       '.agentsync/hooks/h',
       '.agentsync/hooks/pre-commit',
       '.agentsync/hooks/pre-push',
       '.claude/commands/agentsync-end-session.md',
       '.claude/commands/agentsync-start-session.md',
+      '.claude/settings.json',
       '.claude/skills/agentsync/SKILL.md',
       '.codex/config.toml',
+      '.codex/hooks.json',
+      '.cursor/hooks.json',
       '.cursor/mcp.json',
       '.gemini/commands/agentsync/end-session.toml',
       '.gemini/commands/agentsync/start-session.toml',
       '.gemini/settings.json',
       '.gitattributes',
       '.github/copilot-instructions.md',
+      '.github/hooks/agentsync.json',
       '.github/prompts/agentsync-end-session.prompt.md',
       '.github/prompts/agentsync-start-session.prompt.md',
       '.husky/commit-msg',
@@ -170,6 +178,15 @@ describe('init generator', () => {
       'GEMINI.md',
     ]);
     expect(existsSync(tree.root)).toBe(false);
+  });
+
+  it('wires only the agent tools --agents names, as the CLI does', async () => {
+    await initGenerator(tree, { skipFormat: true, agents: 'claude,gemini' });
+    expect(tree.exists('.claude/settings.json')).toBe(true);
+    expect(tree.exists('.gemini/settings.json')).toBe(true);
+    expect(tree.exists('.codex/hooks.json')).toBe(false);
+    expect(tree.read('.claude/settings.json', 'utf-8')).toContain('.agentsync/agent-hook.sh\\" edit claude');
+    expect(changesOf(tree, '.agentsync/agent-hook.sh')?.options?.mode).toBe('755');
   });
 
   it('returns the install task unless skipInstall', async () => {

@@ -11,7 +11,7 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { CONFIG_FILE } from '@agentsync/core/config';
-import { configuresLintStaged, initRepository, setupClone, withDevDependencies } from '@agentsync/core/setup';
+import { configuresLintStaged, initRepository, parseAgentsOption, setupClone, withDevDependencies } from '@agentsync/core/setup';
 import { PLUGIN_NAME } from '../../utils/constants';
 import { recentChanges, suggestHotFiles } from '../../utils/hot-files';
 import { treeHost } from '../../utils/tree-host';
@@ -77,7 +77,8 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema): P
         healthTargets: await detectHealthTargets(tree),
         hotFiles: suggestHotFiles(recentChanges(tree.root), (path) => tree.exists(path)),
       };
-  const result = initRepository(host, { ...seed, gitHooksPath: gitHooksPath(tree.root), cliVersion: agentsyncVersion, huskyVersion });
+  const agents = parseAgentsOption(Array.isArray(options.agents) ? options.agents.join(',') : options.agents);
+  const result = initRepository(host, { ...seed, gitHooksPath: gitHooksPath(tree.root), cliVersion: agentsyncVersion, huskyVersion, agents });
   addNxPlugin(tree);
   if (tree.exists('package.json')) addDevDependencies(tree);
   for (const note of result.notes) logger.warn(note);
