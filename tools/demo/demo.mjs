@@ -4,10 +4,12 @@
  * printed as a readable transcript. Agents "alice" and "bob" work in two
  * worktrees of one clone, each on its own branch: alice claims src/api/**, bob
  * is refused and his commit is blocked by the pre-commit hook, alice hands off,
- * and bob goes on.
+ * and bob goes on. The hooks are the ones `agentsync init` installs; `agentsync`
+ * is on the demo's PATH as a global install would put it.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +18,14 @@ const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/cli
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-demo-')));
 const repo = join(root, 'repo');
 const worktrees = { you: repo, alice: join(root, 'alice'), bob: join(root, 'bob') };
+// `agentsync` on PATH, as `npm install --global @agentsync/cli` puts it: what the hooks init writes call.
+const bin = join(root, 'bin');
+mkdirSync(bin);
+writeFileSync(join(bin, 'agentsync'), `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`, { mode: 0o755 });
 const env = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AGENTSYNC|CLAUDE|CODEX|GEMINI|COPILOT)/.test(key))),
+  // Colors off, and no inherited FORCE_COLOR for Node to warn about next to NO_COLOR.
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AGENTSYNC|CLAUDE|CODEX|GEMINI|COPILOT|FORCE_COLOR|NO_COLOR)/.test(key))),
+  PATH: `${bin}${delimiter}${process.env.PATH}`,
   GIT_AUTHOR_NAME: 'Demo',
   GIT_AUTHOR_EMAIL: 'demo@example.com',
   GIT_COMMITTER_NAME: 'Demo',
@@ -56,21 +64,18 @@ const write = (path, content, who = 'you') => {
 };
 
 try {
-  say(`A throwaway repository in ${repo}, set up with agentsync init`);
+  say(`A throwaway repository in ${repo}, seeded with a package.json, one source file (src/api/users.ts)
+#   and one health check (users-api: does src/api/users.ts still export users?); then agentsync init`);
   mkdirSync(repo);
   sh('you', 'git', ['init', '-q', '-b', 'main']);
   write('package.json', `${JSON.stringify({ name: 'demo', private: true }, null, 2)}\n`);
   write('src/api/users.ts', 'export const users = [];\n');
-  // One health check, so sessions record a baseline and handoffs are checked.
-  const check = { name: 'users-api', run: "grep -q 'export const users' src/api/users.ts" };
+  // One health check, so sessions record a baseline and handoffs are checked; it says why it fails.
+  const check = { name: 'users-api', run: "grep -q 'export const users' src/api/users.ts || { echo 'src/api/users.ts no longer exports users'; exit 1; }" };
   write('.agentsync.json', `${JSON.stringify({ health: { commands: [check] } }, null, 2)}\n`);
+  // The hooks init installs: .agentsync/hooks, core.hooksPath pointing there, found in every worktree.
   agentsync('you', ['init']);
-  // The demo has no node_modules: point git straight at the hook scripts' command.
-  for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) {
-    write(`.githooks/${hook}`, `#!/bin/sh\nexec "${process.execPath}" "${cli}" hook ${hook} "$@"\n`);
-  }
-  sh('you', 'chmod', ['+x', '.githooks/pre-commit', '.githooks/commit-msg', '.githooks/pre-push']);
-  sh('you', 'git', ['config', 'core.hooksPath', '.githooks']);
+  sh('you', 'git', ['config', 'core.hooksPath']);
   sh('you', 'git', ['add', '-A']);
   sh('you', 'git', ['commit', '-q', '-m', 'Set up AgentSync']);
 

@@ -131,9 +131,10 @@ try {
     // Only in a source checkout: published packages ship dist. `setup` runs from the install
     // script before any build, so it must not fail the install; anything else fails, and a hook
     // failing blocks (fail closed).
-    const setup = process.argv[2] === 'setup';
-    process.stderr.write(`agentsync: the CLI is not built yet${setup ? '; skipping setup' : ''}. Run \`npx nx run-many -t build\` in the AgentSync workspace.\n`);
-    process.exit(setup ? 0 : 2);
+    // `setup` runs from the install's "prepare" before the first build: nothing to say there.
+    if (process.argv[2] === 'setup') process.exit(0);
+    process.stderr.write('agentsync: the CLI is not built yet. Run `npx nx run-many -t build` in the AgentSync workspace.\n');
+    process.exit(2);
   }
   throw error;
 }

@@ -54,12 +54,4 @@ export function printJson(io: Io, data: unknown): void {
   io.out(JSON.stringify(data, null, 2));
 }
 
-/** A duration until `iso` for humans: "in 1h 59m", "expired". */
-export function untilText(iso: string, now: Date): string {
-  const ms = Date.parse(iso) - now.getTime();
-  if (ms <= 0) return 'expired';
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return 'in <1m';
-  const h = Math.floor(minutes / 60);
-  return `in ${h ? `${h}h ` : ''}${minutes % 60}m`;
-}
+export { untilText } from '@agentsync/core/config/duration';

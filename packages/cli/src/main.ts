@@ -2,7 +2,7 @@
  * The agentsync entry point: picks the command, loads only its module, and is
  * the one place that turns errors into messages and exit codes.
  */
-import { parseCommandArgs, type Command } from './command';
+import { GLOBAL_HELP, helpText, parseCommandArgs, type Command } from './command';
 import { processIo, type Io } from './io';
 
 // require, not import(): the package is CommonJS and import() would start the ESM loader.
@@ -20,23 +20,31 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   health: { summary: 'run the health checks and compare with the baseline', load: () => require('./commands/health') },
   end: { summary: 'end the session: release claims, write the handoff', load: () => require('./commands/end') },
   verify: { summary: 'for CI: re-check the commits of a range as the hooks would', load: () => require('./commands/verify') },
-  setup: { summary: "per-clone setup: register AgentTracker.md's merge driver", load: () => require('./commands/setup') },
+  setup: { summary: "per-clone setup: the tracker's merge driver, core.hooksPath", load: () => require('./commands/setup') },
   'merge-tracker': { summary: 'git merge driver for AgentTracker.md', load: () => require('./commands/merge-tracker') },
   hook: { summary: 'git hook entry points: pre-commit, commit-msg, pre-push', load: () => require('./commands/hook') },
   report: { summary: 'merge conflicts, deploys, rework, health and coordination from the history', load: () => require('./commands/report') },
   doctor: { summary: 'diagnose the installation and say how to fix each finding', load: () => require('./commands/doctor') },
   mcp: { summary: 'the same operations as an MCP server on stdio, for agent tools', load: () => require('./commands/mcp') },
+  uninstall: { summary: 'take AgentSync out of this repository', load: () => require('./commands/uninstall') },
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
-  return `Usage: agentsync <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`agentsync <command> --help\` for a command's options.\nExit codes: 0 ok, 1 blocked by policy, 2 bad input or environment.\n`;
+  return `Usage: agentsync <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n${GLOBAL_HELP}\n\nRun \`agentsync <command> --help\` for a command's options.\nExit codes: 0 ok, 1 blocked by policy, 2 bad input or environment.\n`;
+}
+
+/** `agentsync --agent bob claim x` as `agentsync claim x --agent bob`: the global options may come first. */
+function globalOptionsAfterCommand(argv: string[]): string[] {
+  let i = 0;
+  while (argv[i] === '--json' || argv[i] === '--agent' || argv[i]?.startsWith('--agent=')) i += argv[i] === '--agent' ? 2 : 1;
+  return i === 0 || i >= argv.length ? argv : [argv[i], ...argv.slice(0, i), ...argv.slice(i + 1)];
 }
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = globalOptionsAfterCommand(argv);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
     return name ? 0 : 2;
@@ -55,7 +63,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const command = entry.load().default;
     const { values, positionals } = parseCommandArgs(name, command, rest);
     if (values.help) {
-      io.out(command.help);
+      io.out(helpText(name, command));
       return 0;
     }
     return await command.run({ values: values as never, positionals, io });

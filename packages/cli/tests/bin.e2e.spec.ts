@@ -115,3 +115,15 @@ describe('stack traces', () => {
     expect(stderr).not.toMatch(/\bat /);
   });
 });
+
+describe('a checkout before its first build', () => {
+  it('setup, which the install runs, says nothing and exits 0; any other command exits 2 saying to build', async () => {
+    const root = makeTemp('unbuilt');
+    mkdirSync(join(root, 'bin'));
+    copyFileSync(join(PACKAGE, 'bin/agentsync.js'), join(root, 'bin/agentsync.js'));
+    expect(await runProgram(process.execPath, [join(root, 'bin/agentsync.js'), 'setup'], { cwd: root })).toEqual({ code: 0, stdout: '', stderr: '' });
+    const status = await runProgram(process.execPath, [join(root, 'bin/agentsync.js'), 'status'], { cwd: root });
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('the CLI is not built yet');
+  });
+});

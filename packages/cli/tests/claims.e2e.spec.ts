@@ -137,6 +137,19 @@ describe('release', () => {
     expect(claims.map((c: { holder: string; glob: string }) => `${c.holder}:${c.glob}`).sort()).toEqual(['bob:b/x.ts', 'bob:d']);
   });
 
+  it('AgentTracker.md lists the claims status lists: rewritten on every claim and release', async () => {
+    const repo = await makeRepo();
+    expect((await run(repo.dir, ['init'])).code).toBe(0);
+    const tracker = () => readFileSync(join(repo.dir, 'AgentTracker.md'), 'utf8');
+    expect((await run(repo.dir, ['claim', 'src/**', 'docs', '--agent', 'alice'])).code).toBe(0);
+    expect(tracker()).toContain('| alice | src/\\*\\* | exclusive |');
+    expect((await run(repo.dir, ['release', 'docs', '--agent', 'alice'])).code).toBe(0);
+    expect(tracker()).not.toContain('| alice | docs |');
+    expect((await run(repo.dir, ['release', '--all', '--agent', 'alice'])).code).toBe(0);
+    expect(json(await run(repo.dir, ['status', '--json'])).claims).toEqual([]);
+    expect(tracker()).not.toMatch(/\| alice \|/);
+  });
+
   it('needs globs or --all', async () => {
     const repo = await makeRepo();
     const r = await run(repo.dir, ['release', '--agent', 'alice']);
@@ -202,6 +215,38 @@ describe('conflicts', () => {
     // check takes paths relative to the current directory.
     expect(fromSubdir.code).toBe(1);
     expect(fromSubdir.stdout).toContain('pkg/sub/x.ts');
+  });
+});
+
+describe('what a claim protects', () => {
+  it('an unparsable glob is exit 2, a path not created yet can be claimed', async () => {
+    const repo = await makeRepo();
+    const bad = await run(repo.dir, ['claim', 'src/[', '--agent', 'alice']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Claim "src/[" is not a valid glob: Missing closing: "]"');
+    expect((await storedState(repo.dir).catch(() => ({ claims: [] }))).claims).toEqual([]);
+    expect((await run(repo.dir, ['claim', 'src/not-yet-written.ts', '--agent', 'alice'])).code).toBe(0);
+    expect((await run(repo.dir, ['check', 'src/not-yet-written.ts', '--agent', 'bob'])).code).toBe(1);
+  });
+
+  it('check --staged with nothing staged is free (exit 0); check with nothing at all is exit 2', async () => {
+    const repo = await makeRepo();
+    expect((await run(repo.dir, ['claim', '**', '--agent', 'alice'])).code).toBe(0);
+    const staged = await run(repo.dir, ['check', '--staged', '--agent', 'bob', '--json']);
+    expect(json(staged)).toMatchObject({ ok: true, checked: 0, blocked: [] });
+    expect((await run(repo.dir, ['check', '--agent', 'bob'])).code).toBe(2);
+  });
+
+  it('from a subfolder, claim, check and release resolve paths the same way', async () => {
+    const repo = await makeRepo();
+    repo.write('pkg/sub/keep', '');
+    const sub = join(repo.dir, 'pkg/sub');
+    const claimed = json(await run(sub, ['claim', 'index.js', '../up.ts', '--agent', 'alice', '--json']));
+    expect(claimed.claims.map((c: { glob: string }) => c.glob)).toEqual(['pkg/sub/index.js', 'pkg/up.ts']);
+    expect((await run(sub, ['check', 'index.js', '--agent', 'bob'])).code).toBe(1);
+    expect((await run(repo.dir, ['check', 'index.js', '--agent', 'bob'])).code).toBe(0);
+    expect((await run(sub, ['claim', '../../../x', '--agent', 'alice'])).code).toBe(2);
+    expect(json(await run(sub, ['release', 'index.js', '--agent', 'alice', '--json'])).released).toHaveLength(1);
   });
 });
 

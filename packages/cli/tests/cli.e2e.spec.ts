@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MERGE_DRIVER_COMMAND } from '@agentsync/core/merge-driver';
 import { agentsync, cleanEnv, CLI, makeBareRemote, makeRepo, makeTemp, type TestRepo } from './fixture';
 import { json, run, STACK_LINE, stateWrites } from './e2e';
 
@@ -143,13 +144,13 @@ describe('usage', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
     expect(option.code).toBe(2);
-    expect(option.stderr).toContain("Unknown option '--frob'");
+    expect(option.stderr).toContain('agentsync: claim: unknown option --frob.');
     expect(missing.code).toBe(2);
     expect(none.code).toBe(2);
     expect(none.stdout).toContain('Usage: agentsync <command>');
 
     // Every command the usage lists, so a new command is covered the day it is added.
-    const commands = [...usage.stdout.split('Commands:\n')[1].matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]);
+    const commands = [...usage.stdout.split('Commands:\n')[1].split('\n\n')[0].matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]);
     expect(commands).toEqual(expect.arrayContaining(['init', 'start', 'claim', 'release', 'status', 'check', 'note', 'health', 'end', 'hook']));
     const helps = await Promise.all(commands.map((command) => run(repo.dir, [command, '--help'])));
     for (const [i, r] of helps.entries()) {
@@ -163,10 +164,16 @@ describe('usage', () => {
     const cases: Array<[string[], string]> = [
       [['start', '--tier', '2'], 'needs --goal'],
       [['start', '--goal', 'g'], 'needs --tier'],
-      [['start', '--goal', 'g', '--tier', 'two'], 'Invalid --tier "two"'],
-      [['start', '--goal', 'g', '--tier', '0x2'], 'Invalid --tier "0x2"'],
-      [['start', '--goal', 'g', '--tier', '2e0'], 'Invalid --tier "2e0"'],
-      [['start', '--goal', 'g', '--tier', '5'], 'Invalid tier 5'],
+      [['start', '--goal', 'g', '--tier', 'two'], 'Invalid --tier "two": the tier is 1, 2, 3 or 4.'],
+      [['start', '--goal', 'g', '--tier', '5'], 'Invalid --tier "5": the tier is 1, 2, 3 or 4.'],
+      [['start', '--goal', 'g', '--tier', '2.5'], 'Invalid --tier "2.5": the tier is 1, 2, 3 or 4.'],
+      [['status', '--bogus'], 'agentsync: status: unknown option --bogus.'],
+      [['start', '--goal'], 'agentsync: start: --goal needs a value.'],
+      [['end', '--summary', 's', '--tokens', '-5'], 'agentsync: end: --tokens -5: a value that starts with "-" reads as an option; write --tokens=-5.'],
+      [['end', '--summary', 's', '--tokens=-5'], 'Invalid --tokens "-5"'],
+      [['claim', 'x', '--ttl', '5q'], 'Invalid --ttl "5q": expected a positive number of seconds'],
+      [['start', '--goal', 'g', '--tier', '0x2'], 'Invalid --tier "0x2": the tier is 1, 2, 3 or 4.'],
+      [['start', '--goal', 'g', '--tier', '2e0'], 'Invalid --tier "2e0": the tier is 1, 2, 3 or 4.'],
       [['start', '--goal', 'g', '--tier', '1', '--claim', '../up'], 'Claim "../up" leaves the repository'],
       [['claim'], 'needs at least one glob'],
       [['claim', '/etc/passwd'], 'Claim "/etc/passwd" is an absolute path'],
@@ -180,6 +187,8 @@ describe('usage', () => {
     for (const [i, r] of results.entries()) {
       expect(r.code, cases[i][0].join(' ')).toBe(2);
       expect(r.stderr).toContain(cases[i][1]);
+      // Said once, in words: not node's parser text, not the value twice.
+      expect(r.stderr).not.toMatch(/To specify|Invalid duration|ambiguous/);
     }
     expect(await stateWrites(repo.dir)).toBe(0);
   });
@@ -279,5 +288,66 @@ describe('colors', () => {
     expect(forcedBlocked.stdout).toMatch(ansi);
     expect(forcedError.stderr).toMatch(ansi);
     for (const r of [plain, both, plainError, piped]) expect(r.stdout + r.stderr).not.toMatch(ansi);
+  });
+});
+
+describe('the same facts in the same words', () => {
+  it('a conflict, the hooks and status all give expiry as "in 1h 59m", and next work as "(from alice)"', async () => {
+    const repo = await makeRepo();
+    expect((await run(repo.dir, ['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
+    const refused = await run(repo.dir, ['claim', 'src/a.ts', '--agent', 'bob']);
+    expect(refused.stderr).toMatch(/src\/a\.ts is claimed by alice \(src\/\*\*, expires in (1h 59m|2h 0m)\)/);
+    expect(refused.stderr).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    const hook = await run(repo.dir, ['hook', 'pre-commit'], { env: { AGENTSYNC_AGENT: 'bob' } });
+    expect(hook.stderr).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    expect((await run(repo.dir, ['end', '--summary', 's', '--next', 'wire it up', '--no-commit', '--agent', 'alice'])).code).toBe(2);
+    expect((await run(repo.dir, ['start', '--goal', 'g', '--tier', '1', '--agent', 'alice'])).code).toBe(0);
+    const ended = await run(repo.dir, ['end', '--summary', 's', '--next', 'wire it up', '--no-commit', '--agent', 'alice']);
+    expect(ended.stdout).toContain('  - wire it up (from alice)');
+    expect((await run(repo.dir, ['status'])).stdout).toContain('  - wire it up (from alice)');
+  });
+});
+
+describe('the docs quote what the CLI does', () => {
+  const doc = (name: string) => readFileSync(join(__dirname, '../../../docs', name), 'utf8');
+
+  it('protocol.md shows the real "no identity" error, commands.md the real merge driver line', async () => {
+    const repo = await makeRepo();
+    const refused = await run(repo.dir, ['note', 'x']);
+    expect(refused.code).toBe(2);
+    for (const line of refused.stderr.trim().split('\n')) expect(doc('protocol.md')).toContain(`  ${line}\n`);
+    expect((await run(repo.dir, ['setup'])).code).toBe(0);
+    expect(doc('commands.md')).toContain(`merge.agentsync-tracker.driver ${(await repo.git(['config', 'merge.agentsync-tracker.driver'])).trim()}\n`);
+    expect(MERGE_DRIVER_COMMAND).toContain('command -v agentsync');
+  });
+});
+
+describe('help and --json', () => {
+  it("each command's help lists every option it parses, and the common ones; the top-level help the global options and environment", async () => {
+    const repo = await makeRepo();
+    const usage = await run(repo.dir, ['--help']);
+    expect(usage.stdout).toContain('Global options');
+    expect(usage.stdout).toMatch(/Environment:\n {2}AGENTSYNC_AGENT=ID/);
+    const commands = [...usage.stdout.split('Commands:\n')[1].split('\n\n')[0].matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]);
+    for (const name of commands) {
+      // The definitions the parser uses: the help is built from the same objects.
+      const { default: command } = await import(/* @vite-ignore */ join(__dirname, '../src/commands', `${name}.ts`));
+      const help = (await run(repo.dir, [name, '--help'])).stdout;
+      for (const option of [...Object.keys(command.options), 'agent', 'json', 'help']) {
+        expect(help, `${name} --help`).toMatch(new RegExp(`^ {2}(-\\w, )?--${option}\\b`, 'm'));
+        expect(help.split('Options:')[0], `${name}'s usage line`).toContain(option === 'help' ? '' : `--${option}`);
+      }
+    }
+  });
+
+  it('global options may come before the command; setup and hook print JSON with --json', async () => {
+    const repo = await makeRepo();
+    const claimed = await run(repo.dir, ['--agent', 'bob', '--json', 'claim', 'x']);
+    expect(json(claimed)).toMatchObject({ ok: true, agent: 'bob' });
+    expect(json(await run(repo.dir, ['setup', '--json']))).toEqual({ ok: true, gitRepository: true, mergeDriver: true, hooks: false });
+    repo.write('x/a.ts', 'a\n');
+    await repo.git(['add', '-A']);
+    const hook = await run(repo.dir, ['hook', 'pre-commit', '--json'], { env: { AGENTSYNC_AGENT: 'alice' } });
+    expect(json(hook, 1)).toMatchObject({ ok: false, hook: 'pre-commit', findings: [expect.objectContaining({ rule: 'claims', paths: ['x/a.ts'] })] });
   });
 });

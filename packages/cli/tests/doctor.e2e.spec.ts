@@ -3,11 +3,13 @@
  * hooks silently stop running, with the fix it names.
  */
 import { describe, expect, it } from 'vitest';
-import { makeRepo, makeTemp, repoAt, type TestRepo } from './fixture';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRepo, makeTemp, pathWithoutAgentsync, repoAt, type TestRepo } from './fixture';
 import { json, run } from './e2e';
 import { installHusky } from './husky';
 
-/** A repo set up by `agentsync init`, committed, with husky installed as an install would. */
+/** A repo set up by `agentsync init`, committed, installed as npm install would (husky && agentsync setup). */
 async function initialized(): Promise<TestRepo> {
   const repo = await makeRepo({ config: null });
   repo.write('package.json', '{"name":"app"}\n');
@@ -15,33 +17,32 @@ async function initialized(): Promise<TestRepo> {
   expect((await run(repo.dir, ['init'])).code).toBe(0);
   await repo.git(['add', '-A']);
   await repo.git(['commit', '-q', '--no-verify', '-m', 'agentsync']);
+  // As the install's "prepare" does: husky, then agentsync setup.
   await installHusky(repo);
+  expect((await run(repo.dir, ['setup'])).code).toBe(0);
   return repo;
 }
 
-const checks = async (dir: string) => json<{ ok: boolean; findings: Array<{ check: string; problem: string; fix: string }> }>(await run(dir, ['doctor', '--json']), 1).findings;
+const checks = async (dir: string, env?: NodeJS.ProcessEnv) => json<{ ok: boolean; findings: Array<{ check: string; problem: string; fix: string }> }>(await run(dir, ['doctor', '--json'], { env }), 1).findings;
 
 describe.concurrent('agentsync doctor', () => {
-  it('passes a working setup, and in a fresh worktree finds the missing .husky/_, binary and husky, each with its fix', async () => {
+  it('passes a working setup, also in a fresh worktree with no install; finds husky\'s per-checkout hooks path and a missing binary', async () => {
     const repo = await initialized();
-    expect(await run(repo.dir, ['doctor'])).toMatchObject({ code: 0, stdout: expect.stringContaining('all good'), stderr: '' });
-    expect(json(await run(repo.dir, ['doctor', '--json']))).toEqual({ ok: true, findings: [] });
+    const noGlobal = { env: { PATH: pathWithoutAgentsync() } };
+    expect(await run(repo.dir, ['doctor'], noGlobal)).toMatchObject({ code: 0, stdout: expect.stringContaining('all good'), stderr: '' });
+    expect(json(await run(repo.dir, ['doctor', '--json'], noGlobal))).toEqual({ ok: true, findings: [] });
 
     const worktree = repoAt(makeTemp('worktree'));
     await repo.git(['worktree', 'add', '-q', '-b', 'claude/x', worktree.dir]);
-    const findings = await checks(worktree.dir);
-    expect(findings.map((f) => f.check).sort()).toEqual(['binary', 'hooks', 'husky']);
-    expect(findings.find((f) => f.check === 'hooks')).toMatchObject({
-      problem: expect.stringContaining("husky's .husky/_ is missing here"),
-      fix: expect.stringContaining('npx husky'),
-    });
-    expect(findings.find((f) => f.check === 'binary')?.problem).toContain('node_modules/.bin/agentsync');
-    const text = await run(worktree.dir, ['doctor']);
-    expect(text.code).toBe(1);
-    expect(text.stdout).toContain('fix: Run `npx husky` in this worktree');
+    expect((await run(worktree.dir, ['doctor'], noGlobal)).code).toBe(0);
 
-    await installHusky(worktree);
-    expect((await run(worktree.dir, ['doctor'])).code).toBe(0);
+    // A bare `npx husky` takes core.hooksPath back to the per-checkout .husky/_.
+    await repo.git(['config', 'core.hooksPath', '.husky/_']);
+    rmSync(join(repo.dir, 'node_modules/.bin/agentsync'));
+    const findings = await checks(worktree.dir, noGlobal.env);
+    expect(findings.map((f) => f.check)).toEqual(['hooks', 'binary']);
+    expect(findings[0]).toMatchObject({ problem: expect.stringContaining("husky's .husky/_"), fix: expect.stringContaining('agentsync setup') });
+    expect(findings[1].problem).toContain('find no agentsync to run');
   });
 
   it('finds hooks git does not run, hook files without the AgentSync line, and a missing lint-staged', async () => {
@@ -51,7 +52,7 @@ describe.concurrent('agentsync doctor', () => {
     repo.write('.agentsync.json', '{ "hooks": { "lintStaged": true } }');
     const findings = await checks(repo.dir);
     expect(findings.map((f) => f.problem)).toEqual([
-      'Hooks are not active: core.hooksPath is not set, so git never runs the .husky hooks.',
+      'Hooks are not active: core.hooksPath is not set, so git never runs the hooks in .agentsync/hooks.',
       '.husky/pre-push does not call `agentsync hook pre-push`.',
       'hooks.lintStaged is set, but lint-staged is not installed, so every commit is blocked.',
     ]);

@@ -3,9 +3,9 @@
  * end-to-end tests stand on.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 
 export const CLI = resolve(__dirname, '../bin/agentsync.js');
@@ -124,6 +124,40 @@ export async function makeBareRemote(): Promise<string> {
 }
 
 export { makeTemp };
+
+/** PATH without the folders that hold an `agentsync` (the workspace's node_modules/.bin, where vitest runs): a machine without a global install. */
+export function pathWithoutAgentsync(): string {
+  return (process.env.PATH ?? '').split(delimiter).filter((dir) => dir && !existsSync(join(dir, 'agentsync'))).join(delimiter);
+}
+
+/** A folder with an `agentsync` that runs the built CLI, as a global install puts one on PATH. */
+export function globalBin(): string {
+  const dir = makeTemp('bin');
+  writeFileSync(join(dir, 'agentsync'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
+  return dir;
+}
+
+/**
+ * The folder where `spec` is installed, once per machine: in the temp folder, outside the
+ * workspace, so later runs install nothing. Installed beside and renamed into place, as test
+ * files in parallel workers may race here.
+ */
+export function cachedPackage(spec: string): Promise<string> {
+  cachedInstalls[spec] ??= (async () => {
+    const home = join(tmpdir(), `agentsync-test-install-${spec.replace(/[^\w.@-]/g, '_')}`);
+    if (existsSync(join(home, 'node_modules', '.package-lock.json'))) return home;
+    const staging = mkdtempSync(`${home}-`);
+    await installPackage(spec, staging);
+    try {
+      renameSync(staging, home);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another worker won the race
+    }
+    return home;
+  })();
+  return cachedInstalls[spec];
+}
+const cachedInstalls: Record<string, Promise<string>> = {};
 
 /** Installs an npm package into `dir` (a folder of its own), from the real npm cache where it can. */
 export async function installPackage(spec: string, dir: string): Promise<void> {

@@ -185,6 +185,7 @@ describe.concurrent('running checks', () => {
       { name: 'slow', status: 'timeout', durationMs: expect.any(Number) },
       { name: 'leaves-child', status: 'pass', outputTail: 'done\n' },
     ]);
+    // Stopped at its timeout, not before: how soon after is a timing question for tools/bench.
     expect(result.checks[0].durationMs).toBeGreaterThanOrEqual(1000);
     expect(result.regressions).toEqual(['slow']);
     await sleep(2500);

@@ -65,7 +65,7 @@ describe.concurrent('pre-commit: claims', () => {
 
     const blocked = await commit(repo, { 'src/api/users.ts': 'export {};\n', 'docs/a.md': 'a\n' }, claude);
     expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toMatch(/src\/api\/users\.ts is claimed by codex \(src\/api, goal: refactor the api, expires \d{4}-\d\d-\d\dT/);
+    expect(blocked.stderr).toMatch(/src\/api\/users\.ts is claimed by codex \(src\/api, goal: refactor the api, expires in (1h 59m|2h 0m)\)/);
     expect(blocked.stderr).toContain('Ask codex to release it');
     expect(blocked.stderr).not.toContain('docs/a.md');
     expect(await head(repo)).toBe(before);
@@ -209,12 +209,16 @@ describe.concurrent('pre-commit: hot files, gates, sessions, branches', () => {
     expect(await commit(repo, {}, claude)).toMatchObject({ code: 0, stderr: '' });
   });
 
-  it('warns about a branch outside branches.pattern, and blocks with enforce "block"', async () => {
+  it('warns about a branch outside branches.pattern once, never on the default branch, and blocks with enforce "block"', async () => {
     const repo = await hooked({}, 'main');
+    expect(await commit(repo, { 'main.txt': 'm\n' }, claude)).toMatchObject({ code: 0, stderr: '' });
+    await repo.git(['checkout', '-q', '-b', 'feature']);
     const warned = await commit(repo, { 'a.txt': 'a\n' }, claude);
     expect(warned.code).toBe(0);
-    expect(warned.stderr).toContain('warning (branches) branch main does not match branches.pattern {agent}/{feature}');
+    expect(warned.stderr).toContain('warning (branches) branch feature does not match branches.pattern {agent}/{feature}');
     expect(warned.stderr).toContain('claude/my-feature');
+    expect(await commit(repo, { 'a2.txt': 'a\n' }, claude)).toMatchObject({ code: 0, stderr: '' });
+    await repo.git(['checkout', '-q', 'main']);
 
     repo.write('.agentsync.json', JSON.stringify({ branches: { enforce: 'block' } }));
     const blocked = await commit(repo, { 'b.txt': 'b\n' }, claude);
@@ -461,6 +465,17 @@ describe.concurrent('skipping, failing, staying out of the way', () => {
     const invalid = await commit(repo, { 'b.txt': 'b\n' }, claude);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('Invalid configuration');
+  });
+
+  it('an invalid .agentsync.json blocks with the located error, as status shows it, and no misleading hint', async () => {
+    const repo = await hooked({ hotFiles: 3 });
+    const config = join(repo.dir, '.agentsync.json');
+    const blocked = await commit(repo, { 'a.txt': 'a\n' }, claude);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain(`${config}:2:15  hotFiles: expected an array, got number`);
+    expect(blocked.stderr).toContain('pre-commit: blocked until .agentsync.json is valid');
+    expect(blocked.stderr).not.toMatch(/could not run|failOpen|AGENTSYNC_DEBUG/);
+    expect((await run(repo.dir, ['status'])).stderr).toContain(`${config}:2:15`);
   });
 });
 

@@ -1,11 +1,11 @@
 /**
  * husky 9 for the tests that run real husky hooks: the workspace's own copy
- * where there is one, else installed once per test file into a temp dir.
+ * where there is one, else installed once per machine (cachedPackage).
  */
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { huskyVersion } from '@agentsync/core/setup';
-import { CLI, installPackage, makeTemp, runProgram, type TestRepo } from './fixture';
+import { cachedPackage, CLI, runProgram, type TestRepo } from './fixture';
 
 let dir: Promise<string> | undefined;
 
@@ -14,9 +14,7 @@ export function huskyDir(): Promise<string> {
   dir ??= (async () => {
     const workspace = join(__dirname, '../../../node_modules/husky');
     if (existsSync(join(workspace, 'package.json'))) return workspace;
-    const prefix = makeTemp('husky');
-    await installPackage(`husky@${huskyVersion}`, prefix);
-    return join(prefix, 'node_modules', 'husky');
+    return join(await cachedPackage(`husky@${huskyVersion}`), 'node_modules', 'husky');
   })();
   return dir;
 }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { CLI, git, makeBareRemote, makeRepo, makeTemp, runProgram, type TestRepo } from './fixture';
+import { CLI, git, globalBin, makeBareRemote, makeRepo, makeTemp, pathWithoutAgentsync, repoAt, runProgram, type TestRepo } from './fixture';
 import { json, run } from './e2e';
 import { MERGE_DRIVER_COMMAND } from '@agentsync/core/merge-driver';
 import { installHusky } from './husky';
@@ -25,10 +25,13 @@ function snapshot(dir: string, prefix = ''): Record<string, string> {
 }
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md'];
-const HOOK_LINE = (hook: string) => `node_modules/.bin/agentsync hook ${hook} "$@"`;
+/** A husky script's line: the runner (.agentsync/hooks/h, or husky's own) puts agentsync on PATH. */
+const HOOK_LINE = (hook: string) => `agentsync hook ${hook} "$@"`;
+/** Another hook manager's line, which no runner helps: the local binary by path. */
+const MANAGER_LINE = (hook: string) => `node_modules/.bin/agentsync hook ${hook} "$@"`;
 
 describe.concurrent('agentsync init', () => {
-  it('writes husky hooks calling the local binary and adds husky, and a second run changes no byte', async () => {
+  it('writes the hooks folder and husky hooks, adds husky, points core.hooksPath there, and a second run changes no byte', async () => {
     const repo = await makeRepo({ config: null });
     repo.write('package.json', '{\n  "name": "app",\n  "scripts": {\n    "prepare": "npm run build",\n    "test": "vitest"\n  }\n}\n');
     const first = await run(repo.dir, ['init']);
@@ -40,6 +43,8 @@ describe.concurrent('agentsync init', () => {
       expect(readFileSync(join(repo.dir, '.husky', hook), 'utf8')).toBe(`${HOOK_LINE(hook)}\n`);
       expect(statSync(join(repo.dir, '.husky', hook)).mode & 0o111).toBeTruthy();
     }
+    expect(statSync(join(repo.dir, '.agentsync/hooks/h')).mode & 0o111).toBeTruthy();
+    expect((await repo.git(['config', 'core.hooksPath'])).trim()).toBe('.agentsync/hooks');
     const pkg = JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8'));
     expect(pkg.scripts.prepare).toBe('npm run build && husky && agentsync setup');
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@agentsync/cli', 'husky']);
@@ -89,6 +94,77 @@ describe.concurrent('agentsync init', () => {
     expect(blocked.stderr).toContain('src/a.ts is claimed by codex');
   });
 
+  it('a fresh git worktree where nobody installed still runs the hooks: a commit on another agent\'s claim is blocked', async () => {
+    const repo = await makeRepo({ config: null });
+    repo.write('package.json', '{ "name": "app" }\n');
+    repo.write('.gitignore', 'node_modules\n');
+    expect((await run(repo.dir, ['init'])).code).toBe(0);
+    // The install's "prepare": husky, then agentsync setup, which takes core.hooksPath back.
+    await installHusky(repo);
+    expect((await run(repo.dir, ['setup'])).code).toBe(0);
+    expect((await repo.git(['config', 'core.hooksPath'])).trim()).toBe('.agentsync/hooks');
+    const env = { AGENTSYNC_AGENT: 'claude', PATH: pathWithoutAgentsync() };
+    await repo.git(['add', '-A']);
+    expect((await runProgram('git', ['commit', '-q', '-m', 'agentsync'], { cwd: repo.dir, env })).code).toBe(0);
+    expect((await run(repo.dir, ['claim', 'src', '--agent', 'codex'])).code).toBe(0);
+
+    const worktree = repoAt(join(makeTemp('wt'), 'wt'));
+    await repo.git(['worktree', 'add', '-q', '-b', 'claude/x', worktree.dir]);
+    expect(existsSync(join(worktree.dir, 'node_modules'))).toBe(false);
+    worktree.write('src/a.ts', 'a\n');
+    await worktree.git(['add', 'src/a.ts']);
+    const blocked = await runProgram('git', ['commit', '-q', '-m', 'a'], { cwd: worktree.dir, env });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('src/a.ts is claimed by codex');
+    await worktree.git(['rm', '-q', '--cached', 'src/a.ts']);
+    worktree.write('docs.md', 'd\n');
+    await worktree.git(['add', 'docs.md']);
+    const free = await runProgram('git', ['commit', '-q', '-m', 'docs'], { cwd: worktree.dir, env });
+    expect(free.code, free.stderr).toBe(0);
+  });
+
+  it('in a repository without Node, with agentsync on PATH, init leaves live hooks and no husky', async () => {
+    const repo = await makeRepo({ config: null });
+    repo.write('go.mod', 'module example.com/app\n');
+    const env = { PATH: `${globalBin()}:${pathWithoutAgentsync()}`, AGENTSYNC_AGENT: 'claude' };
+    const init = await run(repo.dir, ['init'], { env });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain('call `agentsync` from PATH');
+    expect(existsSync(join(repo.dir, '.husky'))).toBe(false);
+    expect(existsSync(join(repo.dir, 'package.json'))).toBe(false);
+    await repo.git(['add', '-A']);
+    expect((await runProgram('git', ['commit', '-q', '-m', 'agentsync'], { cwd: repo.dir, env })).code).toBe(0);
+    expect((await run(repo.dir, ['claim', 'cmd', '--agent', 'codex'])).code).toBe(0);
+    repo.write('cmd/main.go', 'package main\n');
+    await repo.git(['add', '-A']);
+    const blocked = await runProgram('git', ['commit', '-q', '-m', 'main'], { cwd: repo.dir, env });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('cmd/main.go is claimed by codex');
+    // Without any agentsync to run, the hooks block and say why, rather than silently letting it through.
+    const none = await runProgram('git', ['commit', '-q', '-m', 'main'], { cwd: repo.dir, env: { PATH: pathWithoutAgentsync() } });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('agentsync pre-commit: blocked: no agentsync to run');
+  });
+
+  it("ships .pre-commit-hooks.yaml: one entry per stage, each running agentsync's hook from PATH", async () => {
+    const entries: Array<{ id: string; entry: string; language: string; stages: string[]; pass_filenames?: boolean }> = parseYaml(
+      readFileSync(join(__dirname, '../../../.pre-commit-hooks.yaml'), 'utf8'),
+    );
+    expect(entries.map((e) => [e.id, e.entry, e.stages])).toEqual(
+      ['pre-commit', 'commit-msg', 'pre-push'].map((stage) => [`agentsync-${stage}`, `agentsync hook ${stage}`, [stage]]),
+    );
+    expect(entries.every((e) => e.language === 'system')).toBe(true);
+    // As the framework runs the pre-commit entry (no file names): a claimed staged path blocks.
+    const repo = await makeRepo();
+    expect((await run(repo.dir, ['claim', 'src', '--agent', 'codex'])).code).toBe(0);
+    repo.write('src/a.ts', 'a\n');
+    await repo.git(['add', '-A']);
+    const env = { PATH: `${globalBin()}:${pathWithoutAgentsync()}`, AGENTSYNC_AGENT: 'claude' };
+    const blocked = await runProgram('sh', ['-c', entries[0].entry], { cwd: repo.dir, env });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('src/a.ts is claimed by codex');
+  });
+
   it.each([
     ['pnpm', 'pnpm-lock.yaml'],
     ['yarn', 'yarn.lock'],
@@ -116,7 +192,7 @@ describe.concurrent('agentsync init', () => {
     const result = await run(repo.dir, ['init', '--agents', 'none']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`${manager} manages this repository's git hooks; AgentSync changed nothing there`);
-    for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) expect(result.stdout).toContain(`  ${hook}: ${HOOK_LINE(hook)}\n`);
+    for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) expect(result.stdout).toContain(`  ${hook}: ${MANAGER_LINE(hook)}\n`);
     const after = snapshot(repo.dir);
     const agentToolFile = (path: string) => INSTRUCTION_FILES.includes(path) || /^(\.mcp\.json$|\.(codex|gemini|vscode|cursor|agents|claude)\/|\.github\/prompts\/)/.test(path);
     expect(Object.keys(after).filter((path) => !(path in before) && !agentToolFile(path)).sort()).toEqual([
@@ -185,7 +261,8 @@ describe('agentsync init: merge driver and CI workflow', () => {
     await repo.git(['add', '-A']);
     await repo.git(['commit', '-q', '--no-verify', '-m', 'sneak\n\nAgent: bob'], { GIT_COMMITTER_DATE: `${Math.floor(Date.now() / 1000) + 5} +0000` });
     const head = (await repo.git(['rev-parse', 'HEAD'])).trim();
-    await repo.git(['push', '-q', 'origin', 'main']);
+    // init's hooks are live here (agentsync is on PATH): the push must skip them too to get through.
+    await repo.git(['push', '-q', '--no-verify', 'origin', 'main']);
 
     // What actions/checkout gives: a fresh clone, without refs/agentsync/*.
     const ci = makeTemp('ci');

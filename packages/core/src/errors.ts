@@ -2,6 +2,7 @@
  * Typed errors: the library throws these, and only the CLI maps them to exit
  * codes and messages. Every error says what went wrong, where, and how to fix it.
  */
+import { untilText } from './config/duration';
 
 /** The exit codes (docs/protocol.md, "Exit codes"). */
 export const EXIT = { ok: 0, blocked: 1, usage: 2 } as const;
@@ -62,7 +63,7 @@ export class ConfigError extends AgentSyncError {
     });
     super(`Invalid configuration in ${file}:\n${lines.join('\n')}`, {
       where: file,
-      hint: `Fix the ${issues.length === 1 ? 'entry' : 'entries'} above; node_modules/@agentsync/core/schema/agentsync.schema.json lists every key (editors use it through "$schema").`,
+      hint: `Fix the ${issues.length === 1 ? 'entry' : 'entries'} above; node_modules/@agentsync/cli/schema/agentsync.schema.json lists every key (editors use it through "$schema").`,
     });
     this.file = file;
     this.issues = issues;
@@ -107,7 +108,7 @@ export class ClaimConflictError extends BlockedError {
   constructor(conflicts: readonly ClaimConflict[]) {
     const lines = conflicts.map(
       (c) =>
-        `  ${c.requested} is claimed by ${c.holder} (${c.glob}, expires ${c.expiresAt}${c.goal ? `, goal: ${c.goal}` : ''})`,
+        `  ${c.requested} is claimed by ${c.holder} (${c.glob}, expires ${untilText(c.expiresAt, new Date())}${c.goal ? `, goal: ${c.goal}` : ''})`,
     );
     super(`Claim refused:\n${lines.join('\n')}`, {
       where: conflicts.map((c) => c.holder).join(', '),

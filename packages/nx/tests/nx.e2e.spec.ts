@@ -128,20 +128,22 @@ describe('@agentsync/nx in a fresh Nx workspace', () => {
       '@agentsync/nx': `^${published['@agentsync/nx'].version}`,
       '@agentsync/cli': `^${published['@agentsync/cli'].version}`,
     });
-    expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['husky', 'lint-staged']));
+    expect(Object.keys(pkg.devDependencies)).toContain('husky');
+    // lint-staged only where the workspace uses it.
+    expect('lint-staged' in pkg.devDependencies).toBe('lint-staged' in pkg || existsSync(join(ws, '.lintstagedrc')));
     expect(JSON.parse(read('.agentsync.json'))).toEqual({
-      $schema: './node_modules/@agentsync/core/schema/agentsync.schema.json',
+      $schema: './node_modules/@agentsync/cli/schema/agentsync.schema.json',
       claims: { onEdit: 'claim' },
       health: { targets: ['build', 'typecheck', 'test'] },
     });
     expect(JSON.parse(read('.claude/settings.json')).hooks.PreToolUse).toHaveLength(1);
-    expect(existsSync(join(ws, 'node_modules/@agentsync/core/schema/agentsync.schema.json'))).toBe(true);
+    expect(existsSync(join(ws, 'node_modules/@agentsync/cli/schema/agentsync.schema.json'))).toBe(true);
     expect(read('AgentTracker.md')).toContain('<!-- agentsync:begin sessions -->');
     expect(JSON.parse(read('nx.json')).plugins).toContain('@agentsync/nx');
     // init's install ran prepare: the hooks are live and the tracker's merge driver is registered.
     expect(pkg.scripts.prepare).toBe('husky && agentsync setup');
-    expect(ok('git', ['config', 'core.hooksPath']).trim()).toBe('.husky/_');
-    expect(ok('git', ['config', 'merge.agentsync-tracker.driver']).trim()).toContain('node_modules/.bin/agentsync merge-tracker %O %A %B');
+    expect(ok('git', ['config', 'core.hooksPath']).trim()).toBe('.agentsync/hooks');
+    expect(ok('git', ['config', 'merge.agentsync-tracker.driver']).trim()).toContain('"$a" merge-tracker %O %A %B');
     expect(read('CLAUDE.md')).toContain('@AGENTS.md');
     expect(read('.gitattributes')).toContain('AgentTracker.md merge=agentsync-tracker');
   });

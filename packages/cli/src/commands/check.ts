@@ -6,24 +6,23 @@ import { colors, printJson, untilText } from '../io';
 import { checkResult } from '../results';
 
 export default defineCommand({
-  help: `Usage: agentsync check [PATH…] [--staged] [--agent ID] [--json]
-
+  args: '[PATH…]',
+  description: `
 Tells whether these paths would be blocked for the current agent: exit 0 when
 all are free, 1 when another agent's live exclusive claim covers any of them.
 Paths are relative to the current directory; --staged checks the staged
-change (renames count twice: both the old and the new path).
-
-Options:
-  --staged    check the paths in the index's staged change
-  --agent ID  act as this agent (without one, every claim counts)
-  --json      print the blocked paths as JSON
+change (renames count twice: both the old and the new path; nothing
+staged is exit 0).
 `,
-  options: { staged: { type: 'boolean' } },
+  json: 'print the blocked paths as JSON',
+  agent: 'act as this agent (without one, every claim counts)',
+  options: { staged: { type: 'boolean', description: 'check the paths in the index\'s staged change' } },
   async run({ values, positionals, io }) {
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const paths = positionals.map((p) => repoPath(ctx, p));
     if (values.staged) paths.push(...(await stagedPaths(ctx.repo)).flatMap((change) => change.paths));
-    if (paths.length === 0) {
+    // Nothing staged is nothing blocked; only a check given nothing to look at is a usage error.
+    if (paths.length === 0 && !values.staged) {
       throw new UsageError('agentsync check needs paths or --staged.', { hint: 'Example: agentsync check src/api/users.ts' });
     }
     const agent = await findAgent(ctx);

@@ -4,21 +4,19 @@ import { defineCommand } from '../command';
 import { colors, printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync doctor [--json]
-
+  description: `
 Diagnoses the installation in this worktree and says how to fix each finding:
-hooks that git does not run here (core.hooksPath, husky's .husky/_ missing in
-a fresh worktree or clone), hook lines that do not call agentsync, the local
-binary the hooks call (node_modules/.bin/agentsync), husky and lint-staged
-not installed, an invalid .agentsync.json.
+hooks that git does not run here (core.hooksPath not .agentsync/hooks, or
+husky's per-checkout .husky/_), an incomplete .agentsync/hooks, hook lines that
+do not call agentsync, no agentsync for the hooks to find (this worktree's or
+the main worktree's node_modules, PATH), lint-staged not installed, an invalid
+.agentsync.json.
 Exit 0 when all is well, 1 with findings.
-
-Options:
-  --json  print the findings as JSON
 `,
+  json: 'print the findings as JSON',
   options: {},
   async run({ values, io }) {
-    const findings = await diagnose(await openRepo(io.cwd));
+    const findings = await diagnose(await openRepo(io.cwd), io.env);
     if (values.json) {
       printJson(io, { ok: findings.length === 0, findings });
       return findings.length === 0 ? 0 : 1;

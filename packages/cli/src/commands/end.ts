@@ -6,40 +6,25 @@ import { colors, printJson } from '../io';
 import { endResult } from '../results';
 
 export default defineCommand({
-  help: `Usage: agentsync end --summary TEXT [--done TEXT]… [--next TEXT]… [--blocker TEXT]… [--failed TEXT]… [--tokens N]
-                     [--allow-regression --reason TEXT] [--no-commit] [--agent ID] [--json]
-
+  description: `
 Ends the current agent's session: runs health (cached per tree) and refuses a
 regression against the session's baseline (exit 1), writes the handoff entry
 into AgentTracker.md (summary, next work, blockers, failed approaches, tokens
 used against the tier's budget, health), commits it together with what is
 staged, with Agent:, Agent-Session: and Agent-Tier: trailers, releases the
 claims, and prints the suggested next work for whoever comes next.
-
-Options:
-  --summary TEXT  what was done, in a line (required)
-  --done TEXT     one thing finished, for the handoff's Done list (repeatable);
-                  suggested next work with the same text is closed
-  --next TEXT     suggested next work for whoever comes next (repeatable)
-  --blocker TEXT  what blocks progress (repeatable)
-  --failed TEXT   an approach that did not work, so nobody retries it (repeatable)
-  --tokens N      tokens used in the session
-  --allow-regression  hand off despite a regression (needs --reason, recorded in the handoff)
-  --reason TEXT   why the regression is acceptable
-  --no-commit     write the handoff but do not commit
-  --agent ID      act as this agent
-  --json          print the handoff as JSON
 `,
+  json: 'print the handoff as JSON',
   options: {
-    summary: { type: 'string' },
-    done: { type: 'string', multiple: true },
-    next: { type: 'string', multiple: true },
-    blocker: { type: 'string', multiple: true },
-    failed: { type: 'string', multiple: true },
-    tokens: { type: 'string' },
-    'allow-regression': { type: 'boolean' },
-    reason: { type: 'string' },
-    'no-commit': { type: 'boolean' },
+    summary: { type: 'string', value: 'TEXT', required: true, description: 'what was done, in a line (required)' },
+    done: { type: 'string', multiple: true, value: 'TEXT', description: 'one thing finished, for the handoff\'s Done list (repeatable);\nsuggested next work with the same text is closed' },
+    next: { type: 'string', multiple: true, value: 'TEXT', description: 'suggested next work for whoever comes next (repeatable)' },
+    blocker: { type: 'string', multiple: true, value: 'TEXT', description: 'what blocks progress (repeatable)' },
+    failed: { type: 'string', multiple: true, value: 'TEXT', description: 'an approach that did not work, so nobody retries it (repeatable)' },
+    tokens: { type: 'string', value: 'N', description: 'tokens used in the session' },
+    'allow-regression': { type: 'boolean', description: 'hand off despite a regression (needs --reason, recorded in the handoff)' },
+    reason: { type: 'string', value: 'TEXT', description: 'why the regression is acceptable' },
+    'no-commit': { type: 'boolean', description: 'write the handoff but do not commit' },
   },
   async run({ values, io }) {
     if (!values.summary) throw new UsageError('agentsync end needs --summary.', { hint: 'Example: agentsync end --summary "rate limits done" --next "add docs"' });

@@ -5,8 +5,7 @@ import { printJson } from '../io';
 import { healthResult } from '../results';
 
 export default defineCommand({
-  help: `Usage: agentsync health [--base REF] [--agent ID] [--json]
-
+  description: `
 Runs the health checks (health.commands, and health.targets through Nx on the
 projects affected since --base) and compares them with the current session's
 baseline. A check green in the baseline and red now is a regression; red in
@@ -16,13 +15,10 @@ tree: a check that passed on this tree is not run again.
 Exit 0 green (or nothing regressed under health.policy "regressions"),
 1 failing or regressed, 2 bad setup, 130 interrupted (Ctrl-C stops every
 check and records nothing).
-
-Options:
-  --base REF  base for Nx affected (default: all projects)
-  --agent ID  compare with this agent's session baseline
-  --json      print the results as JSON
 `,
-  options: { base: { type: 'string' } },
+  json: 'print the results as JSON',
+  agent: 'compare with this agent\'s session baseline',
+  options: { base: { type: 'string', value: 'REF', description: 'base for Nx affected (default: all projects)' } },
   async run({ values, io }) {
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const live = values.json ? undefined : progress(io);

@@ -1,19 +1,20 @@
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '@agentsync/core/errors';
+import { CONFIG_FILE } from '@agentsync/core/config/cached';
+import { ConfigError, UsageError } from '@agentsync/core/errors';
 import { openRepo, type Repo } from '@agentsync/core/git';
 import type { HookName, HookOutcome } from '@agentsync/core/hooks';
 import { defineCommand } from '../command';
-import { colors, readStdin, type Io } from '../io';
+import { colors, printJson, readStdin, type Io } from '../io';
 import { reportError } from '../report-error';
 
 const HOOK_NAMES: readonly HookName[] = ['pre-commit', 'commit-msg', 'pre-push'];
 const AGENT_HOOKS = ['agent-edit', 'agent-start', 'agent-pre-shell', 'agent-shell', 'agent-stop'];
 
 export default defineCommand({
-  help: `Usage: agentsync hook pre-commit|commit-msg|pre-push [git's hook arguments]
-       agentsync hook agent-edit|agent-start|agent-pre-shell|agent-shell|agent-stop --tool TOOL
-
-The git hook entry points, called from .husky/*. Exit 0 lets git go on, 1 blocks.
+  args: "pre-commit|commit-msg|pre-push [git's hook arguments] | agent-edit|agent-start|agent-pre-shell|agent-shell|agent-stop",
+  description: `
+The git hook entry points, called from .agentsync/hooks (and .husky/*). Exit 0
+lets git go on, 1 blocks.
   pre-commit  blocks staged paths claimed by another agent, oversized hot-file
               edits, risk-gated paths, and commits outside a required session;
               then runs lint-staged when hooks.lintStaged is set
@@ -41,9 +42,9 @@ payload on stdin, and answer in that tool's format (docs/agent-tools.md):
                (Gemini CLI, whose shell has none)
   agent-shell  after a shell command: changed files that others hold
   agent-stop   at the end: a reminder, once, of claims and an open session
-  --tool       claude, codex, gemini, copilot or cursor
 `,
-  options: { tool: { type: 'string' } },
+  json: 'print the findings as JSON on stdout (messages still go to stderr)',
+  options: { tool: { type: 'string', value: 'TOOL', description: 'for the agent-* hooks: claude, codex, gemini, copilot or cursor' } },
   async run({ values, positionals, io }) {
     const [name, ...args] = positionals;
     if (AGENT_HOOKS.includes(name)) {
@@ -59,12 +60,19 @@ payload on stdin, and answer in that tool's format (docs/agent-tools.md):
     try {
       outcome = await runHook(hook, repo, io, args);
     } catch (error) {
-      reportError(error, io, false, 1);
+      reportError(error, io, Boolean(values.json), 1);
+      if (error instanceof ConfigError) {
+        // The located error above is the whole story: no debug run or failOpen helps here.
+        io.err(`agentsync ${hook}: blocked until ${CONFIG_FILE} is valid (an invalid config always blocks); fix the entry above.`);
+        return 1;
+      }
       const debug = io.env.AGENTSYNC_DEBUG === '1' ? '' : ' Run again with AGENTSYNC_DEBUG=1 to see the details.';
       io.err(`agentsync ${hook}: blocked because the check could not run (fail closed; hooks.failOpen: true lets git go on).${debug}`);
       return 1;
     }
-    return report(hook, outcome, io) ? 1 : await afterChecks(hook, outcome, repo, io);
+    const blocked = report(hook, outcome, io);
+    if (values.json) printJson(io, { ok: !blocked, hook, findings: outcome.findings, skipped: outcome.skipped ?? null });
+    return blocked ? 1 : await afterChecks(hook, outcome, repo, io);
   },
 });
 

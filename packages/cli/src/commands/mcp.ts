@@ -2,8 +2,7 @@ import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 
 export default defineCommand({
-  help: `Usage: agentsync mcp [--agent ID]
-
+  description: `
 Serves AgentSync's operations as an MCP server on stdio, for agent tools:
 tools status, claim, release, check, note, start_session, end_session, health;
 resources agentsync://tracker, agentsync://claims, agentsync://session;
@@ -11,10 +10,9 @@ prompts start-session and end-session. \`agentsync init\` registers it with
 Claude Code (.mcp.json), Codex, Gemini CLI, Copilot in VS Code and Cursor.
 The agent is resolved on every call as the CLI resolves it, from the
 environment the tool started the server with (docs/mcp.md).
-
-Options:
-  --agent ID  act as this agent in every call
 `,
+  json: 'ignored: the server speaks JSON-RPC on stdout',
+  agent: 'act as this agent in every call',
   options: {},
   async run({ values, positionals, io }) {
     if (positionals.length) {

@@ -3,8 +3,8 @@ import { runTrackerMergeDriver } from '@agentsync/core/merge-driver';
 import { defineCommand } from '../command';
 
 export default defineCommand({
-  help: `Usage: agentsync merge-tracker BASE OURS THEIRS
-
+  args: 'BASE OURS THEIRS',
+  description: `
 The git merge driver for AgentTracker.md, called by git as
   merge-tracker %O %A %B
 Managed regions merge entry by entry (union by entry id, the later edit of an
@@ -12,7 +12,9 @@ entry changed on both sides wins); prose outside them merges with git's
 three-way merge, so conflict markers appear only where both sides changed the
 same prose. Writes the result over OURS; exit 0 clean, 1 conflicts left.
 Registered in a clone by \`agentsync setup\` (init and "prepare" run it).
+
 `,
+  json: 'print the result as JSON',
   options: {},
   async run({ positionals, io }) {
     if (positionals.length !== 3) {

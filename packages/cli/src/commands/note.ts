@@ -4,15 +4,12 @@ import { defineCommand } from '../command';
 import { printJson } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync note TEXT [--agent ID] [--json]
-
+  args: 'TEXT',
+  description: `
 Writes partial work into AgentTracker.md at once, with or without a session,
 so the next agent knows what is half done. A live session's leases are renewed.
-
-Options:
-  --agent ID  act as this agent
-  --json      print the note's id as JSON
 `,
+  json: 'print the note\'s id as JSON',
   options: {},
   async run({ values, positionals, io }) {
     const text = positionals.join(' ');

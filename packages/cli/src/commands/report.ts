@@ -7,9 +7,7 @@ import { defineCommand } from '../command';
 import { printJson, type Io } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync report [--since DATE] [--until DATE] [--branch REF] [--tags GLOB]
-                        [--json | --markdown | --html FILE]
-
+  description: `
 Measures the repository's own history: merges replayed with git merge-tree
 (conflicted ones, conflicts on hotFiles and on other files), deploys (release
 tags, else merges to the branch), reverts and lines reworked within 21 days,
@@ -22,23 +20,15 @@ A cache under the git dir keeps each merge's replay and the churn walk, so a
 second run reads only new history. Progress goes to stderr.
 
 Exit 0, 2 on bad input (a date, a branch, a --tags glob, an unwritable --html file).
-
-Options:
-  --since DATE    from this date: 2026-11-01, 2026-11-01T09:30:00Z, or an age such as 30d or 12w
-  --until DATE    up to (not including) this date, same forms
-  --branch REF    the branch to report on (default: origin's default branch, else main or master)
-  --tags GLOB     release tags that count as deploys (default v*)
-  --json          print the report as JSON
-  --markdown      print Markdown, as for a GitHub step summary
-  --html FILE     write one self-contained HTML page to FILE
 `,
+  json: 'print the report as JSON',
   options: {
-    since: { type: 'string' },
-    until: { type: 'string' },
-    branch: { type: 'string' },
-    tags: { type: 'string' },
-    markdown: { type: 'boolean' },
-    html: { type: 'string' },
+    since: { type: 'string', value: 'DATE', description: 'from this date: 2026-11-01, 2026-11-01T09:30:00Z, or an age such as 30d or 12w' },
+    until: { type: 'string', value: 'DATE', description: 'up to (not including) this date, same forms' },
+    branch: { type: 'string', value: 'REF', description: 'the branch to report on (default: origin\'s default branch, else main or master)' },
+    tags: { type: 'string', value: 'GLOB', description: 'release tags that count as deploys (default v*)' },
+    markdown: { type: 'boolean', description: 'print Markdown, as for a GitHub step summary' },
+    html: { type: 'string', value: 'FILE', description: 'write one self-contained HTML page to FILE' },
   },
   async run({ values, positionals, io }) {
     if (positionals.length > 0) {

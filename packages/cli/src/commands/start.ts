@@ -1,4 +1,4 @@
-import { openContext, requireAgent, budgetText, startSession, type Assessment } from '@agentsync/core/app';
+import { openContext, repoGlob, requireAgent, budgetText, startSession, type Assessment } from '@agentsync/core/app';
 import { UsageError } from '@agentsync/core/errors';
 import { defineCommand } from '../command';
 import { progress } from '../health-output';
@@ -6,45 +6,35 @@ import { colors, printJson, untilText, type Io } from '../io';
 import { startResult } from '../results';
 
 export default defineCommand({
-  help: `Usage: agentsync start --goal TEXT --tier N [--claim GLOB]… [--fixing-baseline] [--pull] [--agent ID] [--json]
-
+  description: `
 Pre-work assessment, then a session: prints the active sessions, live claims
 and suggested next work, fetches the branch's upstream and says how far
 behind it is, and records the session with its claims (all or nothing: a
 claim held by another agent refuses the start with exit 1).
-
-Options:
-  --goal TEXT         what this session will do (required)
-  --tier N            1 Simple, 2 Medium, 3 Complex, 4 Expert (required): sets the
-                      token budget, the recommended model and the risk allowed
-  --claim GLOB        claim these paths for the session (repeatable)
-  --fixing-baseline   the session's job is to repair a red baseline
-  --pull              fast-forward the branch to its upstream first
-  --agent ID          act as this agent
-  --json              print the assessment as JSON
 `,
+  json: 'print the assessment as JSON',
   options: {
-    goal: { type: 'string' },
-    tier: { type: 'string' },
-    claim: { type: 'string', multiple: true },
-    'fixing-baseline': { type: 'boolean' },
-    pull: { type: 'boolean' },
+    goal: { type: 'string', value: 'TEXT', required: true, description: 'what this session will do (required)' },
+    tier: { type: 'string', value: 'N', required: true, description: '1 Simple, 2 Medium, 3 Complex, 4 Expert (required): sets the\ntoken budget, the recommended model and the risk allowed' },
+    claim: { type: 'string', multiple: true, value: 'GLOB', description: 'claim these paths for the session (repeatable; relative to\nthe current directory, as claim\'s)' },
+    'fixing-baseline': { type: 'boolean', description: 'the session\'s job is to repair a red baseline' },
+    pull: { type: 'boolean', description: 'fast-forward the branch to its upstream first' },
   },
   async run({ values, io }) {
     if (!values.goal) throw new UsageError('agentsync start needs --goal.', { hint: 'Example: agentsync start --goal "add rate limits" --tier 2' });
-    // Digits only: Number() would also take "0x2", "2e0" and " 2".
-    const tier = Number(values.tier);
-    if (!values.tier || !/^\d+$/.test(values.tier)) {
-      const what = values.tier ? `Invalid --tier ${JSON.stringify(values.tier)}.` : 'agentsync start needs --tier 1, 2, 3 or 4.';
+    // One message for every wrong tier (5, 2.5, 0x2, two): the tiers are the digits 1 to 4.
+    if (!values.tier || !/^[1-4]$/.test(values.tier)) {
+      const what = values.tier ? `Invalid --tier ${JSON.stringify(values.tier)}: the tier is 1, 2, 3 or 4.` : 'agentsync start needs --tier 1, 2, 3 or 4.';
       throw new UsageError(what, { hint: 'Pick the tier by complexity: 1 Simple, 2 Medium, 3 Complex, 4 Expert.' });
     }
+    const tier = Number(values.tier);
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
     const agent = await requireAgent(ctx);
     const live = values.json ? undefined : progress(io);
     const assessment = await startSession(ctx, agent, {
       goal: values.goal,
       tier,
-      claims: values.claim,
+      claims: values.claim?.map((glob) => repoGlob(ctx, glob)),
       fixingBaseline: values['fixing-baseline'],
       pull: values.pull,
       ...(live ? { health: live } : {}),

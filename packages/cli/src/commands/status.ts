@@ -3,15 +3,12 @@ import { defineCommand } from '../command';
 import { colors, printJson, untilText } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync status [--json]
-
+  description: `
 Lists the live sessions (agent, goal, tier, branch, baseline health), the live
 claims (holder, glob, mode, expiry, the session's goal) and the tracker's
 suggested next work.
-
-Options:
-  --json  print everything as JSON
 `,
+  json: 'print everything as JSON',
   options: {},
   async run({ values, io }) {
     const ctx = await openContext({ cwd: io.cwd, env: io.env, agentFlag: values.agent });
@@ -34,7 +31,7 @@ Options:
       io.out(`  ${claim.holder}  ${claim.glob}  ${claim.mode}  expires ${untilText(claim.expiresAt, now)}${goal ? `  goal: ${goal}` : ''}`);
     }
     io.out(c.bold(`Suggested next work (${nextWork.length})`));
-    for (const next of nextWork) io.out(`  - ${next.text} (${next.agent})`);
+    for (const next of nextWork) io.out(`  - ${next.text} (from ${next.agent})`);
     return 0;
   },
 });

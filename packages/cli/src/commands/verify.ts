@@ -5,8 +5,7 @@ import { defineCommand } from '../command';
 import { colors, printJson, type Io } from '../io';
 
 export default defineCommand({
-  help: `Usage: agentsync verify --range A..B [--json]
-
+  description: `
 For CI: re-checks every commit in the range as the hooks would have — paths
 claimed by another agent now or at the commit's date (held between its
 parents' dates and now, from the history of refs/agentsync/state; a date in
@@ -21,12 +20,9 @@ On GitHub Actions (GITHUB_ACTIONS=true) it also prints error annotations and
 writes a markdown table to the step summary.
 
 Exit 0 clean, 1 a commit breaks a rule, 2 bad range or setup.
-
-Options:
-  --range A..B  the commits to check, such as origin/main..HEAD (required)
-  --json        print the verdicts as JSON
 `,
-  options: { range: { type: 'string' } },
+  json: 'print the verdicts as JSON',
+  options: { range: { type: 'string', value: 'A..B', required: true, description: 'the commits to check, such as origin/main..HEAD (required)' } },
   async run({ values, io }) {
     if (!values.range) throw new UsageError('agentsync verify needs --range A..B.', { hint: 'Example: agentsync verify --range origin/main..HEAD' });
     const ctx = await openContext({ cwd: io.cwd, env: io.env });

@@ -43,7 +43,7 @@ describe('guardEdit with claims.onEdit "claim" (the default)', () => {
     await claimAs('alice', ['src/**']);
     const verdict = await guard(join(root, 'src/a.ts'));
     expect(verdict.agent).toBe('claude-91b8b624');
-    expect(verdict.refusal).toMatch(/^AgentSync refused this edit for claude-91b8b624:\n- src\/a\.ts is claimed by alice \(src\/\*\*, expires 20\d\d-/);
+    expect(verdict.refusal).toMatch(/^AgentSync refused this edit for claude-91b8b624:\n- src\/a\.ts is claimed by alice \(src\/\*\*, expires in (1h 59m|2h 0m)\)/);
     expect(verdict.refusal).toContain('Work on other files');
     expect(verdict.claimed).toEqual([]);
   });

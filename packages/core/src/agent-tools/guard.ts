@@ -64,7 +64,7 @@ export async function guardEdit(request: EditRequest): Promise<EditVerdict> {
   } catch (error) {
     if (!(error instanceof ClaimConflictError)) throw error;
     // Another instance claimed a path between the read and the write: it won.
-    return { agent, paths, claimed: [], refusal: refusalText(agent, error.conflicts.map((conflict) => claimFinding(conflict.requested, conflict))) };
+    return { agent, paths, claimed: [], refusal: refusalText(agent, error.conflicts.map((conflict) => claimFinding(conflict.requested, conflict, ctx.now()))) };
   }
 }
 

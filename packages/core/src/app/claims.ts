@@ -8,6 +8,7 @@ import { normalizeGlob } from '../domain/globs/globs';
 import { activeSession, applyClaims, blockedPaths, pruneExpired, releaseClaims, type BlockedPath, type Claim, type ClaimMode, type State } from '../domain/state';
 import { updateState } from '../store/store';
 import { storeMessage } from '../store/messages';
+import { refreshTrackerSnapshots } from './sessions';
 
 export interface ClaimOptions {
   shared?: boolean;
@@ -20,7 +21,7 @@ export async function claim(ctx: Context, agent: string, globs: string[], option
   const normalized = [...new Set(globs.map(normalizeGlob))];
   const ttlMs = claimTtlMs(ctx, options.ttl);
   const mode: ClaimMode = options.shared ? 'shared' : 'exclusive';
-  return updateState(ctx.repo, storeOptions(ctx, agent), (state, now) => {
+  const claimed = await updateState(ctx.repo, storeOptions(ctx, agent), (state, now) => {
     const session = activeSession(state, agent, now)?.id;
     const { state: next, conflicts } = applyClaims(state, { agent, globs: normalized, mode, session, ttlMs }, now);
     if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
@@ -30,12 +31,14 @@ export async function claim(ctx: Context, agent: string, globs: string[], option
       message: storeMessage({ action: 'claim', agent, globs: normalized, mode, session }),
     };
   });
+  await refreshTrackerSnapshots(ctx);
+  return claimed;
 }
 
 /** Releases the agent's claims on `globs` (all of them when omitted); returns what was released. */
 export async function release(ctx: Context, agent: string, globs?: string[]): Promise<Claim[]> {
   const normalized = globs?.map(normalizeGlob);
-  return updateState(ctx.repo, storeOptions(ctx, agent), (state) => {
+  const released = await updateState(ctx.repo, storeOptions(ctx, agent), (state) => {
     const { state: next, released } = releaseClaims(state, agent, normalized);
     return {
       state: released.length > 0 ? next : undefined,
@@ -43,6 +46,8 @@ export async function release(ctx: Context, agent: string, globs?: string[]): Pr
       message: storeMessage({ action: 'release', agent, globs: released.map((c) => c.glob) }),
     };
   });
+  if (released.length > 0) await refreshTrackerSnapshots(ctx);
+  return released;
 }
 
 /** Which of the repo-relative `paths` other agents hold; `agent` undefined means a person. */

@@ -57,7 +57,8 @@ export function claimTtlMs(ctx: Context, override?: string): number {
     // A bare number on the command line means seconds, as in the config.
     return parseDuration(/^\d+$/.test(override) ? Number(override) : override);
   } catch (error) {
-    throw new UsageError(`Invalid ttl ${JSON.stringify(override)}: ${(error as Error).message}`, {
+    // parseDuration names the value too: say it once.
+    throw new UsageError(`Invalid ttl ${JSON.stringify(override)}: ${(error as Error).message.replace(/^Invalid duration [^:]*: /, '')}`, {
       hint: 'Give a duration such as 30m, 2h or 1d.',
     });
   }
@@ -78,6 +79,23 @@ export function repoPath(ctx: Context, path: string): string {
     });
   }
   return rel.split(sep).join('/');
+}
+
+/**
+ * Turns a glob given on the command line into one relative to the repository
+ * root. Like check's paths it is relative to the current directory, so that
+ * `claim index.js` and `check index.js` in a subfolder mean the same file.
+ * Leading `..` segments climb from there; what is left is normalizeGlob's to judge.
+ */
+export function repoGlob(ctx: Context, glob: string): string {
+  const prefix = relative(ctx.repo.root, ctx.cwd).split(sep).filter(Boolean);
+  if (prefix.length === 0 || glob.startsWith('/') || /^[A-Za-z]:[\\/]/.test(glob)) return glob;
+  const segments = glob.split('/').filter((segment) => segment !== '' && segment !== '.');
+  while (segments[0] === '..' && prefix.length > 0 && prefix[0] !== '..') {
+    segments.shift();
+    prefix.pop();
+  }
+  return [...prefix, ...segments].join('/') || '.';
 }
 
 /** Where AgentSync keeps caches and locks: under the common git dir, shared by worktrees, never committed. */

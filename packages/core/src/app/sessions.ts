@@ -4,6 +4,8 @@
  * holds what people and the next agent read.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TierConfig } from '../config/schema';
 import { readFreshState, storeOptions, type Context } from './context';
 import { BlockedError, ClaimConflictError, UsageError } from '../errors';
@@ -129,6 +131,16 @@ async function writeSnapshots(ctx: Context, doc: TrackerDoc, adjust: (state: Sta
 // Each worktree has its own tracker file, so its lock lives in that worktree's git dir.
 const trackerOptions = (ctx: Context) => ({ create: true, lockDir: ctx.repo.gitDir });
 
+/**
+ * Rewrites the tracker's sessions and claims tables from the store, so the
+ * tracker never contradicts `status` after a claim or release. A repository
+ * without AgentTracker.md gets none.
+ */
+export async function refreshTrackerSnapshots(ctx: Context): Promise<void> {
+  if (!existsSync(join(ctx.repo.root, TRACKER_FILE))) return;
+  await updateTracker(ctx.repo.root, (doc) => writeSnapshots(ctx, doc), trackerOptions(ctx));
+}
+
 function refuseSecondSession(existing: Session | undefined): void {
   if (!existing) return;
   throw new UsageError(`${existing.agent} already has an active session ${existing.id} (goal: ${existing.goal}).`, {
@@ -155,11 +167,14 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
     warnings.push(`${message} ${hint}`);
   }
   const tracker = await readTracker(ctx.repo.root);
-  // Before the health run, which may take minutes; checked again in the compare-and-swap.
-  refuseSecondSession(activeSession((await readFreshState(ctx)).state, agent, ctx.now()));
+  const ttlMs = parseDuration(ctx.config.claims.ttl);
+  // Before the health run, which may take minutes; both checked again in the compare-and-swap.
+  const before = (await readFreshState(ctx)).state;
+  refuseSecondSession(activeSession(before, agent, ctx.now()));
+  const conflicts = applyClaims(before, { agent, globs, mode: 'exclusive', ttlMs }, ctx.now()).conflicts;
+  if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
   const upstream = await checkUpstream(ctx, options.pull ?? false);
   if (upstream?.fetchError) warnings.push(`Could not fetch ${upstream.upstream}: ${upstream.fetchError}`);
-  const ttlMs = parseDuration(ctx.config.claims.ttl);
   const health = await runHealth(ctx.repo, ctx.config, options.health);
   const baseline = health.checks.length > 0 ? toRecord(health, ctx.now()) : undefined;
   if (baseline?.status === 'red' && !options.fixingBaseline) {

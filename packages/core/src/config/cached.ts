@@ -7,6 +7,9 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE, CONFIG_SCHEMA_VERSION } from './constants';
+
+/** The config's file name, for the hooks' messages without loading the schema. */
+export { CONFIG_FILE };
 import type { AgentSyncConfig } from './schema';
 
 /** A new AgentSync release may normalize differently, so its version is part of the key too. */

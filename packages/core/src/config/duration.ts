@@ -34,3 +34,13 @@ export function durationMs(value: unknown): number | undefined {
   const match = typeof value === 'string' ? DURATION_PATTERN.exec(value) : null;
   return match ? match.slice(1).reduce((ms, digits, unit) => ms + Number(digits ?? 0) * UNIT_MS[unit], 0) : undefined;
 }
+
+/** How long until `iso`, for people: "in 1h 59m", "in <1m", "expired". Status, conflicts and the hooks say it alike. */
+export function untilText(iso: string, now: Date): string {
+  const ms = Date.parse(iso) - now.getTime();
+  if (ms <= 0) return 'expired';
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'in <1m';
+  const h = Math.floor(minutes / 60);
+  return `in ${h ? `${h}h ` : ''}${minutes % 60}m`;
+}

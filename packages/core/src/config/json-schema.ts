@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { configSchema } from './schema';
 
-/** Where the published schema lives; `$schema` in a config may point here or at node_modules/@agentsync/core/schema/. */
+/** Where the published schema lives; `$schema` in a config may point here or at node_modules/@agentsync/cli/schema/. */
 export const JSON_SCHEMA_ID = 'https://unpkg.com/@agentsync/core/schema/agentsync.schema.json';
 
 /** The JSON Schema (draft 2020-12) of the config as written: defaults shown, nothing defaulted required. */

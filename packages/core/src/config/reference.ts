@@ -31,7 +31,7 @@ type JsonSchema = {
 
 /** What a key does beyond its schema description, keyed by the path as rendered. Keep each to a sentence or two. */
 const NOTES: Record<string, string> = {
-  $schema: '`agentsync init` writes `./node_modules/@agentsync/core/schema/agentsync.schema.json`.',
+  $schema: '`agentsync init` writes `./node_modules/@agentsync/cli/schema/agentsync.schema.json`.',
   health:
     'Read by `agentsync start` (the baseline), `agentsync health`, `agentsync end` and the pre-push hook (each pushed tip); ' +
     'see [health.md](health.md).',
@@ -298,7 +298,7 @@ repository without \`.agentsync.json\` is not set up for AgentSync).
 
 \`\`\`json
 {
-  "$schema": "./node_modules/@agentsync/core/schema/agentsync.schema.json",
+  "$schema": "./node_modules/@agentsync/cli/schema/agentsync.schema.json",
   "health": {
     "commands": [
       { "name": "build", "run": "npm run build" },
@@ -342,12 +342,12 @@ repository without \`.agentsync.json\` is not set up for AgentSync).
 
 ## Editor support: \`$schema\`
 
-The JSON Schema ships in the package as \`@agentsync/core/schema/agentsync.schema.json\`
-(package export \`@agentsync/core/schema.json\`) and is published at
+The JSON Schema ships in \`@agentsync/cli\` as \`schema/agentsync.schema.json\` (and in
+\`@agentsync/core\`, package export \`@agentsync/core/schema.json\`) and is published at
 \`https://unpkg.com/@agentsync/core/schema/agentsync.schema.json\`. Point \`$schema\` at either:
 
 \`\`\`json
-{ "$schema": "./node_modules/@agentsync/core/schema/agentsync.schema.json" }
+{ "$schema": "./node_modules/@agentsync/cli/schema/agentsync.schema.json" }
 \`\`\`
 
 VS Code, JetBrains IDEs and other JSON-Schema-aware editors then complete keys and flag

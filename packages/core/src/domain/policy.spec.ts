@@ -35,7 +35,7 @@ describe('claimFindings', () => {
         level: 'block',
         rule: 'claims',
         paths: ['src/api/a.ts'],
-        message: `src/api/a.ts is claimed by codex (src/api, goal: codex's goal, expires ${at(HOUR)})`,
+        message: `src/api/a.ts is claimed by codex (src/api, goal: codex's goal, expires in 1h 0m)`,
         hint: expect.stringContaining('Ask codex to release it'),
       },
     ]);

@@ -8,6 +8,7 @@ import { claimMatcher } from './globs/globs';
 import { branchMatches, exampleBranch } from './branches';
 import { trailerValue } from './trailers';
 import { RISK_ORDER } from '../config/constants';
+import { untilText } from '../config/duration';
 import { activeSession, blockedPaths, type State } from './state';
 import type { ClaimConflict } from '../errors';
 
@@ -65,16 +66,16 @@ const claimLevel = (facts: CommitFacts) => (facts.agent || facts.config.claims.b
 export function claimFindings(facts: CommitFacts): Finding[] {
   const blocked = blockedPaths(facts.state, facts.agent, facts.paths, facts.now);
   const level = claimLevel(facts);
-  return blocked.map(({ path, claim }) => claimFinding(path, claim, level));
+  return blocked.map(({ path, claim }) => claimFinding(path, claim, facts.now, level));
 }
 
 /** The finding for `path`, which `claim` of another agent covers: holder, glob, goal, expiry, and the ways out. */
-export function claimFinding(path: string, claim: ClaimConflict, level: Finding['level'] = 'block'): Finding {
+export function claimFinding(path: string, claim: ClaimConflict, now: Date, level: Finding['level'] = 'block'): Finding {
   return {
     level,
     rule: 'claims',
     paths: [path],
-    message: `${showPath(path)} is claimed by ${claim.holder} (${claim.glob}${claim.goal ? `, goal: ${claim.goal}` : ''}, expires ${claim.expiresAt})`,
+    message: `${showPath(path)} is claimed by ${claim.holder} (${claim.glob}${claim.goal ? `, goal: ${claim.goal}` : ''}, expires ${untilText(claim.expiresAt, now)})`,
     hint: `Ask ${claim.holder} to release it, wait for the lease to expire, or leave it out of this commit; \`agentsync status\` lists every claim.`,
   };
 }

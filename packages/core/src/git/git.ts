@@ -253,3 +253,11 @@ export async function currentBranch(repo: Repo): Promise<string | undefined> {
   if (/^[0-9a-f]{40,64}\n?$/.test(head)) return undefined;
   return (await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: repo.root }))?.trim() || undefined;
 }
+
+/** The names the default branch may have: origin's HEAD where it is known, else init.defaultBranch, main and master. */
+export async function defaultBranches(repo: Repo): Promise<string[]> {
+  const remoteHead = (await tryGit(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], { cwd: repo.root }))?.trim();
+  if (remoteHead) return [remoteHead.replace(/^origin\//, '')];
+  const configured = (await tryGit(['config', '--get', 'init.defaultBranch'], { cwd: repo.root }))?.trim();
+  return [...(configured ? [configured] : []), 'main', 'master'];
+}

@@ -1,11 +1,11 @@
 /** The pre-commit hook: the staged change against claims, hot files, gates, sessions and the baseline. */
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { stagedChange } from '../git/changes';
 import { parseDuration } from '../config/duration';
-import { tryGit, type Repo } from '../git/git';
+import { defaultBranches, tryGit, type Repo } from '../git/git';
 import { evaluateCommit, type Finding } from '../domain/policy';
-import { renewLeases } from '../domain/state';
+import { activeSession, renewLeases } from '../domain/state';
 import { remoteOptions } from '../store/remote';
 import { updateState } from '../store/store';
 import { runHook, uniquePaths, type HookContext, type HookOutcome } from './run-hook';
@@ -17,9 +17,29 @@ export function preCommit(repo: Repo, env: NodeJS.ProcessEnv): Promise<HookOutco
     // Line counts cost git a real diff: asked for only where hot files are configured.
     const { changes, lines } = ctx.config.hotFiles.length > 0 ? await stagedChange(repo, { lines: true }) : staged;
     const findings = evaluateCommit({ ...ctx, paths: uniquePaths(changes), changedLines: lines });
+    const branchWarning = findings.findIndex((f) => f.rule === 'branches' && f.level === 'warn');
+    if (branchWarning !== -1 && !(await branchWarningDue(ctx))) findings.splice(branchWarning, 1);
     if (!findings.some((f) => f.level === 'block')) findings.push(...(await renewIfHalfGone(ctx)));
     return findings;
   }, { prefetch: () => stagedChange(repo) });
+}
+
+/**
+ * A branch name outside branches.pattern is advice, so it is given sparingly: never
+ * on the default branch, where people commit on purpose, and once per session (per
+ * agent and branch without one). Remembered in the common git dir, shared by worktrees.
+ */
+async function branchWarningDue(ctx: HookContext): Promise<boolean> {
+  if (ctx.branch && (await defaultBranches(ctx.repo)).includes(ctx.branch)) return false;
+  const session = ctx.agent ? activeSession(ctx.state, ctx.agent, ctx.now)?.id : undefined;
+  const key = session ?? `${ctx.agent} ${ctx.branch}`;
+  const file = join(ctx.repo.commonDir, 'agentsync', 'branch-warnings');
+  const seen = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  if (seen.includes(key)) return false;
+  await mkdir(dirname(file), { recursive: true });
+  // The last 100 are plenty: a session lives for hours.
+  await writeFile(file, `${[...seen.slice(-99), key].join('\n')}\n`);
+  return true;
 }
 
 /**

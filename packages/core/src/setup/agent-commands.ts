@@ -45,7 +45,7 @@ export const SESSION_COMMANDS: readonly SessionCommand[] = [
 
 1. Assess: read the tracker (the agentsync MCP resource \`agentsync://tracker\`, or AgentTracker.md): who works on what, which paths are claimed, the suggested next work.
 2. Pick the tier by complexity: 1 Simple, 2 Medium, 3 Complex, 4 Expert.
-3. Start: call the agentsync MCP tool \`start_session\` with \`goal\`, \`tier\` and \`claims\` (the globs you will edit). Without the MCP server: \`npx agentsync start --goal "<goal>" --tier <n> --claim "<glob>"\`.
+3. Start: call the agentsync MCP tool \`start_session\` with \`goal\`, \`tier\` and \`claims\` (the globs you will edit). Without the MCP server: \`npx --no-install agentsync start --goal "<goal>" --tier <n> --claim "<glob>"\`.
 4. Refused? ${REFUSAL_SENTENCE} A red baseline: start with \`fixingBaseline\` only if repairing it is this session's job.
 5. While working: \`claim\` each further path before you edit it, and write partial work down at once with \`note\`.
 
@@ -58,9 +58,9 @@ ${IDENTITY_SENTENCE}`,
     argument: { name: 'summary', description: 'what was done, in a line' },
     body: `End my AgentSync session and hand off: {{input}}
 
-1. Run the agentsync MCP tool \`health\` (or \`npx agentsync health\`) and fix every regression first.
+1. Run the agentsync MCP tool \`health\` (or \`npx --no-install agentsync health\`) and fix every regression first.
 2. Stage the work that belongs in the handoff commit (\`git add\`): the handoff is committed with what is staged.
-3. Call \`end_session\` with \`summary\`, \`done\`, \`next\` (suggested next work), \`blockers\`, \`failed\` (approaches that did not work) and \`tokens\` used. Without the MCP server: \`npx agentsync end --summary "<summary>" --next "<next>"\`.
+3. Call \`end_session\` with \`summary\`, \`done\`, \`next\` (suggested next work), \`blockers\`, \`failed\` (approaches that did not work) and \`tokens\` used. Without the MCP server: \`npx --no-install agentsync end --summary "<summary>" --next "<next>"\`.
 4. Blocked by a regression: fix it; hand off with \`allowRegression\` and the reason only when the user agrees.`,
   },
 ];
@@ -76,7 +76,7 @@ const SKILL_DESCRIPTION =
 
 const SKILL_BODY = `# AgentSync
 
-Several agents and people share this repository. AgentSync's git hooks block commits that touch paths another agent has claimed, so follow the protocol. Use the agentsync MCP tools where you have them; every tool has a CLI twin (\`npx agentsync <command> --help\`).
+Several agents and people share this repository. AgentSync's git hooks block commits that touch paths another agent has claimed, so follow the protocol. Use the agentsync MCP tools where you have them; every tool has a CLI twin (\`npx --no-install agentsync <command> --help\`).
 
 ## The protocol in short
 1. **Assess**: read the tracker (\`status\`, or the resource \`agentsync://tracker\` / AgentTracker.md).

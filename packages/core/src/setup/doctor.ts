@@ -6,8 +6,8 @@
  * binary the hook lines call, and the config the hooks read (and the
  * allowed-signers file it names).
  */
-import { access, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access, constants, readFile } from 'node:fs/promises';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { CONFIG_FILE } from '../config/constants';
 import { loadConfig } from '../config/load';
 import type { AgentSyncConfig } from '../config/schema';
@@ -16,6 +16,7 @@ import { tryGit, type Repo } from '../git/git';
 import { readableSigners } from '../git/signing';
 import { staleAgentWiring } from './agent-wiring';
 import { diskHost } from './file-host';
+import { HOOKS_DIR } from './hooks-dir';
 import { callsHook, HOOK_MANAGER_FILES, HOOKS } from './init';
 
 export interface DoctorFinding {
@@ -35,11 +36,49 @@ async function installed(name: string, root: string): Promise<boolean> {
   }
 }
 
+const executable = (file: string) => access(file, constants.X_OK).then(() => true, () => false);
+
+/** The agentsync the hooks runner would run (hooks-dir.ts): this worktree's node_modules, the main worktree's, then PATH. */
+async function runnerBinary(repo: Repo, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const dirs = [join(repo.root, 'node_modules', '.bin'), join(dirname(repo.commonDir), 'node_modules', '.bin'), ...(env.PATH ?? '').split(delimiter).filter(Boolean)];
+  for (const dir of dirs) if (await executable(join(dir, 'agentsync'))) return join(dir, 'agentsync');
+  return undefined;
+}
+
+/** Findings for the committed hooks folder (.agentsync/hooks): is it git's hooks path here, complete, and can it find the CLI? */
+async function hooksDirFindings(repo: Repo, hooksPath: string | undefined, env: NodeJS.ProcessEnv): Promise<DoctorFinding[]> {
+  const findings: DoctorFinding[] = [];
+  const dir = join(repo.root, HOOKS_DIR);
+  if (!hooksPath || resolve(repo.root, hooksPath) !== dir) {
+    const husky = hooksPath && resolve(repo.root, hooksPath) === join(repo.root, '.husky', '_');
+    findings.push({
+      check: 'hooks',
+      problem: husky
+        ? `core.hooksPath is husky's .husky/_, which husky makes per checkout: a fresh worktree runs no hooks at all. The committed ${HOOKS_DIR} runs them everywhere.`
+        : `Hooks are not active: core.hooksPath is ${hooksPath ? `"${hooksPath}"` : 'not set'}, so git never runs the hooks in ${HOOKS_DIR}.`,
+      fix: 'Run `agentsync setup` (your install\'s "prepare" runs it).',
+    });
+  }
+  const missing = [];
+  for (const file of ['h', ...HOOKS]) if (!(await executable(join(dir, file)))) missing.push(file);
+  if (missing.length > 0) {
+    findings.push({ check: 'hooks', problem: `${HOOKS_DIR} lacks ${missing.join(', ')} (or they are not executable).`, fix: 'Run `agentsync init`, and commit the folder.' });
+  }
+  if (!(await runnerBinary(repo, env))) {
+    findings.push({
+      check: 'binary',
+      problem: 'The hooks find no agentsync to run (not in node_modules/.bin of this worktree or the main one, not on PATH), so they block every commit.',
+      fix: "Run your package manager's install (with @agentsync/cli in devDependencies), or npm install --global @agentsync/cli.",
+    });
+  }
+  return findings;
+}
+
 /** Where the agentsync lines live when another hook manager runs the hooks. */
 const MANAGER_CONFIGS = [...HOOK_MANAGER_FILES, 'package.json'];
 
 /** Diagnoses the installation in the worktree of `repo`; an empty list means all is well. */
-export async function diagnose(repo: Repo): Promise<DoctorFinding[]> {
+export async function diagnose(repo: Repo, env: NodeJS.ProcessEnv = process.env): Promise<DoctorFinding[]> {
   const root = repo.root;
   let config: AgentSyncConfig;
   try {
@@ -60,7 +99,14 @@ export async function diagnose(repo: Repo): Promise<DoctorFinding[]> {
   const usesHusky = huskyScripts.some((script) => script !== undefined);
   let scripts: Array<string | undefined>;
 
-  if (usesHusky) {
+  if (await exists(join(root, HOOKS_DIR, 'h'))) {
+    scripts = huskyScripts;
+    findings.push(...(await hooksDirFindings(repo, hooksPath, env)));
+    HOOKS.forEach((hook, i) => {
+      if (scripts[i] === undefined || callsHook(scripts[i], hook)) return;
+      findings.push({ check: 'hooks', problem: `.husky/${hook} does not call \`agentsync hook ${hook}\`.`, fix: 'Run `agentsync init`: it adds the line first and keeps every line there.' });
+    });
+  } else if (usesHusky) {
     scripts = huskyScripts;
     const pkg = await readText(join(root, 'package.json'));
     if (!(await installed('husky', root))) {

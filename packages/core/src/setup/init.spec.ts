@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors';
 import { memoryHost } from './file-host.fixtures';
+import { HOOK_STUB, RUNNER } from './hooks-dir';
 import { HOOKS, hookLine, initRepository, prePushLineKeepingStdin, withHookLine, type InitOptions } from './init';
 import { parseAgentsOption } from './init';
 import { AGENT_WIRING } from './agent-wiring';
@@ -44,7 +45,7 @@ describe('parseAgentsOption', () => {
 });
 
 describe('initRepository', () => {
-  it('scaffolds config, tracker, husky hooks calling the local binary, husky and the CLI in package.json', () => {
+  it('scaffolds config, tracker, the committed hooks folder, husky hooks calling agentsync, husky and the CLI in package.json', () => {
     const { host, disk, executable, json } = memoryHost({ 'package.json': '{\n  "name": "app",\n  "scripts": { "test": "vitest" }\n}\n' });
     const result = initRepository(host, OPTIONS);
     expect(result.changed.map((c) => `${c.action} ${c.path}`)).toEqual([
@@ -56,14 +57,21 @@ describe('initRepository', () => {
       'created .github/copilot-instructions.md',
       'created GEMINI.md',
       ...[...AGENT_TOOL_FILES, ...wiredFiles()].map((path) => `created ${path}`),
+      'created .agentsync/hooks/h',
+      'created .agentsync/hooks/pre-commit',
+      'created .agentsync/hooks/commit-msg',
+      'created .agentsync/hooks/pre-push',
       'created .husky/pre-commit',
       'created .husky/commit-msg',
       'created .husky/pre-push',
       'updated package.json',
     ]);
     for (const hook of HOOKS) {
-      expect(disk.get(`.husky/${hook}`)).toBe(`node_modules/.bin/agentsync hook ${hook} "$@"\n`);
+      // A bare name: the runner puts the binary on PATH, found even where this worktree has no install.
+      expect(disk.get(`.husky/${hook}`)).toBe(`agentsync hook ${hook} "$@"\n`);
       expect(executable.has(`.husky/${hook}`)).toBe(true);
+      expect(disk.get(`.agentsync/hooks/${hook}`)).toBe(HOOK_STUB);
+      expect(executable.has(`.agentsync/hooks/${hook}`)).toBe(true);
     }
     expect(json('package.json')).toEqual({
       name: 'app',
@@ -93,7 +101,7 @@ describe('initRepository', () => {
   it('keeps every line of existing husky hooks, the AgentSync line first after the shebang, line endings kept', () => {
     const preCommit = '#!/usr/bin/env sh\n. "$(dirname -- "$0")/_/husky.sh"\n\nnpx lint-staged\n';
     const commitMsg = 'npx --no -- commitlint --edit $1\r\n';
-    const { host, disk } = memoryHost({ '.husky/pre-commit': preCommit, '.husky/commit-msg': commitMsg });
+    const { host, disk } = memoryHost({ 'package.json': '{}', '.husky/pre-commit': preCommit, '.husky/commit-msg': commitMsg });
     initRepository(host, OPTIONS);
     expect(disk.get('.husky/pre-commit')).toBe(`#!/usr/bin/env sh\n${hookLine('pre-commit')}\n. "$(dirname -- "$0")/_/husky.sh"\n\nnpx lint-staged\n`);
     expect(disk.get('.husky/commit-msg')).toBe(`${hookLine('commit-msg')}\r\n${commitMsg}`);
@@ -103,6 +111,11 @@ describe('initRepository', () => {
     const existing = '#!/bin/sh\nnpx agentsync hook pre-commit\nnpx lint-staged\n';
     expect(withHookLine(existing, 'pre-commit')).toBe(existing);
     expect(withHookLine('# agentsync hook pre-commit was here\nnpm test\n', 'pre-commit')).toBe(`${hookLine('pre-commit')}\n# agentsync hook pre-commit was here\nnpm test\n`);
+  });
+
+  it('upgrades the line earlier versions wrote, which named a binary a fresh worktree lacks', () => {
+    const old = '#!/bin/sh\nnode_modules/.bin/agentsync hook pre-commit "$@"\nnpx lint-staged\n';
+    expect(withHookLine(old, 'pre-commit')).toBe('#!/bin/sh\nagentsync hook pre-commit "$@"\nnpx lint-staged\n');
   });
 
   it("sets hooks.lintStaged only where lint-staged is configured and no hook of the repo's runs it", () => {
@@ -174,15 +187,23 @@ describe('initRepository', () => {
     expect([...disk.keys()].filter((path) => !before.has(path))).toEqual(scaffold);
     expect(disk.get('package.json')).toBe(before.get('package.json'));
     expect(result.notes[0]).toContain(`${manager} manages this repository's git hooks; AgentSync changed nothing there`);
-    expect(result.notes.slice(1, 4)).toEqual(HOOKS.map((hook) => `  ${hook}: ${hookLine(hook)}`));
+    expect(result.notes.slice(1, 4)).toEqual(HOOKS.map((hook) => `  ${hook}: ${hookLine(hook, 'node_modules/.bin/agentsync')}`));
   });
 
   it("counts husky's own hooks paths as husky", () => {
     for (const gitHooksPath of ['.husky/_', '.husky', '.husky/_/']) {
-      const { host, disk } = memoryHost({});
-      expect(initRepository(host, { ...OPTIONS, gitHooksPath }).notes).toEqual([expect.stringContaining('no package.json')]);
+      const { host, disk } = memoryHost({ 'package.json': '{}' });
+      expect(initRepository(host, { ...OPTIONS, gitHooksPath }).notes).toEqual([]);
       expect(disk.has('.husky/pre-commit')).toBe(true);
     }
+  });
+
+  it('without package.json (no Node): only the hooks folder, which calls agentsync from PATH; no husky', () => {
+    const { host, disk } = memoryHost({ 'go.mod': 'module x\n' });
+    const result = initRepository(host, OPTIONS);
+    expect(disk.get('.agentsync/hooks/h')).toBe(RUNNER);
+    expect([...disk.keys()].some((path) => path.startsWith('.husky/') || path === 'package.json')).toBe(false);
+    expect(result.notes).toEqual([expect.stringContaining('call `agentsync` from PATH')]);
   });
 
   it('refuses a package.json that does not parse, changing nothing', () => {

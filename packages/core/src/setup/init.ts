@@ -8,6 +8,7 @@
 import { CONFIG_FILE } from '../config/constants';
 import { UsageError } from '../errors';
 import { stagedHost, writeIfChanged, type FileChange, type FileHost } from './file-host';
+import { HOOK_STUB, HOOKS_DIR, RUNNER } from './hooks-dir';
 import { writeAgentInstructions } from './instructions';
 import { writeAgentCommands } from './agent-commands';
 import { mcpServerCommand, registerMcpServer } from './mcp-registration';
@@ -40,16 +41,22 @@ export interface InitResult {
   notes: string[];
 }
 
-const SCHEMA_PATH = './node_modules/@agentsync/core/schema/agentsync.schema.json';
+/** The CLI ships the schema too: it is the one package every setup installs (its bundle holds core). */
+const SCHEMA_PATH = './node_modules/@agentsync/cli/schema/agentsync.schema.json';
 export const HOOKS = ['pre-commit', 'commit-msg', 'pre-push'] as const;
 
 type HookName = (typeof HOOKS)[number];
 
-/** The local binary, called directly: `npx` costs ~700 ms a commit. */
+/** The local binary, called directly: `npx` costs ~700 ms a commit. For hook managers other than husky. */
 const LOCAL_BIN = 'node_modules/.bin/agentsync';
+/**
+ * What a husky hook script calls: the runner in .agentsync/hooks (as husky's own) puts the
+ * binary on PATH, found in this worktree, the main one or PATH, so the line works in a fresh worktree.
+ */
+const HUSKY_BIN = 'agentsync';
 
 /** The line each git hook runs; `bin` is how the repo reaches the binary (Yarn PnP has no node_modules/.bin). */
-export function hookLine(hook: HookName, bin = LOCAL_BIN): string {
+export function hookLine(hook: HookName, bin = HUSKY_BIN): string {
   return `${bin} hook ${hook} "$@"`;
 }
 
@@ -59,7 +66,7 @@ export function hookLine(hook: HookName, bin = LOCAL_BIN): string {
  * AgentSync reads and that then becomes the script's stdin again. Any failure,
  * even of mktemp, blocks the push.
  */
-export function prePushLineKeepingStdin(bin = LOCAL_BIN): string {
+export function prePushLineKeepingStdin(bin = HUSKY_BIN): string {
   const file = '"$agentsync_stdin"';
   return `agentsync_stdin="$(mktemp)" && cat >${file} && ${bin} hook pre-push "$@" <${file} || { rm -f ${file}; exit 1; }; exec <${file}; rm -f ${file}`;
 }
@@ -69,14 +76,18 @@ export const callsHook = (script: string, hook: HookName) => new RegExp(`^[^#\\n
 
 const LINT_STAGED_FILES = ['.lintstagedrc', '.lintstagedrc.json', '.lintstagedrc.yaml', '.lintstagedrc.yml', '.lintstagedrc.js', '.lintstagedrc.cjs', '.lintstagedrc.mjs', 'lint-staged.config.js', 'lint-staged.config.cjs', 'lint-staged.config.mjs'];
 
+/** Whether the repository configures lint-staged (in package.json or a config file of its own): only then is it worth installing. */
+export function configuresLintStaged(host: FileHost, pkg = readPackageJson(host)): boolean {
+  return Boolean(pkg?.['lint-staged']) || LINT_STAGED_FILES.some((file) => host.read(file) !== undefined);
+}
+
 /**
  * Whether the pre-commit hook should run lint-staged itself: the repo configures
  * lint-staged but no existing pre-commit hook runs it. Under another hook
  * manager, that manager's config decides.
  */
 function needsLintStaged(host: FileHost, pkg: Record<string, unknown> | undefined, manager: string | undefined): boolean {
-  const configured = Boolean(pkg?.['lint-staged']) || LINT_STAGED_FILES.some((file) => host.read(file) !== undefined);
-  return configured && !manager && !/^[^#\n]*\blint-staged\b/m.test(host.read('.husky/pre-commit') ?? '');
+  return configuresLintStaged(host, pkg) && !manager && !/^[^#\n]*\blint-staged\b/m.test(host.read('.husky/pre-commit') ?? '');
 }
 
 function initialConfig(options: InitOptions, lintStaged: boolean): string {
@@ -107,7 +118,7 @@ function otherHookManager(host: FileHost, pkg: Record<string, unknown> | undefin
   if (pkg?.['simple-git-hooks'] || anyFile(host, SIMPLE_GIT_HOOKS_FILES)) return 'simple-git-hooks';
   if (anyFile(host, PRE_COMMIT_FILES)) return 'pre-commit';
   const path = hooksPath?.replace(/\/+$/, '');
-  if (path && !path.endsWith('.husky/_') && path !== '.husky') return `core.hooksPath (${hooksPath})`;
+  if (path && !path.endsWith('.husky/_') && path !== '.husky' && path !== HOOKS_DIR) return `core.hooksPath (${hooksPath})`;
   return undefined;
 }
 
@@ -121,8 +132,11 @@ const MANAGER_TIPS: Record<string, string> = {
 };
 
 /** Puts the AgentSync line first in a husky hook (after a shebang), keeping every existing line. */
-export function withHookLine(existing: string | undefined, hook: HookName, bin = LOCAL_BIN): string {
+export function withHookLine(existing: string | undefined, hook: HookName, bin = HUSKY_BIN): string {
   if (existing === undefined || existing.trim() === '') return `${hookLine(hook, bin)}\n`;
+  // The line earlier versions wrote named the binary by path, which a fresh worktree lacks.
+  const old = hookLine(hook, LOCAL_BIN);
+  if (bin !== LOCAL_BIN && existing.split(/\r?\n/).includes(old)) return existing.replace(old, hookLine(hook, bin));
   if (callsHook(existing, hook)) return existing;
   const runsCommands = /^[ \t]*[^#\s]/m.test(existing);
   const line = hook === 'pre-push' && runsCommands ? prePushLineKeepingStdin(bin) : hookLine(hook, bin);
@@ -139,32 +153,48 @@ export function withHookLine(existing: string | undefined, hook: HookName, bin =
 function packageSetup(host: FileHost, pkg: Record<string, unknown> | undefined): { installScript: string; bin: string } {
   const yarnrc = host.read('.yarnrc.yml');
   const berry = yarnrc !== undefined || /^yarn@([2-9]|\d{2,})/.test(String(pkg?.packageManager ?? ''));
-  if (!berry) return { installScript: 'prepare', bin: LOCAL_BIN };
+  if (!berry) return { installScript: 'prepare', bin: HUSKY_BIN };
   const pnp = !/^\s*nodeLinker:\s*["']?(node-modules|pnpm)/m.test(yarnrc ?? '');
-  return { installScript: 'postinstall', bin: pnp ? 'yarn agentsync' : LOCAL_BIN };
+  return { installScript: 'postinstall', bin: pnp ? 'yarn agentsync' : HUSKY_BIN };
 }
 
 /** Adds husky and @agentsync/cli to devDependencies and `husky && agentsync setup` to the install script, keeping what is there. */
 function updatePackageJson(text: string, options: InitOptions, installScript: string, setupCommand: string): string {
   const pkg = parsePackageJson(text);
-  const deps = { ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) };
-  const devDependencies = { ...(pkg.devDependencies ?? {}) };
-  if (!deps['@agentsync/cli']) devDependencies['@agentsync/cli'] = options.cliVersion;
-  if (!deps.husky) devDependencies.husky = options.huskyVersion;
   const scripts = { ...(pkg.scripts ?? {}) };
   // Every clone's install activates the hooks and registers the tracker's merge driver (both per clone).
   let script: string = scripts[installScript] ?? '';
   if (!/(^|[\s;&|])husky(\s|$|;|&)/.test(script)) script = script ? `${script} && husky` : 'husky';
   if (!script.includes(setupCommand)) script = `${script} && ${setupCommand}`;
   scripts[installScript] = script;
-  const next = { ...pkg, scripts, ...(pkg.devDependencies || Object.keys(devDependencies).length ? { devDependencies } : {}) };
-  if (JSON.stringify(next) === JSON.stringify(pkg)) return text;
+  const withScripts = JSON.stringify(scripts) === JSON.stringify(pkg.scripts) ? text : writePackageJson(text, { ...pkg, scripts });
+  return withDevDependencies(withScripts, { '@agentsync/cli': options.cliVersion, husky: options.huskyVersion });
+}
+
+/** A JSON file (package.json, nx.json) as `next`, in the indentation, line ends and byte order mark of `text`. */
+export function writePackageJson(text: string, next: Record<string, unknown>): string {
   const indent = /^\uFEFF?\{\r?\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   return `${text.startsWith('\uFEFF') ? '\uFEFF' : ''}${JSON.stringify(next, null, indent).replaceAll('\n', eol)}${eol}`;
 }
 
-function parsePackageJson(text: string): Record<string, any> {
+/**
+ * Adds each package that is in neither dependencies nor devDependencies to the end of
+ * devDependencies; every key keeps its place (no sorting), and an unchanged file keeps its bytes.
+ */
+export function withDevDependencies(text: string, add: Record<string, string>): string {
+  const pkg = parsePackageJson(text);
+  const missing = Object.entries(add).filter(([name]) => !pkg.dependencies?.[name] && !pkg.devDependencies?.[name]);
+  if (missing.length === 0) return text;
+  return writePackageJson(text, { ...pkg, devDependencies: { ...(pkg.devDependencies ?? {}), ...Object.fromEntries(missing) } });
+}
+
+function readPackageJson(host: FileHost): Record<string, any> | undefined {
+  const text = host.read('package.json');
+  return text === undefined ? undefined : parsePackageJson(text);
+}
+
+export function parsePackageJson(text: string): Record<string, any> {
   try {
     // npm accepts a byte order mark; JSON.parse does not.
     return JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, any>;
@@ -246,15 +276,24 @@ function scaffold(host: FileHost, options: InitOptions): InitResult {
   wireAgentTools(host, result.changed, options.agents);
 
   if (manager) {
+    // Another manager's hooks get no runner to put the binary on PATH: name it by path where Node installs it.
+    const managerBin = bin === HUSKY_BIN && pkg ? LOCAL_BIN : bin;
     result.notes.push(
       `${manager} manages this repository's git hooks; AgentSync changed nothing there. Add these commands to its hooks, each before the commands already there:`,
-      ...HOOKS.map((hook) => `  ${hook}: ${hookLine(hook, bin)}`),
+      ...HOOKS.map((hook) => `  ${hook}: ${hookLine(hook, managerBin)}`),
       ...(MANAGER_TIPS[manager] ? [MANAGER_TIPS[manager]] : []),
     );
     return result;
   }
+  // Tracked, so every worktree runs them (hooks-dir.ts); `agentsync setup` makes it core.hooksPath.
+  writeIfChanged(host, result.changed, `${HOOKS_DIR}/h`, RUNNER, true);
+  for (const hook of HOOKS) writeIfChanged(host, result.changed, `${HOOKS_DIR}/${hook}`, HOOK_STUB, true);
+  if (pkgText === undefined) {
+    // No Node: the runner calls agentsync from PATH (a global install), no husky needed.
+    result.notes.push(`There is no package.json: the hooks in ${HOOKS_DIR} call \`agentsync\` from PATH (npm install --global @agentsync/cli); each clone runs \`agentsync setup\` once to activate them.`);
+    return result;
+  }
   for (const hook of HOOKS) writeIfChanged(host, result.changed, `.husky/${hook}`, withHookLine(host.read(`.husky/${hook}`), hook, bin), true);
-  if (pkgText !== undefined) writeIfChanged(host, result.changed, 'package.json', updatePackageJson(pkgText, options, installScript, `${bin === LOCAL_BIN ? 'agentsync' : bin} setup`));
-  else result.notes.push('There is no package.json: install husky and @agentsync/cli, then run `npx husky` to activate the hooks.');
+  writeIfChanged(host, result.changed, 'package.json', updatePackageJson(pkgText, options, installScript, `${bin === HUSKY_BIN ? 'agentsync' : bin} setup`));
   return result;
 }

@@ -1,8 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../errors';
 import type { FileHost } from './file-host';
 import { TRACKER_ATTRIBUTES_LINE, writeTrackerAttributes, type InitResult } from './init';
-import { INSTRUCTIONS_BEGIN, INSTRUCTIONS_END, withManagedSection, writeAgentInstructions } from './instructions';
+import { INSTRUCTIONS_BEGIN, INSTRUCTIONS_END, RUN_AGENTSYNC, withManagedSection, writeAgentInstructions } from './instructions';
 
 function memoryHost(files: Record<string, string> = {}): FileHost & { files: Record<string, string> } {
   return {
@@ -28,8 +30,8 @@ describe('writeAgentInstructions', () => {
     ]);
     for (const file of ['AGENTS.md', '.github/copilot-instructions.md', 'GEMINI.md']) {
       expect(host.files[file]).toMatch(/^<!-- agentsync:begin instructions -->\n\n## AgentSync/);
-      expect(host.files[file]).toContain('npx agentsync start --goal');
-      expect(host.files[file]).toContain('npx agentsync end --summary');
+      expect(host.files[file]).toContain('npx --no-install agentsync start --goal');
+      expect(host.files[file]).toContain('npx --no-install agentsync end --summary');
       expect(host.files[file]).toContain('1 Simple (500–2000 tokens, claude-haiku)');
       expect(host.files[file]).not.toContain('agentsync-health');
       expect(host.files[file].endsWith(`${INSTRUCTIONS_END}\n`)).toBe(true);
@@ -117,5 +119,29 @@ describe('writeTrackerAttributes', () => {
     expect(run({ '.gitattributes': '*.png binary\r\n' }).text).toBe(`*.png binary\r\n${TRACKER_ATTRIBUTES_LINE}\r\n`);
     const present = `x\n  ${TRACKER_ATTRIBUTES_LINE}\ny`;
     expect(run({ '.gitattributes': present })).toEqual({ text: present, changed: [] });
+  });
+});
+
+describe('how AgentSync tells anyone to run it', () => {
+  /** `npx agentsync` without --no-install: in a worktree with no install, npx fetches whatever the registry has under that name. */
+  const UNSCOPED_NPX = /\bnpx\s+(?:(?:-y|--yes)\s+)?agentsync\b/;
+  const root = join(__dirname, '../../../..');
+
+  function* textFiles(dir: string): Generator<string> {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory() && !['node_modules', 'dist'].includes(entry.name)) yield* textFiles(path);
+      else if (entry.isFile() && /\.(ts|mts|mjs|cjs|js|md|json|ya?ml)$/.test(entry.name)) yield path;
+    }
+  }
+
+  it('never calls an unscoped `npx agentsync`: not in code, generated files, docs or the README', () => {
+    const files = [...['packages', 'docs', 'tools', '.github'].flatMap((dir) => [...textFiles(dir)]), 'README.md', 'AGENTS.md', 'CLAUDE.md', 'GEMINI.md'];
+    const offenders = files.filter((file) => !file.endsWith('/instructions.spec.ts') && UNSCOPED_NPX.test(readFileSync(join(root, file), 'utf8')));
+    expect(offenders).toEqual([]);
+    const host = memoryHost();
+    writeAgentInstructions(host);
+    expect(host.files['AGENTS.md']).toContain(`${RUN_AGENTSYNC} start --goal`);
+    expect(Object.values(host.files).filter((text) => UNSCOPED_NPX.test(text))).toEqual([]);
   });
 });

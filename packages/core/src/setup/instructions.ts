@@ -24,22 +24,28 @@ export interface InstructionsContext {
   nx: boolean;
 }
 
+/**
+ * How instructions call the CLI: plain npx of the unscoped name, where nothing is installed (a
+ * fresh worktree), would fetch and run whatever the registry has under that name.
+ */
+export const RUN_AGENTSYNC = 'npx --no-install agentsync';
+
 /** The protocol, as every agent tool that reads a whole file gets it. */
 function protocolSection({ config, nx }: InstructionsContext): string {
   const tiers = TIER_NUMBERS.map((n) => {
     const { name, tokens, model } = config.tiers[n];
     return `${n} ${name} (${tokens.max === undefined ? `${tokens.min}+` : `${tokens.min}–${tokens.max}`} tokens, ${model})`;
   }).join(', ');
-  const health = nx ? '`npx agentsync health` (or `npx nx affected -t agentsync-health`)' : '`npx agentsync health`';
+  const health = `\`${RUN_AGENTSYNC} health\`${nx ? ' (or `npx nx affected -t agentsync-health`)' : ''}`;
   return [
     '## AgentSync: how to work in this repository',
-    'Several AI agents and people share this repository. AgentSync enforces this protocol with git hooks; `npx agentsync <command> --help` explains each command.',
+    `Several AI agents and people share this repository. AgentSync enforces this protocol with git hooks; \`${RUN_AGENTSYNC} <command> --help\` explains each command.`,
     [
-      '1. Assess: read `AgentTracker.md` (active sessions, claims, handoffs, suggested next work), then start a session: `npx agentsync start --goal "<goal>" --tier <1-4> --claim "<glob>"`.',
-      `2. Claim before you edit: \`npx agentsync claim "<glob>"\`; \`npx agentsync check <path>\` says whether a path is free. ${REFUSAL_SENTENCE} A commit that touches another agent's claim is blocked. ${NO_BYPASS_SENTENCE}`,
-      '3. Work in small steps: keep edits to hot files small, and write partial work down at once with `npx agentsync note "<text>"`.',
+      `1. Assess: read \`AgentTracker.md\` (active sessions, claims, handoffs, suggested next work), then start a session: \`${RUN_AGENTSYNC} start --goal "<goal>" --tier <1-4> --claim "<glob>"\`.`,
+      `2. Claim before you edit: \`${RUN_AGENTSYNC} claim "<glob>"\`; \`${RUN_AGENTSYNC} check <path>\` says whether a path is free. ${REFUSAL_SENTENCE} A commit that touches another agent's claim is blocked. ${NO_BYPASS_SENTENCE}`,
+      `3. Work in small steps: keep edits to hot files small, and write partial work down at once with \`${RUN_AGENTSYNC} note "<text>"\`.`,
       `4. Keep the baseline green: run ${health} before every handoff; a regression blocks the handoff.`,
-      '5. Hand off: `npx agentsync end --summary "<what you did>" --next "<what comes next>"` runs the health checks, releases your claims and records the handoff in `AgentTracker.md`.',
+      `5. Hand off: \`${RUN_AGENTSYNC} end --summary "<what you did>" --next "<what comes next>"\` runs the health checks, releases your claims and records the handoff in \`AgentTracker.md\`.`,
     ].join('\n'),
     `Token budget tiers: ${tiers}.`,
     IDENTITY_SENTENCE,

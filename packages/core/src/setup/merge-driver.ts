@@ -13,12 +13,16 @@ import { mergeTrackers, type TextMerge } from '../domain/tracker/merge';
 const MERGE_DRIVER = 'agentsync-tracker';
 /**
  * What git runs (through sh, from the worktree's top). Git config is shared by
- * every worktree of a clone, and a worktree may have no install: then git's own
- * line merge runs, so the other side's entries show as a conflict, never vanish.
+ * every worktree of a clone, and a worktree may have no install, so the CLI is
+ * looked for as the hooks look for it: this worktree's node_modules, the main
+ * worktree's, then PATH (a global install, a repo without Node). Only where
+ * there is none does git's own line merge run, so the other side's entries show
+ * as a conflict, never vanish.
  */
 export const MERGE_DRIVER_COMMAND =
-  'if [ -x node_modules/.bin/agentsync ]; then node_modules/.bin/agentsync merge-tracker %O %A %B; ' +
-  'else git merge-file -L ours -L base -L theirs %A %O %B; fi';
+  'a=node_modules/.bin/agentsync; [ -x "$a" ] || a="$(git rev-parse --path-format=absolute --git-common-dir)/../node_modules/.bin/agentsync"; ' +
+  '[ -x "$a" ] || a=$(command -v agentsync) || a=; ' +
+  'if [ -n "$a" ]; then "$a" merge-tracker %O %A %B; else git merge-file -L ours -L base -L theirs %A %O %B; fi';
 
 /** `git merge-file` on three texts: the merged text and how many conflict hunks it has. */
 function gitMergeText(cwd: string): TextMerge {

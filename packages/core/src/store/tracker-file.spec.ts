@@ -174,7 +174,7 @@ describe('concurrent writers', () => {
   beforeAll(async () => {
     build = await mkdtemp(path.join(tmpdir(), 'agentsync-tracker-build-'));
     const tracker = ['constants', 'index', 'merge', 'model', 'parse', 'render', 'template', 'types'].map((name) => `domain/tracker/${name}.ts`);
-    const sources = ['errors.ts', ...tracker, 'store/tracker-file.ts'];
+    const sources = ['errors.ts', 'config/duration.ts', ...tracker, 'store/tracker-file.ts'];
     for (const source of sources) {
       const input = await readFile(path.join(__dirname, '..', source), 'utf8');
       const { outputText } = ts.transpileModule(input, {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import picomatch = require('picomatch/posix');
 import { UsageError } from '../../errors';
-import { ClaimIndex, claimMatcher, claimPatterns, globsOverlap, normalizeGlob } from './globs';
+import { ClaimIndex, claimMatcher, claimPatterns, globProblem, globsOverlap, normalizeGlob } from './globs';
 
 /** Deterministic PRNG (mulberry32) so generated cases are reproducible. */
 function random(seed: number): () => number {
@@ -21,6 +21,18 @@ function joined(rand: () => number, parts: readonly string[], max: number): stri
   const depth = 1 + Math.floor(rand() * max);
   return Array.from({ length: depth }, () => pick(rand, parts)).join('/');
 }
+
+describe('globProblem', () => {
+  it('accepts paths that need not exist yet and globs that parse', () => {
+    for (const glob of ['src/new-file-not-yet-there.ts', 'src/**', 'a}b', 'src/*.{ts,js}', 'x/\\[literal']) expect(globProblem(glob)).toBeUndefined();
+  });
+
+  it('names what is wrong, in words a config message can carry too', () => {
+    expect(globProblem('src/[')).toBe('is not a valid glob: Missing closing: "]"');
+    expect(globProblem('/etc/passwd')).toBe('is an absolute path');
+    expect(globProblem('**/../x')).toBe('leaves the repository with ".."');
+  });
+});
 
 describe('normalizeGlob', () => {
   it.each([

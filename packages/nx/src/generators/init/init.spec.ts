@@ -57,7 +57,7 @@ describe('init generator', () => {
     await initGenerator(tree, { skipFormat: true });
 
     expect(readJson(tree, '.agentsync.json')).toEqual({
-      $schema: './node_modules/@agentsync/core/schema/agentsync.schema.json',
+      $schema: './node_modules/@agentsync/cli/schema/agentsync.schema.json',
       // Only the candidates some project has (the graph's inferred ones and the Tree's), cheapest first.
       health: { targets: ['build', 'typecheck', 'lint', 'test'] },
       claims: { onEdit: 'claim' },
@@ -70,7 +70,8 @@ describe('init generator', () => {
     }
     const pkg = readJson(tree, 'package.json');
     expect(pkg.scripts).toEqual({ prepare: 'husky && agentsync setup' });
-    expect(pkg.devDependencies).toEqual({ '@agentsync/cli': '^0.1.0', husky: '^9.1.7', 'lint-staged': '^16.3.4' });
+    // Nothing here uses lint-staged, so it is not added.
+    expect(pkg.devDependencies).toEqual({ '@agentsync/cli': '^0.1.0', husky: '^9.1.7' });
     expect(readJson(tree, 'nx.json').plugins).toEqual(['@agentsync/nx']);
     for (const file of ['AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md', 'GEMINI.md']) {
       expect(tree.read(file, 'utf-8')).toContain(INSTRUCTIONS_BEGIN);
@@ -109,6 +110,15 @@ describe('init generator', () => {
     expect(readJson(tree, 'nx.json').plugins).toEqual([{ plugin: '@agentsync/nx', options: { targetName: 'health' } }]);
   });
 
+  it('keeps the order of package.json keys and of existing devDependencies; adds lint-staged only where it is configured', async () => {
+    const pkg = { version: '1.0.0', name: 'ws', devDependencies: { zod: '^4.0.0', '@types/node': '^20.0.0' }, private: true, 'lint-staged': { '*.ts': 'eslint' } };
+    tree.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+    await initGenerator(tree, { skipFormat: true });
+    const written = readJson(tree, 'package.json');
+    expect(Object.keys(written)).toEqual(['version', 'name', 'devDependencies', 'private', 'lint-staged', 'scripts']);
+    expect(Object.keys(written.devDependencies)).toEqual(['zod', '@types/node', '@agentsync/cli', 'husky', 'lint-staged']);
+  });
+
   it('leaves another hook manager alone and says what to add there', async () => {
     const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
     tree.write('lefthook.yml', 'pre-commit:\n  commands: {}\n');
@@ -116,7 +126,8 @@ describe('init generator', () => {
     expect(tree.exists('.husky/pre-commit')).toBe(false);
     expect(readJson(tree, 'package.json').devDependencies).toEqual({ '@agentsync/cli': '^0.1.0' });
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('lefthook manages'));
-    expect(warn).toHaveBeenCalledWith(`  pre-commit: ${hookLine('pre-commit')}`);
+    // No runner puts the binary on another manager's PATH: the line names it by path.
+    expect(warn).toHaveBeenCalledWith(`  pre-commit: ${hookLine('pre-commit', 'node_modules/.bin/agentsync')}`);
     warn.mockRestore();
   });
 
@@ -136,6 +147,10 @@ describe('init generator', () => {
       '.agents/skills/agentsync/SKILL.md',
       '.agentsync.json',
       '.agentsync/agent-hook.sh',
+      '.agentsync/hooks/commit-msg',
+      '.agentsync/hooks/h',
+      '.agentsync/hooks/pre-commit',
+      '.agentsync/hooks/pre-push',
       '.claude/commands/agentsync-end-session.md',
       '.claude/commands/agentsync-start-session.md',
       '.claude/settings.json',

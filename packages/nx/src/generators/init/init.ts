@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import {
-  addDependenciesToPackageJson,
   createProjectGraphAsync,
   formatFiles,
   getProjects,
@@ -12,8 +11,7 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { CONFIG_FILE } from '@agentsync/core/config';
-import { initRepository, parseAgentsOption } from '@agentsync/core/setup';
-import { registerMergeDriver } from '@agentsync/core/merge-driver';
+import { configuresLintStaged, initRepository, parseAgentsOption, setupClone, withDevDependencies } from '@agentsync/core/setup';
 import { PLUGIN_NAME } from '../../utils/constants';
 import { recentChanges, suggestHotFiles } from '../../utils/hot-files';
 import { treeHost } from '../../utils/tree-host';
@@ -52,15 +50,21 @@ function addNxPlugin(tree: Tree): void {
 }
 
 /**
- * Adds the CLI, and where AgentSync's husky hooks were installed husky and lint-staged, at the
- * versions this plugin was built with; a version the user already has is never changed.
+ * Adds the CLI, where AgentSync's husky hooks were installed husky, and lint-staged where the
+ * repository configures it, at the versions this plugin was built with; a version the user
+ * already has is never changed, and package.json keeps its key order.
  */
 function addDevDependencies(tree: Tree): void {
+  const preCommit = tree.read('.husky/pre-commit', 'utf-8') ?? '';
   // Core's line differs by package manager (Yarn PnP calls `yarn agentsync`), so look for any call of the hook.
-  const huskyHooks = /\bagentsync\b[^\n]*\bhook\s+pre-commit\b/.test(tree.read('.husky/pre-commit', 'utf-8') ?? '');
+  const huskyHooks = /\bagentsync\b[^\n]*\bhook\s+pre-commit\b/.test(preCommit);
+  const usesLintStaged = configuresLintStaged(treeHost(tree)) || /^[^#\n]*\blint-staged\b/m.test(preCommit);
   const devDependencies: Record<string, string> = { '@agentsync/cli': agentsyncVersion };
-  if (huskyHooks) Object.assign(devDependencies, { husky: huskyVersion, 'lint-staged': lintStagedVersion });
-  addDependenciesToPackageJson(tree, {}, devDependencies, 'package.json', true);
+  if (huskyHooks) devDependencies.husky = huskyVersion;
+  if (huskyHooks && usesLintStaged) devDependencies['lint-staged'] = lintStagedVersion;
+  const text = tree.read('package.json', 'utf-8') as string;
+  const next = withDevDependencies(text, devDependencies);
+  if (next !== text) tree.write('package.json', next);
 }
 
 /** `nx g @agentsync/nx:init` (and `nx add @agentsync/nx`): the same scaffolding as `agentsync init`, plus Nx's parts. */
@@ -82,8 +86,8 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema): P
   // installPackagesTask installs only when package.json changed, with the workspace's package manager.
   return async () => {
     if (!options.skipInstall) installPackagesTask(tree);
-    // The install's prepare registers the tracker's merge driver too; this covers skipInstall.
-    await registerMergeDriver(tree.root);
+    // The install's prepare sets up the clone too (merge driver, core.hooksPath); this covers skipInstall.
+    await setupClone(tree.root);
   };
 }
 
