@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { storedState } from './e2e';
 import { CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
-import { installHusky } from './husky';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
 import { ensureTool, runClaude, runCodex, runCopilot, runGemini } from '../../../tools/e2e/agent-tools.mjs';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
@@ -51,17 +50,14 @@ async function session(cwd: string, home: string, steps: Step[]) {
   }
 }
 
-/** A repository `agentsync init --agents TOOL` wired and committed, the built CLI in its node_modules, alice holding src/held.ts. */
-async function wiredRepo(tool: string, options: { husky?: boolean } = {}): Promise<TestRepo> {
+/** A repository `agentsync init --agents TOOL` wired and committed, its git hooks live (init set core.hooksPath), the built CLI in its node_modules, alice holding src/held.ts. */
+async function wiredRepo(tool: string): Promise<TestRepo> {
   const repo = await makeRepo({ config: null });
   const init = await repo.run(['init', '--agents', tool]);
   expect(init.code, init.stderr).toBe(0);
-  if (options.husky) {
-    await installHusky(repo);
-  } else {
-    mkdirSync(join(repo.dir, 'node_modules/.bin'), { recursive: true });
-    symlinkSync(CLI, join(repo.dir, 'node_modules/.bin/agentsync'));
-  }
+  expect((await repo.git(['config', 'core.hooksPath'])).trim()).toBe('.agentsync/hooks');
+  mkdirSync(join(repo.dir, 'node_modules/.bin'), { recursive: true });
+  symlinkSync(CLI, join(repo.dir, 'node_modules/.bin/agentsync'));
   repo.write('.gitignore', 'node_modules\n');
   repo.write('src/held.ts', 'old\n');
   await repo.git(['add', '-A']);
@@ -79,7 +75,7 @@ describe('Claude Code 2.1.328, wired by agentsync init', () => {
   let repo: TestRepo;
   let home: string;
   claude = realTool('claude', async () => {
-    repo = await wiredRepo('claude', { husky: true });
+    repo = await wiredRepo('claude');
     home = makeTemp('claude-home');
   });
 
@@ -201,7 +197,7 @@ describe('Copilot CLI 1.0.102, wired by agentsync init', () => {
 describe('Gemini CLI 0.61.0, wired by agentsync init', () => {
   let repo: TestRepo;
   const gemini = realTool('gemini', async () => {
-    repo = await wiredRepo('gemini', { husky: true });
+    repo = await wiredRepo('gemini');
   });
 
   it('refuses a held file, claims a free one, and commits it through its shell as the same instance', async () => {
