@@ -171,7 +171,7 @@ describe('usage', () => {
       [['start', '--goal'], 'agentsync: start: --goal needs a value.'],
       [['end', '--summary', 's', '--tokens', '-5'], 'agentsync: end: --tokens -5: a value that starts with "-" reads as an option; write --tokens=-5.'],
       [['end', '--summary', 's', '--tokens=-5'], 'Invalid --tokens "-5"'],
-      [['claim', 'x', '--ttl', '5q'], 'Invalid --ttl "5q": expected a positive number of seconds'],
+      [['claim', 'x', '--ttl', '5q'], 'Invalid ttl "5q": expected a positive number of seconds'],
       [['start', '--goal', 'g', '--tier', '0x2'], 'Invalid --tier "0x2": the tier is 1, 2, 3 or 4.'],
       [['start', '--goal', 'g', '--tier', '2e0'], 'Invalid --tier "2e0": the tier is 1, 2, 3 or 4.'],
       [['start', '--goal', 'g', '--tier', '1', '--claim', '../up'], 'Claim "../up" leaves the repository'],
