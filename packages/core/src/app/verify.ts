@@ -8,7 +8,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_FILE } from '../config/constants';
-import { validateConfig } from '../config/load';
 import type { AgentSyncConfig } from '../config/schema';
 import { dateFindings, judgedTime } from '../domain/commit-dates';
 import { signatureFinding } from '../domain/signatures';
@@ -155,7 +154,7 @@ async function signatureChecks(repo: Repo, config: AgentSyncConfig, range: strin
   const base = bottoms.length === 1 ? bottoms[0].slice(1) : undefined;
   const atBase = (path: string) => (base ? tryGit(['show', `${base}:${path.replace(/^\.\//, '')}`], { cwd: repo.root }) : Promise.resolve(undefined));
   const baseConfigText = await atBase(CONFIG_FILE);
-  const baseConfig = baseConfigText === undefined ? undefined : configOrNothing(baseConfigText, `${base}:${CONFIG_FILE}`);
+  const baseConfig = baseConfigText === undefined ? undefined : await configOrNothing(baseConfigText, `${base}:${CONFIG_FILE}`);
   const allowedSigners = baseConfig?.identity.allowedSigners ?? config.identity.allowedSigners;
   if (!allowedSigners) return undefined;
   const signers = await atBase(allowedSigners);
@@ -170,7 +169,9 @@ async function signatureChecks(repo: Repo, config: AgentSyncConfig, range: strin
 }
 
 /** A base whose config does not validate sets nothing: the checkout's config, validated already, decides. */
-function configOrNothing(text: string, where: string): AgentSyncConfig | undefined {
+async function configOrNothing(text: string, where: string): Promise<AgentSyncConfig | undefined> {
+  // Loaded here, not at the top: every command that loads app/ would otherwise load zod.
+  const { validateConfig } = await import('../config/load.js');
   try {
     return validateConfig(text, where);
   } catch {
