@@ -1,28 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { removedAfterAll, tempGitRepo, TEST_GIT_ENV } from './git.fixtures';
 import { EnvironmentError } from '../errors';
 import { currentBranch, gitLines, openRepo, readLooseFile, readObjects } from './git';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: tmpdir(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
 
 function tempRepo() {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-git-')));
-  dirs.push(dir);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  git('init', '-q', '-b', 'main');
-  return { dir, git };
+  return tempGitRepo('git');
 }
 
 /** What git itself says, the reference the fast path must match. */
 function gitSays(cwd: string): string | undefined {
   try {
-    return execFileSync('git', ['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, env: TEST_GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return undefined;
   }
@@ -55,7 +48,7 @@ describe('currentBranch', () => {
     const { dir, git } = tempRepo();
     git('commit', '-q', '--allow-empty', '-m', 'first');
     const other = join(dir, '..', `${dir.split('/').pop()}-wt`);
-    dirs.push(other);
+    removedAfterAll(other);
     git('worktree', 'add', '-q', '-b', 'codex/other', other);
     expect(await currentBranch(await openRepo(other))).toBe('codex/other');
     expect(await currentBranch(await openRepo(dir))).toBe('main');
@@ -82,10 +75,9 @@ describe('readObjects', () => {
 describe('readLooseFile', () => {
   it('reads a file of a commit from loose objects as git does, in SHA-1 and SHA-256 repositories, and gives up on packed ones', async () => {
     for (const format of ['sha1', 'sha256']) {
-      const dir = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-loose-')));
-      dirs.push(dir);
-      const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-      git('init', '-q', `--object-format=${format}`);
+      const repoDir = tempGitRepo('loose', [`--object-format=${format}`]);
+      const dir = repoDir.dir;
+      const git = (...args: string[]) => repoDir.git(...args).trim();
       writeFileSync(join(dir, 'a.json'), '{"ü": 1}\n');
       writeFileSync(join(dir, 'b.txt'), 'other\n');
       git('add', '-A');

@@ -1,24 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempGitRepo } from './git.fixtures';
 import { BlockedError, EnvironmentError } from '../errors';
 import { openRepo } from './git';
 import { signatureFinding } from '../domain/signatures';
 import { commitSignatures, proveSigner, readableSigners } from './signing';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: tmpdir(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
 
 /** A repo with a real SSH key per agent (alice, bob, mallory) and an allowed-signers file listing alice and bob only. */
 function signedRepo() {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'agentsync-signing-')));
-  dirs.push(dir);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  git('init', '-q', '-b', 'main');
+  const { dir, git } = tempGitRepo('signing');
   const key = (agent: string) => join(dir, '.keys', agent);
   execFileSync('mkdir', ['-p', join(dir, '.keys')]);
   for (const agent of ['alice', 'bob', 'mallory']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', agent, '-f', key(agent)]);
