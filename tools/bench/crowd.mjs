@@ -25,6 +25,7 @@ import {
   CLI,
   NODE,
   STATE_REF,
+  storedState,
   addBareRemote,
   benchEnv,
   cloneRepo,
@@ -79,7 +80,7 @@ const claimJob = (clones, i, agent, glob) => ({ cmd: NODE, args: [CLI, 'claim', 
 
 /** Which jobs' claims the remote holds, and what the others said. */
 function outcome(remote, jobs, results) {
-  const held = new Set(JSON.parse(remote.git(['show', `${STATE_REF}:state.json`])).claims.map((c) => `${c.holder} ${c.glob}`));
+  const held = new Set(storedState(remote).claims.map((c) => `${c.holder} ${c.glob}`));
   const present = jobs.filter((job) => held.has(`${job.args[4]} ${job.args[2]}`)).length;
   const refused = results.filter((r) => r.code !== 0);
   return { present, refused: refused.length, said: [...new Set(refused.map((r) => r.stderr.trim().split('\n')[0]))] };

@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -259,13 +260,29 @@ export function liveClaim(holder, glob, { now = Date.now(), ttlMs = 24 * 3600_00
   };
 }
 
+/** The built core's reader and writer of the store's files, so fixtures are what the store itself writes. */
+const stateFiles = () => createRequire(import.meta.url)(join(CORE_DIST, 'store/state-files.js'));
+
+/**
+ * The state refs/agentsync/state holds in `repo` (a repo or bare remote of
+ * makeRepo's shape), unpruned: its base and delta composed by the built core.
+ */
+export function storedState(repo) {
+  const { storedState: compose } = stateFiles();
+  const file = (name) => {
+    const result = spawnSync('git', ['show', `${STATE_REF}:${name}`], { cwd: repo.dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    return result.status === 0 ? { oid: '', type: 'blob', content: result.stdout } : undefined;
+  };
+  return compose(file('state.json'), file('delta.json'), STATE_REF).state;
+}
+
 /**
  * Makes refs/agentsync/state a commit whose tree holds state.json with these
  * claims: four git calls instead of one CLI call per claim. Returns the commit.
  */
 export function writeState(repo, claims, sessions = []) {
   const state = { version: 1, sessions, claims };
-  const blob = repo.git(['hash-object', '-w', '--stdin'], { input: `${JSON.stringify(state, null, 2)}\n` }).trim();
+  const blob = repo.git(['hash-object', '-w', '--stdin'], { input: stateFiles().serializeState(state) }).trim();
   const tree = repo.git(['mktree'], { input: `100644 blob ${blob}\tstate.json\n` }).trim();
   const commit = repo.git(['commit-tree', tree, '-m', `bench: ${claims.length} claims`]).trim();
   repo.git(['update-ref', STATE_REF, commit]);

@@ -15,6 +15,7 @@ import {
   CLI,
   NODE,
   STATE_REF,
+  storedState,
   TRACE,
   addBareRemote,
   benchEnv,
@@ -41,8 +42,6 @@ function coordinatedRepo(prefix) {
   const remote = addBareRemote(repo, prefix);
   return { repo, remote };
 }
-
-const stateOf = (remote) => JSON.parse(remote.git(['show', `${STATE_REF}:state.json`]));
 
 /** (a): one claim through the remote, beside one push and one Node start. */
 function oneClaim({ quick }) {
@@ -73,7 +72,7 @@ function oneClaim({ quick }) {
   // Sanity: the claim goes through the remote, the push lands there.
   resetState();
   run(NODE, claimArgs, { cwd, env });
-  if (!stateOf(remote).claims.some((c) => c.holder === 'bench-claimer' && c.glob === 'area/**')) throw new Error('remote: the claim did not reach the remote');
+  if (!storedState(remote).claims.some((c) => c.holder === 'bench-claimer' && c.glob === 'area/**')) throw new Error('remote: the claim did not reach the remote');
   run('git', pushArgs(), { cwd, env });
   if (remote.git(['rev-parse', 'refs/bench/x']).trim() !== tip) throw new Error('remote: the push did not reach the remote');
 

@@ -3,6 +3,7 @@
  * traces (none may reach a user unless AGENTSYNC_DEBUG=1), plus readers of the
  * coordination state as git stores it.
  */
+import { readStatesAt, STATE_REF } from '@agentsync/core/store';
 import { expect } from 'vitest';
 import { agentsync, git, type RunOptions, type RunResult } from './fixture';
 
@@ -22,9 +23,11 @@ export function json<T = any>(result: RunResult, code = 0): T {
   return JSON.parse(result.stdout) as T;
 }
 
-/** The state.json stored at refs/agentsync/state, unpruned: what the last write left. */
-export async function storedState(cwd: string): Promise<{ sessions: any[]; claims: any[] }> {
-  return JSON.parse(await git(cwd, ['show', 'refs/agentsync/state:state.json']));
+/** The state stored at refs/agentsync/state of the repository (or bare remote) at `cwd`, unpruned: what the last write left. */
+export async function storedState(cwd: string): Promise<{ version: number; sessions: any[]; claims: any[] }> {
+  const tip = (await git(cwd, ['rev-parse', '--verify', STATE_REF])).trim();
+  const states = await readStatesAt({ root: cwd, gitDir: cwd, commonDir: cwd }, STATE_REF, [tip]);
+  return states.get(tip) as { version: number; sessions: any[]; claims: any[] };
 }
 
 /** How many commits the state ref has: one per write. */

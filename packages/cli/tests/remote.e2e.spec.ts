@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { storedState } from './e2e';
 import { CLI, cleanEnv, git, makeBareRemote, makeTemp, repoAt, runProgram, type TestRepo } from './fixture';
 
 const CONFIG = { coordination: { remote: 'origin', freshness: '30s' } };
@@ -22,11 +23,6 @@ async function clones(count: number): Promise<{ remote: string; clones: TestRepo
     made.push(repoAt(dir));
   }
   return { remote, clones: made };
-}
-
-/** The state as the remote holds it. */
-async function remoteState(remote: string) {
-  return JSON.parse(await git(remote, ['show', 'refs/agentsync/state:state.json']));
 }
 
 describe('claims through a coordination remote', () => {
@@ -72,14 +68,14 @@ describe('claims through a coordination remote', () => {
     );
     expect(one.filter((r) => r.code === 0)).toHaveLength(1);
     expect(one.filter((r) => r.code === 1)).toHaveLength(29);
-    const state = await remoteState(remote);
+    const state = await storedState(remote);
     expect(state.claims).toHaveLength(1);
 
     const many = await Promise.all(
       Array.from({ length: 60 }, (_, i) => repos[i % 3].run(['claim', `src/mod${i}/**`, '--agent', `racer${i}`])),
     );
     expect(many.map((r) => r.code)).toEqual(Array(60).fill(0));
-    expect((await remoteState(remote)).claims).toHaveLength(61);
+    expect((await storedState(remote)).claims).toHaveLength(61);
   }, 180_000);
 
   it('40 agents of one clone claiming at once all win, their writes batched into far fewer pushes; with the host gone all fail with exit 2', async () => {
@@ -91,7 +87,7 @@ describe('claims through a coordination remote', () => {
     await one.git(['config', 'remote.origin.receivepack', receivePack]);
     const crowd = await Promise.all(Array.from({ length: 40 }, (_, i) => one.run(['claim', `pkg${i}/**`, '--agent', `c${i}`])));
     expect(crowd.map((r) => r.code)).toEqual(Array(40).fill(0));
-    expect((await remoteState(remote)).claims).toHaveLength(40);
+    expect((await storedState(remote)).claims).toHaveLength(40);
     // One commit per claim, authored by its agent, whatever batch carried it.
     expect((await git(remote, ['log', '--format=%an', 'refs/agentsync/state'])).split('\n').filter((name) => /^c\d+$/.test(name))).toHaveLength(40);
     expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).length).toBeLessThan(20);
@@ -102,13 +98,13 @@ describe('claims through a coordination remote', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/coordination remote "origin" is unreachable/);
     }
-    expect((await remoteState(remote)).claims).toHaveLength(40);
+    expect((await storedState(remote)).claims).toHaveLength(40);
   }, 120_000);
 
   it('an unreachable remote fails claim and release with exit 2 and the reason, leaving state intact', async () => {
     const { remote, clones: [one] } = await clones(1);
     expect((await one.run(['claim', 'docs/**', '--agent', 'alice'])).code).toBe(0);
-    const before = await remoteState(remote);
+    const before = await storedState(remote);
     await one.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
     for (const args of [['claim', 'src/**'], ['release', '--all']]) {
       const result = await one.run([...args, '--agent', 'alice']);
@@ -116,7 +112,7 @@ describe('claims through a coordination remote', () => {
       expect(result.stderr).toMatch(/coordination remote "origin" is unreachable/);
       expect(result.stderr).not.toMatch(/^\s+at /m);
     }
-    expect(await remoteState(remote)).toEqual(before);
+    expect(await storedState(remote)).toEqual(before);
     // Reads fall back to the last fetched view, with a warning (coordination.offline defaults to "fallback").
     const check = await one.run(['check', 'docs/a.md', '--agent', 'bob']);
     expect(check.code).toBe(1);
@@ -200,7 +196,7 @@ describe('claims through a coordination remote', () => {
     setTimeout(() => racers[8].kill('SIGKILL'), 300);
     await Promise.all(exits);
     await git(remote, ['fsck', '--no-dangling']);
-    const state = await remoteState(remote);
+    const state = await storedState(remote);
     expect(state.version).toBe(1);
     expect(state.claims.length).toBeGreaterThanOrEqual(10);
     // The store still works for everyone.

@@ -14,12 +14,13 @@ import { signatureFinding } from '../domain/signatures';
 import { commitSignatures, readableSigners } from '../git/signing';
 import { commitsPaths } from '../git/changes';
 import { GitError, UsageError } from '../errors';
-import { git, readObjects, tryGit, type Repo } from '../git/git';
+import { git, tryGit, type Repo } from '../git/git';
 import { readCommits, type CommitInfo } from '../git/log';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { emptyState, type State } from '../domain/state';
 import { readAuditRecords, readStoreHistory } from '../store/history';
-import { parseState, STATE_REF } from '../store/store';
+import { readStatesAt } from '../store/state-files';
+import { STATE_REF } from '../store/store';
 import { recordedTier, trailerValue } from '../domain/trailers';
 
 export interface CommitVerdict {
@@ -48,17 +49,6 @@ async function rangeCommits(repo: Repo, range: string): Promise<CommitInfo[]> {
       hint: 'Give a range of commits this clone has, such as origin/main..HEAD (fetch with enough depth in CI).',
     });
   }
-}
-
-/** Reads the state.json of several store commits in one git call. */
-async function statesAt(repo: Repo, commits: string[]): Promise<Map<string, State>> {
-  const states = new Map<string, State>();
-  const objects = await readObjects(repo, commits.map((c) => `${c}:state.json`));
-  for (const [i, commit] of commits.entries()) {
-    const object = objects[i];
-    if (object) states.set(commit, parseState(object.content, `${STATE_REF} at ${commit}`));
-  }
-  return states;
 }
 
 /** The store commit in force at `time`: the newest one made at or before it. */
@@ -102,7 +92,7 @@ export async function verifyRange(repo: Repo, config: AgentSyncConfig, range: st
   const moments = dated.map((d) => judgedTime(d, now));
   const latest = currentClaims ? history.at(-1)?.commit : undefined;
   const inForce = moments.map((moment) => storeCommitAt(history, moment));
-  const states = await statesAt(repo, [...new Set([...inForce, latest].filter((c): c is string => c !== undefined))]);
+  const states = await readStatesAt(repo, STATE_REF, [...new Set([...inForce, latest].filter((c): c is string => c !== undefined))]);
   const signatures = await signatureChecks(repo, config, range, commits.map((c) => c.sha));
   const verdicts: CommitVerdict[] = [];
   const changed = await commitsPaths(repo, commits.map((c) => c.sha));

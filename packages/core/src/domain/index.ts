@@ -3,6 +3,7 @@ export * from './branches';
 export * from './globs/globs';
 export * from './policy';
 export * from './state';
+export * from './state-delta';
 export * from './tracker';
 export * from './trailers';
 export * from './commit-dates';

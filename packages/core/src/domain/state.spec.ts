@@ -112,6 +112,15 @@ describe('pruneExpired', () => {
     expect(after.claims.map((c) => c.holder)).toEqual(['carol']);
     expect(after.sessions.map((s) => s.agent)).toEqual(['carol']);
   });
+
+  it('reads a lease written in another form of ISO time by its instant, not its text', () => {
+    // 23:59 at +23:00 is 00:59Z (NOW is noon): as text it sorts after NOW, as a time before it.
+    const earlier = '2026-11-25T23:59:00.000+23:00';
+    const later = '2026-11-25T13:00:00Z';
+    const after = pruneExpired(stateOf([claimOf('alice', 'a', { expiresAt: earlier }), claimOf('bob', 'b', { expiresAt: later })]), NOW);
+    expect(Date.parse(earlier)).toBeLessThan(NOW.getTime());
+    expect(after.claims.map((c) => c.holder)).toEqual(['bob']);
+  });
 });
 
 describe('blockedPaths', () => {

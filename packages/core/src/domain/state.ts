@@ -4,7 +4,7 @@
  */
 import type { ClaimConflict } from '../errors';
 import { toolOfInstance } from './agent-instance';
-import { ClaimIndex, globsOverlap } from './globs/globs';
+import { ClaimIndex, overlapsWith } from './globs/globs';
 
 export type ClaimMode = 'exclusive' | 'shared';
 
@@ -48,15 +48,20 @@ export function emptyState(): State {
   return { version: 1, sessions: [], claims: [] };
 }
 
-const isLive = (entry: { expiresAt: string }, now: Date) => Date.parse(entry.expiresAt) > now.getTime();
+/** A time as `Date#toISOString` writes it, which every stored lease uses: such times order as their text does. */
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** Whether a lease is live at `now`; compares text where it can, since the store holds thousands and Date.parse is slow. */
+function liveAt(now: Date): (entry: { expiresAt: string }) => boolean {
+  const nowText = now.toISOString();
+  const nowMs = now.getTime();
+  return ({ expiresAt }) => (ISO_UTC.test(expiresAt) ? expiresAt > nowText : Date.parse(expiresAt) > nowMs);
+}
 
 /** Drops expired claims and sessions; an expired lease blocks nobody. */
 export function pruneExpired(state: State, now: Date): State {
-  return {
-    ...state,
-    sessions: state.sessions.filter((s) => isLive(s, now)),
-    claims: state.claims.filter((c) => isLive(c, now)),
-  };
+  const isLive = liveAt(now);
+  return { ...state, sessions: state.sessions.filter(isLive), claims: state.claims.filter(isLive) };
 }
 
 /**
@@ -67,17 +72,28 @@ export function pruneExpired(state: State, now: Date): State {
  * refuse the session's own edits, nor its edits' claims their requests.
  */
 export function sameAgent(holder: string, agent: string | undefined): boolean {
-  if (agent === undefined) return false;
-  return holder === agent || toolOfInstance(agent) === holder || toolOfInstance(holder) === agent;
+  return sameAgentAs(agent)(holder);
+}
+
+/** {@link sameAgent} with `agent` fixed, for testing thousands of holders. */
+function sameAgentAs(agent: string | undefined): (holder: string) => boolean {
+  if (agent === undefined) return () => false;
+  const tool = toolOfInstance(agent);
+  // Only a holder that starts with the agent's name can be one of its instances.
+  const instancePrefix = `${agent}-`;
+  return (holder) => holder === agent || holder === tool || (holder.startsWith(instancePrefix) && toolOfInstance(holder) === agent);
 }
 
 /** The live claims of everyone but `agent` (see {@link sameAgent}). */
 export function othersClaims(state: State, agent: string | undefined, now: Date): Claim[] {
-  return state.claims.filter((c) => !sameAgent(c.holder, agent) && isLive(c, now));
+  const isLive = liveAt(now);
+  const mine = sameAgentAs(agent);
+  return state.claims.filter((c) => !mine(c.holder) && isLive(c));
 }
 
 export function activeSession(state: State, agent: string, now: Date): Session | undefined {
-  return state.sessions.find((s) => s.agent === agent && isLive(s, now));
+  const isLive = liveAt(now);
+  return state.sessions.find((s) => s.agent === agent && isLive(s));
 }
 
 const conflictOf = (requested: string, claim: Claim, state: State): ClaimConflict => ({
@@ -94,9 +110,9 @@ const conflictOf = (requested: string, claim: Claim, state: State): ClaimConflic
  * globs that some path can match, unless both claims are shared.
  */
 function claimConflicts(state: State, agent: string, glob: string, mode: ClaimMode, now: Date): ClaimConflict[] {
+  const overlaps = overlapsWith(glob);
   return othersClaims(state, agent, now)
-    .filter((c) => !(mode === 'shared' && c.mode === 'shared'))
-    .filter((c) => globsOverlap(glob, c.glob))
+    .filter((c) => !(mode === 'shared' && c.mode === 'shared') && overlaps(c.glob))
     .map((c) => conflictOf(glob, c, state));
 }
 
@@ -175,8 +191,9 @@ export interface StateChange {
   before: { sessions: Record<string, Session | null>; claims: Record<string, Claim | null> };
 }
 
-const claimKey = (claim: Claim) => `${claim.holder}\0${claim.glob}`;
-const sessionKey = (session: Session) => session.id;
+/** What identifies an entry: one claim per holder and glob, one session per id. */
+export const claimKey = (claim: Pick<Claim, 'holder' | 'glob'>) => `${claim.holder}\0${claim.glob}`;
+export const sessionKey = (session: Pick<Session, 'id'>) => session.id;
 /** The agent an entry belongs to. */
 const claimOwner = (claim: Claim) => claim.holder;
 const sessionOwner = (session: Session) => session.agent;

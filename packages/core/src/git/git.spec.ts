@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removedAfterAll, tempGitRepo, TEST_GIT_ENV } from './git.fixtures';
 import { EnvironmentError } from '../errors';
-import { currentBranch, gitLines, openRepo, readLooseFile, readObjects } from './git';
+import { currentBranch, gitLines, openRepo, readLooseFiles, readObjects } from './git';
 
 
 function tempRepo() {
@@ -72,8 +72,8 @@ describe('readObjects', () => {
   });
 });
 
-describe('readLooseFile', () => {
-  it('reads a file of a commit from loose objects as git does, in SHA-1 and SHA-256 repositories, and gives up on packed ones', async () => {
+describe('readLooseFiles', () => {
+  it('reads files of a commit from loose objects as git does, in SHA-1 and SHA-256 repositories, and gives up on packed ones', async () => {
     for (const format of ['sha1', 'sha256']) {
       const repoDir = tempGitRepo('loose', [`--object-format=${format}`]);
       const dir = repoDir.dir;
@@ -84,10 +84,11 @@ describe('readLooseFile', () => {
       git('commit', '-q', '-m', 'x');
       git('update-ref', 'refs/agentsync/state', 'HEAD');
       const repo = await openRepo(dir);
-      expect(await readLooseFile(repo, 'refs/agentsync/state', 'a.json')).toEqual({ commit: git('rev-parse', 'HEAD'), content: '{"ü": 1}\n' });
-      expect(await readLooseFile(repo, 'refs/agentsync/state', 'missing.json')).toBeUndefined();
+      const read = await readLooseFiles(repo, 'refs/agentsync/state', ['a.json', 'missing.json']);
+      expect(read?.commit).toBe(git('rev-parse', 'HEAD'));
+      expect([...(read?.files.entries() ?? [])]).toEqual([['a.json', { oid: git('rev-parse', 'HEAD:a.json'), type: 'blob', content: '{"ü": 1}\n' }]]);
       git('gc', '-q', '--prune=now');
-      expect(await readLooseFile(repo, 'refs/agentsync/state', 'a.json')).toBeUndefined();
+      expect(await readLooseFiles(repo, 'refs/agentsync/state', ['a.json'])).toBeUndefined();
     }
   });
 });

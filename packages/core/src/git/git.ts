@@ -129,13 +129,14 @@ async function looseObject(repo: Repo, oid: string): Promise<{ type: string; con
 }
 
 /**
- * The file `name` at the top of the tree of the commit `ref` names, read
+ * The files `names` at the top of the tree of the commit `ref` names, read
  * straight from a loose ref and loose objects, without a git process (the
- * agent tools' edit guard runs before every edit). Undefined whenever any piece
- * is anything else (a packed ref or object, a symref, reftable, alternates,
- * git's variables moving the object store): then ask git.
+ * agent tools' edit guard runs before every edit); a name the tree lacks is
+ * absent from `files`. Undefined whenever any piece is anything else (a packed
+ * ref or object, a symref, reftable, alternates, git's variables moving the
+ * object store): then ask git.
  */
-export async function readLooseFile(repo: Repo, ref: string, name: string): Promise<{ commit: string; content: string } | undefined> {
+export async function readLooseFiles(repo: Repo, ref: string, names: readonly string[]): Promise<{ commit: string; files: Map<string, GitObject> } | undefined> {
   if (process.env.GIT_OBJECT_DIRECTORY || process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES) return undefined;
   const commit = (await readFile(join(repo.commonDir, ref), 'utf8').catch(() => '')).trim();
   if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) return undefined;
@@ -145,19 +146,21 @@ export async function readLooseFile(repo: Repo, ref: string, name: string): Prom
   if (treeObject?.type !== 'tree') return undefined;
   // Entries: "<mode> <name>\0<hash bytes>", the hash as long as the commit id says.
   const hashBytes = commit.length / 2;
-  let at = 0;
+  const files = new Map<string, GitObject>();
   const entries = treeObject.content;
-  while (at < entries.length) {
+  for (let at = 0; at < entries.length; ) {
+    const space = entries.indexOf(32, at);
     const nul = entries.indexOf(0, at);
-    if (nul === -1) return undefined;
-    const [mode, entryName] = [entries.subarray(at, entries.indexOf(32, at)).toString('latin1'), entries.subarray(entries.indexOf(32, at) + 1, nul).toString('utf8')];
+    if (space === -1 || nul === -1) return undefined;
+    const [mode, name] = [entries.subarray(at, space).toString('latin1'), entries.subarray(space + 1, nul).toString('utf8')];
     const oid = entries.subarray(nul + 1, nul + 1 + hashBytes).toString('hex');
     at = nul + 1 + hashBytes;
-    if (entryName !== name) continue;
+    if (!names.includes(name)) continue;
     const blob = mode === '100644' ? await looseObject(repo, oid) : undefined;
-    return blob?.type === 'blob' ? { commit, content: blob.content.toString('utf8') } : undefined;
+    if (blob?.type !== 'blob') return undefined;
+    files.set(name, { oid, type: 'blob', content: blob.content.toString('utf8') });
   }
-  return undefined;
+  return { commit, files };
 }
 
 /** Splits NUL-separated git output, dropping the empty tail. */

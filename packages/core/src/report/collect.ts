@@ -21,7 +21,8 @@ import { git, gitLines, readObjects, splitNul, tryGit, type Repo } from '../git/
 import { adoptionCommit, lineRecords, LOG_FIELD, LOG_RECORD, logRecords } from '../git/log';
 import { readAuditRecords, readStoreHistory } from '../store/history';
 import { parseStoreMessage } from '../store/messages';
-import { parseState, STATE_REF } from '../store/store';
+import { readStatesAt } from '../store/state-files';
+import { STATE_REF } from '../store/store';
 import { LineAges } from './churn';
 import { readReportCache, writeReportCache, type ReportCache } from './cache';
 import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, ReportFacts, SkipFact, StoreEventFact, TagFact, VerifyFact } from './metrics';
@@ -251,14 +252,9 @@ async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessio
     if (action === 'start') starts.push(commit);
   }
   const sessions = new Map<string, Session>();
-  const objects = await readObjects(repo, starts.map((c) => `${c}:state.json`));
-  for (const [i, object] of objects.entries()) {
-    if (!object) continue;
-    try {
-      for (const session of parseState(object.content, `${STATE_REF} at ${starts[i]}`).sessions) if (!sessions.has(session.id)) sessions.set(session.id, session);
-    } catch {
-      // A corrupt state in the history (repaired since) tells nothing about health: skip it.
-    }
+  // A corrupt state in the history (repaired since) tells nothing about health: it is skipped.
+  for (const state of (await readStatesAt(repo, STATE_REF, starts, { skipCorrupt: true })).values()) {
+    for (const session of state.sessions) if (!sessions.has(session.id)) sessions.set(session.id, session);
   }
   return { events, sessions };
 }

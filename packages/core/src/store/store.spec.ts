@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../errors';
 import type { Repo } from '../git/git';
-import { emptyState, type Claim, type State } from '../domain/state';
+import { emptyState, pruneExpired, type Claim, type State } from '../domain/state';
+import { serializeState } from './state-files';
 import { readState, STATE_REF, updateState } from './store';
 
 // The store runs git with process.env: variables a hook or CI sets (GIT_DIR, GIT_INDEX_FILE…) would point it elsewhere.
@@ -29,9 +30,11 @@ function makeRepo(): Repo {
 }
 
 let rawWrites = 0;
-/** Points the state ref at a new commit whose state.json holds `text` (or at a commit without it). */
-function storeRaw(repo: Repo, text: string | undefined): void {
-  const entries = text === undefined ? '' : `100644 blob ${gitIn(repo.root, ['hash-object', '-w', '--stdin'], text)}\tstate.json\n`;
+/** Points the state ref at a new commit whose state.json holds `text` (or at a commit without it), and delta.json `delta`. */
+function storeRaw(repo: Repo, text: string | undefined, delta?: string): void {
+  const blob = (name: string, content: string | undefined) =>
+    content === undefined ? '' : `100644 blob ${gitIn(repo.root, ['hash-object', '-w', '--stdin'], content)}\t${name}\n`;
+  const entries = blob('state.json', text) + blob('delta.json', delta);
   const tree = gitIn(repo.root, ['mktree'], entries);
   const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
   const commit = execFileSync('git', ['commit-tree', tree, '-m', `raw ${++rawWrites}`], { cwd: repo.root, encoding: 'utf8', env: { ...process.env, ...env } }).trim();
@@ -81,6 +84,23 @@ describe('readState', () => {
     expect((error as EnvironmentError).where).toBe(STATE_REF);
     await expect(updateState(repo, { actor: 'a' }, addClaim(claimOf('a')))).rejects.toBeInstanceOf(EnvironmentError);
   });
+
+  it('reads base and delta alike from loose objects and through git once they are packed', async () => {
+    const repo = makeRepo();
+    storeRaw(repo, serializeState({ ...emptyState(), claims: [claimOf('a'), claimOf('b')] }));
+    await updateState(repo, { actor: 'b' }, (state) => ({ state: { ...state, claims: [state.claims[0], claimOf('c')] }, result: undefined, message: 'swap' }));
+    const loose = await readState(repo);
+    expect(loose.state.claims.map((c) => c.holder)).toEqual(['a', 'c']);
+    expect(loose.layout?.delta.claims).toEqual({ 'b\0src/b': null, 'c\0src/c': claimOf('c') });
+    gitIn(repo.root, ['gc', '-q', '--prune=now']);
+    expect(await readState(repo)).toEqual(loose);
+  });
+
+  it('refuses a corrupt delta with an EnvironmentError naming the ref and delta.json', async () => {
+    const repo = makeRepo();
+    storeRaw(repo, serializeState(emptyState()), '{"version":1,"set":{}}');
+    await expect(readState(repo)).rejects.toThrow(`The coordination store at ${STATE_REF} is corrupt: delta.json does not hold a version 1 delta.`);
+  });
 });
 
 describe('updateState', () => {
@@ -111,7 +131,29 @@ describe('updateState', () => {
       return addClaim(claimOf('new'))(state);
     });
     expect(seen?.claims).toEqual([]);
-    expect((await readState(repo)).state.claims.map((c) => c.holder)).toEqual(['new']);
+    // The expired claim stays in the base until a fold: it is pruned wherever the state is read.
+    expect(pruneExpired((await readState(repo)).state, new Date()).claims.map((c) => c.holder)).toEqual(['new']);
+  });
+
+  it('rewrites only the delta, and folds it into a new base, expired entries dropped, once it outgrows the larger of 64 entries and a sixteenth of the base', async () => {
+    const repo = makeRepo();
+    const held = Array.from({ length: 10 }, (_, i) => claimOf(`h${i}`, i === 0 ? '2000-01-01T00:00:00.000Z' : undefined));
+    storeRaw(repo, serializeState({ ...emptyState(), claims: held }));
+    const base = gitIn(repo.root, ['rev-parse', `${STATE_REF}:state.json`]);
+    const files = () => gitIn(repo.root, ['ls-tree', '--name-only', STATE_REF]).split('\n');
+    // A small base: the delta may name 64 entries before the next write folds.
+    for (let i = 0; i < 64; i++) await updateState(repo, { actor: `n${i}` }, addClaim(claimOf(`n${i}`)));
+    expect(files()).toEqual(['delta.json', 'state.json']);
+    expect(gitIn(repo.root, ['rev-parse', `${STATE_REF}:state.json`])).toBe(base);
+    expect(gitIn(repo.root, ['show', `${STATE_REF}:delta.json`]).split('\n')).toHaveLength(64 + 5);
+    const before = (await readState(repo)).state.claims;
+    expect(before).toHaveLength(74);
+
+    await updateState(repo, { actor: 'last' }, addClaim(claimOf('last')));
+    expect(files()).toEqual(['state.json']);
+    const folded = JSON.parse(gitIn(repo.root, ['show', `${STATE_REF}:state.json`])) as State;
+    expect(folded.claims.map((c) => c.holder)).toEqual([...before.slice(1), claimOf('last')].map((c) => c.holder));
+    expect((await readState(repo)).state).toEqual(folded);
   });
 
   it('loses no write when 20 writers race: each retries until its compare-and-swap wins', async () => {

@@ -1,7 +1,7 @@
 /**
- * The coordination store: the state lives as `state.json` in commits on
- * `refs/agentsync/state` in the clone's common git dir, so every worktree sees
- * it. A write is computed as a change (domain/state `changeOf`) and handed to
+ * The coordination store: the state lives in commits on `refs/agentsync/state`
+ * in the clone's common git dir, so every worktree sees it, as a base and the
+ * delta written since (./state-files), so a write rewrites only the delta. A write is computed as a change (domain/state `changeOf`) and handed to
  * the clone's one writer (./write-queue), which rebases every queued change
  * onto the newest state, one child commit each, and moves the ref once with
  * `git update-ref REF NEW OLD` (through a coordination remote, a push with a
@@ -10,8 +10,11 @@
  */
 import { join } from 'node:path';
 import { changeOf, emptyState, pruneExpired, rebaseChange, type State, type StateChange } from '../domain/state';
+import { emptyDelta, shouldFold, stateSize, withChange } from '../domain/state-delta';
 import { AgentSyncError, EnvironmentError, GitError, RemoteUnreachableError } from '../errors';
-import { git, readLooseFile, readObjects, tryGit, type Repo } from '../git/git';
+import { git, readLooseFiles, readObjects, tryGit, type Repo } from '../git/git';
+import { commitContent, objectFormatOf, plainSignature, treeContent, writeObject } from '../git/objects';
+import { DELTA_FILE, serializeDelta, serializeState, STATE_FILE, storedState, type StateLayout } from './state-files';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
 import { throughQueue } from './write-queue';
 
@@ -19,12 +22,11 @@ export const STATE_REF = 'refs/agentsync/state';
 export const AUDIT_REF = 'refs/agentsync/audit';
 /** Audit records made while the coordination remote was unreachable: kept apart, since fetching the audit ref replaces it. */
 export const OFFLINE_AUDIT_REF = 'refs/agentsync/audit-offline';
-const STATE_FILE = 'state.json';
-
-/** The state and the commit it was read from (undefined before the first write). */
+/** The state and the commit it was read from, with that commit's layout (both undefined before the first write). */
 export interface Snapshot {
   state: State;
   commit?: string;
+  layout?: StateLayout;
 }
 
 /** What a mutation decided: the new state (or undefined to write nothing), a result, and the commit message. */
@@ -61,43 +63,40 @@ function authorEnv(actor: string): NodeJS.ProcessEnv {
  * absent ref is the empty state.
  */
 export async function readState(repo: Repo, ref = STATE_REF, revision = ref): Promise<Snapshot> {
-  const loose = revision === ref ? await readLooseFile(repo, ref, STATE_FILE) : undefined;
-  if (loose) return { state: parseState(loose.content, ref), commit: loose.commit };
-  const [commit, file] = await readObjects(repo, [revision, `${revision}:${STATE_FILE}`]);
+  const loose = revision === ref ? await readLooseFiles(repo, ref, [STATE_FILE, DELTA_FILE]) : undefined;
+  if (loose) return { commit: loose.commit, ...storedState(loose.files.get(STATE_FILE), loose.files.get(DELTA_FILE), ref) };
+  const [commit, base, delta] = await readObjects(repo, [revision, `${revision}:${STATE_FILE}`, `${revision}:${DELTA_FILE}`]);
   if (!commit) return { state: emptyState() };
-  if (!file) throw corrupt(ref, `${STATE_FILE} is missing from the commit`);
-  return { state: parseState(file.content, ref), commit: commit.oid };
+  return { commit: commit.oid, ...storedState(base, delta, ref) };
 }
 
-function corrupt(ref: string, why: string): EnvironmentError {
-  return new EnvironmentError(`The coordination store at ${ref} is corrupt: ${why}.`, {
-    where: ref,
-    hint: `Inspect it with \`git log -p ${ref}\`; \`git update-ref ${ref} <an earlier good commit>\` restores an earlier state.`,
-  });
-}
-
-/** Parses a store commit's state.json; a corrupt one is an EnvironmentError naming the ref. */
-export function parseState(text: string, ref: string): State {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw corrupt(ref, `${STATE_FILE} is not valid JSON`);
+/**
+ * Writes `next`, which is `change` applied to the state of `parent` (pruned),
+ * as a child commit of `parent`: only the delta, unless it has grown enough to
+ * fold into a new base (or there is no base yet). Returns the commit (the ref
+ * is not moved) and its layout. The objects are written in-process where git
+ * would write the same bytes (../git/objects).
+ */
+async function commitState(repo: Repo, parent: { commit?: string; layout?: StateLayout }, next: State, change: StateChange, message: string) {
+  const format = objectFormatOf(parent.commit);
+  const blob = (text: string) => writeObject(repo, 'blob', Buffer.from(text), format);
+  const delta = parent.layout && withChange(parent.layout.delta, change);
+  let layout: StateLayout;
+  let files: Array<{ name: string; oid: string }>;
+  if (parent.layout && delta && !shouldFold(delta, parent.layout.baseSize)) {
+    layout = { ...parent.layout, delta };
+    files = [{ name: STATE_FILE, oid: parent.layout.baseOid }, { name: DELTA_FILE, oid: await blob(serializeDelta(delta)) }];
+  } else {
+    // Folding writes the pruned state: expired entries leave the store here.
+    layout = { baseOid: await blob(serializeState(next)), baseSize: stateSize(next), delta: emptyDelta() };
+    files = [{ name: STATE_FILE, oid: layout.baseOid }];
   }
-  const state = data as Partial<State>;
-  if (state?.version !== 1 || !Array.isArray(state.sessions) || !Array.isArray(state.claims)) {
-    throw corrupt(ref, `${STATE_FILE} does not hold a version 1 state`);
-  }
-  return state as State;
-}
-
-/** Writes `state` as a child commit of `parent` and returns the new commit (the ref is not moved). */
-async function commitState(repo: Repo, state: State, parent: string | undefined, message: string, actor: string) {
-  const cwd = repo.root;
-  const blob = (await git(['hash-object', '-w', '--stdin'], { cwd, input: `${JSON.stringify(state, null, 2)}\n` })).trim();
-  const tree = (await git(['mktree'], { cwd, input: `100644 blob ${blob}\t${STATE_FILE}\n` })).trim();
-  const parents = parent ? ['-p', parent] : [];
-  return (await git(['commit-tree', tree, ...parents, '-m', message], { cwd, env: authorEnv(actor) })).trim();
+  const tree = await writeObject(repo, 'tree', treeContent(files), format);
+  const author = { name: change.agent, email: `${change.agent}@agentsync.invalid`, time: Math.floor(Date.now() / 1000) };
+  const commit = plainSignature(author)
+    ? await writeObject(repo, 'commit', commitContent(tree, parent.commit, author, message), format)
+    : (await git(['commit-tree', tree, ...(parent.commit ? ['-p', parent.commit] : []), '-m', message], { cwd: repo.root, env: authorEnv(change.agent) })).trim();
+  return { commit, layout };
 }
 
 /** Moves `ref` from `expected` to `next`; false when another writer moved it first. */
@@ -224,20 +223,21 @@ async function publishBatch(repo: Repo, options: StoreOptions, pending: () => Qu
       if (rejected) writes = pending();
       const now = options.now?.() ?? new Date();
       let state = pruneExpired(current.state, now);
-      let tip = parent;
+      let tip: { commit?: string; layout?: StateLayout } = current;
       const published = [];
       for (const { change, message, base } of writes) {
         // Each change rebases onto the state the batch's earlier ones made.
-        const next = rebaseChange(state, change, now, { sameBase: tip === parent && base === (parent ?? null) });
+        const next = rebaseChange(state, change, now, { sameBase: tip.commit === parent && base === (parent ?? null) });
         published.push(next !== undefined);
         if (!next) continue;
         state = next;
-        tip = await commitState(repo, next, tip, message, change.agent);
+        tip = await commitState(repo, tip, next, change, message);
       }
-      const won = tip !== parent && (await publishCommit(repo, STATE_REF, tip as string, parent, remote ? { name: remote, hasRef } : undefined));
+      const wrote = tip.commit !== parent;
+      const won = wrote && (await publishCommit(repo, STATE_REF, tip.commit as string, parent, remote ? { name: remote, hasRef } : undefined));
       // A change that does not apply to a guessed state is tried again on the fetched one.
-      if (won || (tip === parent && fetched)) return published.map((ok) => (ok ? { published: true } : { rebaseOn: tip ?? null }));
-      rejected = tip === parent ? undefined : { parent };
+      if (won || (!wrote && fetched)) return published.map((ok) => (ok ? { published: true } : { rebaseOn: tip.commit ?? null }));
+      rejected = wrote ? { parent } : undefined;
       fetched = true;
     }
   } catch (error) {

@@ -91,15 +91,34 @@ export function claimMatcher(glob: string): (path: string) => boolean {
 
 /** Whether some path can match both claims (see the rule at the top of this file). */
 export function globsOverlap(a: string, b: string): boolean {
-  if (literalSegmentsDiffer(a, b)) return false;
-  const left = segmentLists(a);
-  const right = segmentLists(b);
-  if (!left || !right) return true;
-  return left.some((x) => right.some((y) => segmentListsOverlap(x, y)));
+  return overlapsWith(a)(b);
+}
+
+/**
+ * {@link globsOverlap} with `a` fixed: what `a` needs is worked out once, for
+ * testing one new claim against thousands of held ones.
+ */
+export function overlapsWith(a: string): (b: string) => boolean {
+  const prefix = MAYBE_UNMODELLED.test(a) ? undefined : literalPrefix(a);
+  let left: Segment[][] | undefined | null = null;
+  return (b) => {
+    if (prefix && literalPrefixesDiffer(prefix, b)) return false;
+    if (left === null) left = segmentLists(a);
+    const right = segmentLists(b);
+    if (!left || !right) return true;
+    return left.some((x) => right.some((y) => segmentListsOverlap(x, y)));
+  };
 }
 
 /** Syntax that may make the full test say "overlaps everything" (extglobs, quotes, braces, classes, `**` inside a segment). */
 const MAYBE_UNMODELLED = /[()|!"{[]|\*\*[^/]|[^/]\*\*/;
+
+/** The leading segments of a glob that hold no glob syntax. */
+function literalPrefix(glob: string): string[] {
+  const segments = glob.split('/');
+  const syntax = segments.findIndex((segment) => SYNTAX.test(segment));
+  return syntax < 0 ? segments : segments.slice(0, syntax);
+}
 
 /**
  * A quick no: two globs whose leading segments without glob syntax differ
@@ -107,18 +126,16 @@ const MAYBE_UNMODELLED = /[()|!"{[]|\*\*[^/]|[^/]\*\*/;
  * test against most of thousands of held claims; globs whose syntax the full
  * test may not model go to it, so the answer is always the same.
  */
-function literalSegmentsDiffer(a: string, b: string): boolean {
-  if (MAYBE_UNMODELLED.test(a) || MAYBE_UNMODELLED.test(b)) return false;
-  for (let start = 0; ; ) {
-    const endA = a.indexOf('/', start);
-    const endB = b.indexOf('/', start);
-    const left = a.slice(start, endA < 0 ? undefined : endA);
-    const right = b.slice(start, endB < 0 ? undefined : endB);
-    if (SYNTAX.test(left) || SYNTAX.test(right)) return false;
-    if (left !== right) return true;
-    if (endA < 0 || endB < 0 || endA !== endB) return false;
-    start = endA + 1;
+function literalPrefixesDiffer(prefix: readonly string[], b: string): boolean {
+  for (let i = 0, start = 0; i < prefix.length; i++) {
+    const end = b.indexOf('/', start);
+    const segment = b.slice(start, end < 0 ? undefined : end);
+    // An equal segment is literal as the prefix's is; the regexes run only on the few that decide.
+    if (segment !== prefix[i]) return !SYNTAX.test(segment) && !MAYBE_UNMODELLED.test(b);
+    if (end < 0) return false;
+    start = end + 1;
   }
+  return false;
 }
 
 interface IndexEntry<T> {

@@ -1,0 +1,63 @@
+/**
+ * The state as the store keeps it: a base (the whole state as of some write)
+ * and a delta, the entries set or removed since, by key. A write rewrites only
+ * the delta; once the delta grows past a share of the base, the next write
+ * folds it in and writes a new base. Pure: the store does the reading and writing.
+ */
+import { claimKey, sessionKey, type State, type StateChange } from './state';
+
+/** Entries set since the base (null: removed), by the keys of domain/state. */
+export interface StateDelta {
+  sessions: Record<string, State['sessions'][number] | null>;
+  claims: Record<string, State['claims'][number] | null>;
+}
+
+export function emptyDelta(): StateDelta {
+  return { sessions: {}, claims: {} };
+}
+
+/** How many entries the delta names. */
+export const deltaSize = (delta: StateDelta) => Object.keys(delta.sessions).length + Object.keys(delta.claims).length;
+
+/** How many entries a state holds. */
+export const stateSize = (state: State) => state.sessions.length + state.claims.length;
+
+function overlay<E>(base: E[], set: Record<string, E | null>, keyOf: (entry: E) => string): E[] {
+  const result: E[] = [];
+  const replaced = new Set<string>();
+  for (const entry of base) {
+    const key = keyOf(entry);
+    if (!(key in set)) result.push(entry);
+    else if (!replaced.has(key)) {
+      replaced.add(key);
+      const now = set[key];
+      if (now) result.push(now);
+    }
+  }
+  for (const [key, entry] of Object.entries(set)) if (entry && !replaced.has(key)) result.push(entry);
+  return result;
+}
+
+/** The state `base` with `delta` applied: entries it names replaced in place or removed, new ones after the rest. */
+export function applyDelta(base: State, delta: StateDelta): State {
+  if (deltaSize(delta) === 0) return base;
+  return { ...base, sessions: overlay(base.sessions, delta.sessions, sessionKey), claims: overlay(base.claims, delta.claims, claimKey) };
+}
+
+/** `delta` followed by `change`: what the next write's delta is, when it keeps the same base. */
+export function withChange(delta: StateDelta, change: Pick<StateChange, 'sessions' | 'claims'>): StateDelta {
+  return { sessions: { ...delta.sessions, ...change.sessions }, claims: { ...delta.claims, ...change.claims } };
+}
+
+/** Deltas smaller than this never fold: a small state is cheap to read either way. */
+const MIN_FOLD = 64;
+
+/**
+ * Whether a write should fold `delta` into a new base instead of writing it:
+ * when it names more than a sixteenth of the entries the base holds (and at
+ * least {@link MIN_FOLD}). Every write then rewrites at most about a sixteenth
+ * of the state, and a read applies as little on top of the base.
+ */
+export function shouldFold(delta: StateDelta, baseSize: number): boolean {
+  return deltaSize(delta) > Math.max(MIN_FOLD, baseSize / 16);
+}

@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openRepo } from './git';
+import { tempGitRepo } from './git.fixtures';
+import { commitContent, objectFormatOf, plainSignature, treeContent, writeObject } from './objects';
+
+describe('writeObject', () => {
+  it('writes blobs, trees and commits that git reads back and fsck accepts, with the ids git gives, in SHA-1 and SHA-256 repositories', async () => {
+    for (const format of ['sha1', 'sha256'] as const) {
+      const fixture = tempGitRepo('objects', [`--object-format=${format}`]);
+      const git = (...args: string[]) => fixture.git(...args).trim();
+      git('commit', '-q', '--allow-empty', '-m', 'root');
+      const head = git('rev-parse', 'HEAD');
+      const repo = await openRepo(fixture.dir);
+      expect(objectFormatOf(head)).toBe(format);
+
+      const text = '{"ü": "日本"}\n';
+      const blob = await writeObject(repo, 'blob', Buffer.from(text), format);
+      expect(blob).toBe(execFileSync('git', ['hash-object', '--stdin'], { cwd: fixture.dir, input: text, encoding: 'utf8' }).trim());
+      const other = await writeObject(repo, 'blob', Buffer.from('x'), format);
+      const tree = await writeObject(repo, 'tree', treeContent([{ name: 'state.json', oid: blob }, { name: 'delta.json', oid: other }]), format);
+      expect(git('ls-tree', '--name-only', tree)).toBe('delta.json\nstate.json');
+      const who = { name: 'claude-1a2b3c4d', email: 'claude-1a2b3c4d@agentsync.invalid', time: 1_700_000_000 };
+      const commit = await writeObject(repo, 'commit', commitContent(tree, head, who, 'claim: x\n\nbody'), format);
+      expect(git('log', '-1', '--format=%an <%ae> %at %P%n%B', commit)).toBe(`claude-1a2b3c4d <claude-1a2b3c4d@agentsync.invalid> 1700000000 ${head}\nclaim: x\n\nbody`);
+      // The same commit made by git: same bytes, same id.
+      const env = { ...process.env, GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email, GIT_AUTHOR_DATE: '1700000000 +0000', GIT_COMMITTER_DATE: '1700000000 +0000' };
+      expect(execFileSync('git', ['commit-tree', tree, '-p', head, '-m', 'claim: x\n\nbody'], { cwd: fixture.dir, env, encoding: 'utf8' }).trim()).toBe(commit);
+      git('fsck', '--strict', '--no-dangling');
+      // Written again, it is left as it is; no temporary file stays behind.
+      expect(await writeObject(repo, 'blob', Buffer.from(text), format)).toBe(blob);
+      expect(readdirSync(join(repo.commonDir, 'objects', blob.slice(0, 2))).filter((name) => name.startsWith('tmp_'))).toEqual([]);
+    }
+  });
+
+  it('leaves objects whose folder does not exist yet, and any without a known format, to git', async () => {
+    const fixture = tempGitRepo('objects-git');
+    const repo = await openRepo(fixture.dir);
+    const idOf = (text: string) => execFileSync('git', ['hash-object', '--stdin'], { cwd: fixture.dir, input: text, encoding: 'utf8' }).trim();
+    const id = idOf('z');
+    const folder = join(repo.commonDir, 'objects', id.slice(0, 2));
+    rmSync(folder, { recursive: true, force: true });
+    expect(await writeObject(repo, 'blob', Buffer.from('z'), 'sha1')).toBe(id);
+    expect(existsSync(join(folder, id.slice(2)))).toBe(true);
+    expect(await writeObject(repo, 'blob', Buffer.from('y'), undefined)).toBe(idOf('y'));
+    fixture.git('cat-file', '-e', idOf('y'));
+  });
+});
+
+describe('plainSignature', () => {
+  it('takes only names and emails git would store unchanged', () => {
+    const who = (name: string) => ({ name, email: `${name}@agentsync.invalid`, time: 0 });
+    expect(plainSignature(who('claude-1a2b3c4d'))).toBe(true);
+    for (const name of ['', 'a<b', 'a>b', 'two\nlines', ' padded', 'dot.', '"quoted"']) expect(plainSignature(who(name)), name).toBe(false);
+  });
+});
