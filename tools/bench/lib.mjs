@@ -278,12 +278,18 @@ export function storedState(repo) {
 
 /**
  * Makes refs/agentsync/state a commit whose tree holds state.json with these
- * claims: four git calls instead of one CLI call per claim. Returns the commit.
+ * claims (and delta.json with `deltaClaims` set on top, if any), as the store
+ * writes them: a few git calls instead of one CLI call per claim. Returns the commit.
  */
-export function writeState(repo, claims, sessions = []) {
-  const state = { version: 1, sessions, claims };
-  const blob = repo.git(['hash-object', '-w', '--stdin'], { input: stateFiles().serializeState(state) }).trim();
-  const tree = repo.git(['mktree'], { input: `100644 blob ${blob}\tstate.json\n` }).trim();
+export function writeState(repo, claims, sessions = [], { deltaClaims = [] } = {}) {
+  const files = stateFiles();
+  const blob = (text) => repo.git(['hash-object', '-w', '--stdin'], { input: text }).trim();
+  let entries = `100644 blob ${blob(files.serializeState({ version: 1, sessions, claims }))}\tstate.json\n`;
+  if (deltaClaims.length > 0) {
+    const delta = { sessions: {}, claims: Object.fromEntries(deltaClaims.map((c) => [`${c.holder}\0${c.glob}`, c])) };
+    entries += `100644 blob ${blob(files.serializeDelta(delta))}\tdelta.json\n`;
+  }
+  const tree = repo.git(['mktree'], { input: entries }).trim();
   const commit = repo.git(['commit-tree', tree, '-m', `bench: ${claims.length} claims`]).trim();
   repo.git(['update-ref', STATE_REF, commit]);
   return commit;

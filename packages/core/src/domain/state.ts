@@ -64,6 +64,14 @@ export function pruneExpired(state: State, now: Date): State {
   return { ...state, sessions: state.sessions.filter(isLive), claims: state.claims.filter(isLive) };
 }
 
+/** The entries {@link pruneExpired} drops, as removals by key (see {@link StateChange}). */
+export function expiredRemovals(state: State, now: Date): Pick<StateChange, 'sessions' | 'claims'> {
+  const isLive = liveAt(now);
+  const removals = <E extends { expiresAt: string }>(entries: E[], keyOf: (entry: E) => string) =>
+    Object.fromEntries(entries.filter((entry) => !isLive(entry)).map((entry) => [keyOf(entry), null]));
+  return { sessions: removals(state.sessions, sessionKey), claims: removals(state.claims, claimKey) };
+}
+
 /**
  * Whether a claim of `holder` counts as `agent`'s own: the same agent, or an
  * agent tool's bare name and one of its instances (`gemini` and
@@ -211,14 +219,14 @@ const same = (a: unknown, b: unknown) => a === b || canonical(a ?? null) === can
  * thousands of claims only the few it made or dropped get keyed and compared.
  */
 function diffEntries<E>(base: E[], next: E[], keyOf: (entry: E) => string, ownerOf: (entry: E) => string, agent: string) {
-  const inBase = new Set(base);
-  const inNext = new Set(next);
+  // What is left of the base once every entry `next` kept is taken out: the removed ones.
+  const removed = new Set(base);
+  const added = next.filter((entry) => !removed.delete(entry));
   const changed: Record<string, E | null> = {};
-  for (const entry of base) if (!inNext.has(entry)) changed[keyOf(entry)] = null;
+  for (const entry of removed) changed[keyOf(entry)] = null;
   const before: Record<string, E | null> = {};
-  for (const entry of base) if (ownerOf(entry) === agent || !inNext.has(entry)) before[keyOf(entry)] = entry;
-  for (const entry of next) {
-    if (inBase.has(entry)) continue;
+  for (const entry of base) if (ownerOf(entry) === agent || removed.has(entry)) before[keyOf(entry)] = entry;
+  for (const entry of added) {
     const key = keyOf(entry);
     if (same(before[key], entry)) delete changed[key];
     else changed[key] = entry;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../errors';
 import type { Repo } from '../git/git';
-import { emptyState, pruneExpired, type Claim, type State } from '../domain/state';
+import { emptyState, type Claim, type State } from '../domain/state';
 import { serializeState } from './state-files';
 import { readState, STATE_REF, updateState } from './store';
 
@@ -131,28 +131,31 @@ describe('updateState', () => {
       return addClaim(claimOf('new'))(state);
     });
     expect(seen?.claims).toEqual([]);
-    // The expired claim stays in the base until a fold: it is pruned wherever the state is read.
-    expect(pruneExpired((await readState(repo)).state, new Date()).claims.map((c) => c.holder)).toEqual(['new']);
+    // Removed by the write, as a removal in the delta: the base keeps it until the next fold.
+    expect((await readState(repo)).state.claims.map((c) => c.holder)).toEqual(['new']);
+    expect(gitIn(repo.root, ['show', `${STATE_REF}:state.json`])).toContain('"holder":"old"');
   });
 
-  it('rewrites only the delta, and folds it into a new base, expired entries dropped, once it outgrows the larger of 64 entries and a sixteenth of the base', async () => {
+  it('rewrites only the delta, and removes expired entries in it, and folds it into a new base once it outgrows the larger of 64 entries and a sixteenth of the base', async () => {
     const repo = makeRepo();
     const held = Array.from({ length: 10 }, (_, i) => claimOf(`h${i}`, i === 0 ? '2000-01-01T00:00:00.000Z' : undefined));
     storeRaw(repo, serializeState({ ...emptyState(), claims: held }));
     const base = gitIn(repo.root, ['rev-parse', `${STATE_REF}:state.json`]);
     const files = () => gitIn(repo.root, ['ls-tree', '--name-only', STATE_REF]).split('\n');
-    // A small base: the delta may name 64 entries before the next write folds.
-    for (let i = 0; i < 64; i++) await updateState(repo, { actor: `n${i}` }, addClaim(claimOf(`n${i}`)));
+    // A small base: the delta may name 64 entries before the next write folds; the first write removes h0, expired.
+    for (let i = 0; i < 63; i++) await updateState(repo, { actor: `n${i}` }, addClaim(claimOf(`n${i}`)));
     expect(files()).toEqual(['delta.json', 'state.json']);
     expect(gitIn(repo.root, ['rev-parse', `${STATE_REF}:state.json`])).toBe(base);
-    expect(gitIn(repo.root, ['show', `${STATE_REF}:delta.json`]).split('\n')).toHaveLength(64 + 5);
+    const delta = gitIn(repo.root, ['show', `${STATE_REF}:delta.json`]).split('\n');
+    expect(delta.filter((line) => line.startsWith('{"holder"'))).toHaveLength(64);
+    expect(delta).toContain('{"holder":"h0","glob":"src/h0"}');
     const before = (await readState(repo)).state.claims;
-    expect(before).toHaveLength(74);
+    expect(before.map((c) => c.holder)).toEqual([...held.slice(1).map((c) => c.holder), ...Array.from({ length: 63 }, (_, i) => `n${i}`)]);
 
     await updateState(repo, { actor: 'last' }, addClaim(claimOf('last')));
     expect(files()).toEqual(['state.json']);
     const folded = JSON.parse(gitIn(repo.root, ['show', `${STATE_REF}:state.json`])) as State;
-    expect(folded.claims.map((c) => c.holder)).toEqual([...before.slice(1), claimOf('last')].map((c) => c.holder));
+    expect(folded.claims.map((c) => c.holder)).toEqual([...before, claimOf('last')].map((c) => c.holder));
     expect((await readState(repo)).state).toEqual(folded);
   });
 

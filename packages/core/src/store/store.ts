@@ -9,7 +9,7 @@
  * `git log refs/agentsync/state` is the audit trail.
  */
 import { join } from 'node:path';
-import { changeOf, emptyState, pruneExpired, rebaseChange, type State, type StateChange } from '../domain/state';
+import { changeOf, emptyState, expiredRemovals, pruneExpired, rebaseChange, type State, type StateChange } from '../domain/state';
 import { emptyDelta, shouldFold, stateSize, withChange } from '../domain/state-delta';
 import { AgentSyncError, EnvironmentError, GitError, RemoteUnreachableError } from '../errors';
 import { git, readLooseFiles, readObjects, tryGit, type Repo } from '../git/git';
@@ -71,16 +71,16 @@ export async function readState(repo: Repo, ref = STATE_REF, revision = ref): Pr
 }
 
 /**
- * Writes `next`, which is `change` applied to the state of `parent` (pruned),
- * as a child commit of `parent`: only the delta, unless it has grown enough to
+ * Writes `next`, which is `change` applied to the state of `parent` pruned of
+ * `expired`, as a child commit of `parent`: only the delta, unless it has grown enough to
  * fold into a new base (or there is no base yet). Returns the commit (the ref
  * is not moved) and its layout. The objects are written in-process where git
  * would write the same bytes (../git/objects).
  */
-async function commitState(repo: Repo, parent: { commit?: string; layout?: StateLayout }, next: State, change: StateChange, message: string) {
+async function commitState(repo: Repo, parent: { commit?: string; layout?: StateLayout }, next: State, change: StateChange, message: string, expired: Expired) {
   const format = objectFormatOf(parent.commit);
   const blob = (text: string) => writeObject(repo, 'blob', Buffer.from(text), format);
-  const delta = parent.layout && withChange(parent.layout.delta, change);
+  const delta = parent.layout && withChange(withChange(parent.layout.delta, expired), change);
   let layout: StateLayout;
   let files: Array<{ name: string; oid: string }>;
   if (parent.layout && delta && !shouldFold(delta, parent.layout.baseSize)) {
@@ -99,6 +99,9 @@ async function commitState(repo: Repo, parent: { commit?: string; layout?: State
   return { commit, layout };
 }
 
+/** Entries of the state a write builds on whose lease ran out: the write removes them too. */
+type Expired = Pick<StateChange, 'sessions' | 'claims'>;
+
 /** Moves `ref` from `expected` to `next`; false when another writer moved it first. */
 async function compareAndSwap(repo: Repo, ref: string, next: string, expected: string | undefined) {
   try {
@@ -116,7 +119,7 @@ const LOST_RACE = /cannot lock ref|but expected|reference already exists|is at [
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Full-jitter exponential backoff for the audit log's few tries (Math.random keeps node:crypto off the hook path). */
+/** Full-jitter exponential backoff for the audit log's few tries. */
 const backoff = (attempt: number) => 1 + Math.floor(Math.random() * 20 * 2 ** attempt);
 
 /** One attempt's outcome: a commit to move the ref to (none: nothing to write) and the result. */
@@ -223,6 +226,7 @@ async function publishBatch(repo: Repo, options: StoreOptions, pending: () => Qu
       if (rejected) writes = pending();
       const now = options.now?.() ?? new Date();
       let state = pruneExpired(current.state, now);
+      let expired = expiredRemovals(current.state, now);
       let tip: { commit?: string; layout?: StateLayout } = current;
       const published = [];
       for (const { change, message, base } of writes) {
@@ -231,7 +235,8 @@ async function publishBatch(repo: Repo, options: StoreOptions, pending: () => Qu
         published.push(next !== undefined);
         if (!next) continue;
         state = next;
-        tip = await commitState(repo, tip, next, change, message);
+        tip = await commitState(repo, tip, next, change, message, expired);
+        expired = emptyDelta();
       }
       const wrote = tip.commit !== parent;
       const won = wrote && (await publishCommit(repo, STATE_REF, tip.commit as string, parent, remote ? { name: remote, hasRef } : undefined));
