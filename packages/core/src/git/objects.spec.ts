@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRepo } from './git';
@@ -35,7 +35,7 @@ describe('writeObject', () => {
     }
   });
 
-  it('leaves objects whose folder does not exist yet, and any without a known format, to git', async () => {
+  it('makes a missing object folder, and leaves shared repositories and an unknown format to git', async () => {
     const fixture = tempGitRepo('objects-git');
     const repo = await openRepo(fixture.dir);
     const idOf = (text: string) => execFileSync('git', ['hash-object', '--stdin'], { cwd: fixture.dir, input: text, encoding: 'utf8' }).trim();
@@ -46,6 +46,13 @@ describe('writeObject', () => {
     expect(existsSync(join(folder, id.slice(2)))).toBe(true);
     expect(await writeObject(repo, 'blob', Buffer.from('y'), undefined)).toBe(idOf('y'));
     fixture.git('cat-file', '-e', idOf('y'));
+
+    // A shared repository: git makes the folder, group-writable and setgid as core.sharedRepository says.
+    const group = tempGitRepo('objects-shared', ['--shared=group']);
+    const sharedRepo = await openRepo(group.dir);
+    const sharedId = execFileSync('git', ['hash-object', '--stdin'], { cwd: group.dir, input: 'w', encoding: 'utf8' }).trim();
+    expect(await writeObject(sharedRepo, 'blob', Buffer.from('w'), 'sha1')).toBe(sharedId);
+    expect(statSync(join(sharedRepo.commonDir, 'objects', sharedId.slice(0, 2))).mode & 0o2070).toBe(0o2070);
   });
 });
 

@@ -3,12 +3,12 @@
  * into the object store as loose objects, as git itself writes them: a store
  * write then spawns one git process (the compare-and-swap) instead of four.
  * Wherever that could differ from git's own write (the object format not
- * known, the object directory not there yet, so its permissions would be
- * ours, or git's variables moving the object store) git writes it instead.
+ * known, a shared repository, whose permissions git adjusts, or git's
+ * variables moving the object store) git writes it instead.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { git, type Repo } from './git';
@@ -22,6 +22,26 @@ export const objectFormatOf = (oid: string | undefined): ObjectFormat => (oid?.l
 
 let tempCounter = 0;
 
+/** Repositories whose object store is shared with a group (core.sharedRepository): git sets the permissions there. */
+const shared = new Map<string, boolean>();
+
+/**
+ * Makes the object folder `dir` (objects/ab) as git would, unless the
+ * repository is shared: git marks a shared object store group-writable or
+ * setgid, and then adjusts every folder it makes. False: leave it to git.
+ */
+async function objectFolder(repo: Repo, dir: string): Promise<boolean> {
+  if (existsSync(dir)) return true;
+  let isShared = shared.get(repo.commonDir);
+  if (isShared === undefined) {
+    isShared = (statSync(join(repo.commonDir, 'objects')).mode & 0o2020) !== 0;
+    shared.set(repo.commonDir, isShared);
+  }
+  if (isShared) return false;
+  await mkdir(dir, { recursive: true });
+  return true;
+}
+
 /** Writes one object and returns its id; the same bytes give the same id git would give. */
 export async function writeObject(repo: Repo, type: ObjectType, content: Buffer, format: ObjectFormat): Promise<string> {
   const overridden = process.env.GIT_OBJECT_DIRECTORY || process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES;
@@ -31,7 +51,7 @@ export async function writeObject(repo: Repo, type: ObjectType, content: Buffer,
   const dir = join(repo.commonDir, 'objects', oid.slice(0, 2));
   const file = join(dir, oid.slice(2));
   if (existsSync(file)) return oid;
-  if (!existsSync(dir)) return (await git(['hash-object', '-w', '-t', type, '--stdin'], { cwd: repo.root, input: content })).trim();
+  if (!(await objectFolder(repo, dir))) return (await git(['hash-object', '-w', '-t', type, '--stdin'], { cwd: repo.root, input: content })).trim();
   // Written whole under a temporary name, then renamed: a reader never sees half an object.
   const temp = join(dir, `tmp_obj_agentsync_${process.pid}_${++tempCounter}`);
   try {
