@@ -119,8 +119,11 @@ const conflictOf = (requested: string, claim: Claim, state: State): ClaimConflic
  */
 function claimConflicts(state: State, agent: string, glob: string, mode: ClaimMode, now: Date): ClaimConflict[] {
   const overlaps = overlapsWith(glob);
-  return othersClaims(state, agent, now)
-    .filter((c) => !(mode === 'shared' && c.mode === 'shared') && overlaps(c.glob))
+  const isLive = liveAt(now);
+  const mine = sameAgentAs(agent);
+  // The overlap test first: it turns away almost every one of thousands of held claims at once.
+  return state.claims
+    .filter((c) => overlaps(c.glob) && !(mode === 'shared' && c.mode === 'shared') && !mine(c.holder) && isLive(c))
     .map((c) => conflictOf(glob, c, state));
 }
 
@@ -140,13 +143,19 @@ export function applyClaims(state: State, request: ClaimRequest, now: Date): { s
   const conflicts = request.globs.flatMap((glob) => claimConflicts(state, request.agent, glob, request.mode, now));
   if (conflicts.length > 0) return { state, conflicts };
   const expiresAt = new Date(now.getTime() + request.ttlMs).toISOString();
-  const kept = state.claims.filter((c) => !(c.holder === request.agent && request.globs.includes(c.glob)));
+  // The agent's claims on these globs are renewed: replaced, keeping when they were first made.
+  const renewed = new Map<string, Claim>();
+  const kept = state.claims.filter((c) => {
+    const renewing = c.holder === request.agent && request.globs.includes(c.glob);
+    if (renewing) renewed.set(c.glob, c);
+    return !renewing;
+  });
   const added = request.globs.map((glob) => ({
     holder: request.agent,
     glob,
     mode: request.mode,
     ...(request.session ? { session: request.session } : {}),
-    createdAt: state.claims.find((c) => c.holder === request.agent && c.glob === glob)?.createdAt ?? now.toISOString(),
+    createdAt: renewed.get(glob)?.createdAt ?? now.toISOString(),
     expiresAt,
   }));
   return { state: { ...state, claims: [...kept, ...added] }, conflicts: [] };
