@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -100,5 +100,31 @@ describe('throughQueue', () => {
     // The next writer publishes both its own write and the one handed back.
     expect(await throughQueue(dir, 'b', publish)).toBe('b');
     expect(calls).toBe(2);
+  });
+
+  it('clears, before leading, what killed processes left: their waiting writes, unread outcomes and temporary files, never a live one', async () => {
+    const dir = queueDir();
+    mkdirSync(dir, { recursive: true });
+    const dead = `${deadPid()}@${hostname()}`;
+    const alive = `${process.pid}@${hostname()}`;
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const files = {
+      deadWrite: `0-000001-aaaaaa~${dead}.write`,
+      deadDone: `0-000002-bbbbbb~${dead}.done`,
+      deadTaken: `0-000003-cccccc~${dead}.taken-${dead}`,
+      oldTemp: `0-000004-dddddd~${dead}.write.tmp-1`,
+      liveTaken: `0-000005-eeeeee~${dead}.taken-${alive}`,
+      liveDone: `0-000006-ffffff~${alive}.done`,
+      freshTemp: `0-000007-gggggg~${dead}.done.tmp-1`,
+    };
+    for (const name of Object.values(files)) writeFileSync(join(dir, name), '"x"');
+    utimesSync(join(dir, files.oldTemp), hourAgo, hourAgo);
+    const published: string[][] = [];
+    expect(await throughQueue(dir, 'mine', async (pending: () => string[]) => {
+      published.push(pending());
+      return published[0].map(() => 'ok');
+    })).toBe('ok');
+    expect(published).toEqual([['mine']]);
+    expect(readdirSync(dir).sort()).toEqual([files.liveTaken, files.liveDone, files.freshTemp].sort());
   });
 });

@@ -5,7 +5,8 @@
  * the others wait. Without it every process competes for the one ref on its
  * own and a crowd costs each writer a round per winner before it.
  *
- * Files, under `<common git dir>/agentsync/writes/`:
+ * Files, under `<common git dir>/agentsync/writes/`, where `<id>` ends in
+ * `~<pid>@<host>` of the process that wrote it:
  * - `<id>.write`: a process's write, waiting (JSON);
  * - `<id>.taken-<pid>@<host>`: the same, being published by that leader;
  * - `<id>.done`: its outcome, read and removed by the process that wrote it;
@@ -14,7 +15,8 @@
  * The lock only saves work: correctness stays with the compare-and-swap on
  * the ref, so two leaders (a stale lock taken over twice) cost a lost round,
  * never a lost or doubled write. Each write is taken by one leader only (a
- * rename), and one taken by a leader that died goes back to the queue.
+ * rename), and one taken by a leader that died goes back to the queue. A
+ * new leader first clears what killed processes left (see {@link sweep}).
  */
 import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
@@ -26,6 +28,8 @@ const STALE_LOCK_MS = 60_000;
 const POLL_MS = 25;
 /** Every how many polls it checks that the leader is alive; with file events, on every quiet POLL_MS × this. */
 const LIVENESS_EVERY = 8;
+/** A temporary file lives for one write and rename; one this old was left by a process killed in between. */
+const STALE_TEMP_MS = 60_000;
 
 const self = `${process.pid}@${hostname()}`;
 let sequence = 0;
@@ -68,7 +72,7 @@ function ownerGone(owner: string, touchedAgoMs: number): boolean {
 export async function throughQueue<W, O>(dir: string, write: W, publish: PublishBatch<W, O>): Promise<O> {
   mkdirSync(dir, { recursive: true });
   // Sortable: a leader publishes the writes in the order they were queued.
-  const id = `${Date.now().toString(36)}-${String(sequence++).padStart(6, '0')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const id = `${Date.now().toString(36)}-${String(sequence++).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}~${self}`;
   writeAtomically(join(dir, id + WRITE), JSON.stringify(write));
   // Only its own outcome and the lock changing hands concern a waiting process.
   const waiter = new Waiter(dir, (name) => name === id + DONE || name === 'lock');
@@ -151,10 +155,44 @@ function requeueIfLeaderGone(dir: string, id: string): void {
   }
 }
 
+/**
+ * Clears what processes killed midway left: temporary files, and the writes
+ * and outcomes of processes that are gone (nobody waits for them; a write
+ * being published, by a leader alive, is left to it).
+ */
+function sweep(dir: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    try {
+      const ageMs = now - statSync(file).mtimeMs;
+      if (name.includes('.tmp-')) {
+        if (ageMs > STALE_TEMP_MS) unlinkSync(file);
+        continue;
+      }
+      const owners = ownersOf(name);
+      if (owners && ownerGone(owners.writer, ageMs) && (owners.leader === undefined || ownerGone(owners.leader, ageMs))) unlinkSync(file);
+    } catch {
+      // Taken, answered or cleared by another process meanwhile.
+    }
+  }
+}
+
+/** The writer (`pid@host`) of a queue file and, for a taken write, its leader; undefined for the lock and names of other forms. */
+function ownersOf(name: string): { writer: string; leader?: string } | undefined {
+  const rest = name.slice(name.indexOf('~') + 1);
+  if (rest === name) return undefined;
+  const taken = rest.indexOf(TAKEN);
+  if (taken >= 0) return { writer: rest.slice(0, taken), leader: rest.slice(taken + TAKEN.length) };
+  for (const suffix of [WRITE, DONE]) if (rest.endsWith(suffix)) return { writer: rest.slice(0, -suffix.length) };
+  return undefined;
+}
+
 /** Publishes batches of whatever is queued until this process's own write has its outcome; false when there was nothing to publish. */
 async function lead<W, O>(dir: string, id: string, publish: PublishBatch<W, O>): Promise<boolean> {
   let published = false;
   const lock = join(dir, 'lock');
+  sweep(dir);
   while (!readdirSync(dir).includes(id + DONE)) {
     const taken: Array<{ file: string; id: string; write: W }> = [];
     const pending = () => {
