@@ -16,6 +16,7 @@ import { resolveAgentIn } from '../app/identity';
 import { claimFinding, claimFindings, gateFindings, hotFileFindings, type Finding } from '../domain/policy';
 import { activeSession, applyClaims, blockedPaths, renewLeases, type State } from '../domain/state';
 import { updateState } from '../store/store';
+import { storeMessage } from '../store/messages';
 import type { AgentTool } from '../domain/agent-instance';
 import { editedPaths, type HookPayload } from './payload';
 
@@ -112,8 +113,7 @@ async function claimAndRenew(ctx: Context, state: State, agent: string, paths: s
     const session = activeSession(current, agent, now)?.id;
     const { state: next, conflicts } = applyClaims(renewed, { agent, globs, mode: 'exclusive', session, ttlMs }, now);
     if (conflicts.length > 0) throw new ClaimConflictError(conflicts.map((c) => ({ ...c, requested: unclaimed[globs.indexOf(c.requested)] ?? c.requested })));
-    const what = unclaimed.length > 0 ? `claims ${unclaimed.join(', ')} on its first edit` : 'edits';
-    return { state: next, result: unclaimed, message: `edit: ${agent} ${what}${renew ? `; its leases run ${ctx.config.claims.ttl} from now` : ''}` };
+    return { state: next, result: unclaimed, message: storeMessage({ action: 'edit', agent, globs: unclaimed, ...(renew ? { ttl: String(ctx.config.claims.ttl) } : {}) }) };
   });
 }
 
