@@ -6,7 +6,6 @@
  * about the refusal itself.
  */
 import type { AgentSyncConfig } from '../config/schema';
-import { RemoteUnreachableError } from '../errors';
 import type { Repo } from '../git/git';
 import { refusalKey, parseRefusalRecord, refusalRecord, type Refusal } from './audit-records';
 import { readAuditRecords } from './history';
@@ -15,16 +14,17 @@ import { appendAudit, AUDIT_REF, OFFLINE_AUDIT_REF } from './store';
 
 /**
  * Appends `record` to refs/agentsync/audit, through `remote` when one is set
- * and `online`; when the host is unreachable (or known to be, `online` false),
- * to this clone's refs/agentsync/audit-offline, apart from the fetched audit ref.
+ * and `online`. When that fails (the host unreachable, or known to be:
+ * `online` false; other writers winning every try), the record goes to this
+ * clone's refs/agentsync/audit-offline, apart from the fetched audit ref.
  */
 export async function publishAudit(repo: Repo, actor: string, record: string, remote: RemoteOptions | undefined, online = true): Promise<void> {
   if (!remote) return appendAudit(repo, actor, record);
   if (online) {
     try {
       return await appendAudit(repo, actor, record, remote);
-    } catch (error) {
-      if (!(error instanceof RemoteUnreachableError)) throw error;
+    } catch {
+      // Kept in this clone instead: an audit record must not depend on the network.
     }
   }
   await appendAudit(repo, actor, record, undefined, OFFLINE_AUDIT_REF);
@@ -61,11 +61,7 @@ export async function recordRefusal(repo: Repo, config: AgentSyncConfig, refusal
     const remote = remoteOptions(config);
     if (refusal.conflicts.length === 0 || (await isRepeat(repo, refusal))) return;
     const online = remote ? await refreshRef(repo, remote, AUDIT_REF).then(() => true, () => false) : true;
-    const record = refusalRecord(refusal);
-    await publishAudit(repo, refusal.agent, record, remote, online).catch(() =>
-      // Lost to other writers (a crowd refused at once): this clone's own ref still has room.
-      appendAudit(repo, refusal.agent, record, undefined, remote ? OFFLINE_AUDIT_REF : AUDIT_REF),
-    );
+    await publishAudit(repo, refusal.agent, refusalRecord(refusal), remote, online);
   } catch {
     // Best effort: the refusal stands as it is, recorded or not.
   }
