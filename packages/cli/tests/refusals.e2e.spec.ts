@@ -75,6 +75,9 @@ describe('refusals are audited', () => {
     expect(blocked.stderr).toContain('src/a.ts is claimed by alice');
     expect(await subjects(repo)).toEqual(['bob: refusal: bob refused commit of src/a.ts (held by alice)']);
     expect(await newest(repo)).toMatchObject({ kind: 'commit', agent: 'bob', conflicts: [{ requested: 'src/a.ts', holder: 'alice', glob: 'src/**' }] });
+    // verify lists skips, not refusals, though both are on the audit ref.
+    const verified = await run(repo.dir, ['verify', '--range', 'HEAD~1..HEAD']);
+    expect(verified.stdout).not.toContain('refusal');
   });
 
   it("an agent tool's refused edit is recorded under the instance's id; an allowed edit writes nothing", async () => {

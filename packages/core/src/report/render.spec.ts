@@ -49,6 +49,7 @@ describe('renderers', () => {
     expect(html).toContain('prefers-color-scheme: dark');
     expect(html).not.toMatch(/(src|href)=|url\(|@import|<script/);
     expect(html).toContain('&#60;script&#62;');
+    expect(html).toContain('refusals: 1 (claim 1, commit 0, edit 0); waits: 0, 1 open');
   });
 
   it('says why there is no before/after split', () => {
