@@ -32,8 +32,8 @@ export interface WaitEpisode {
   end?: number;
 }
 
-/** Writes that acquire globs for their agent. */
-const ACQUIRES = new Set<StoreEventFact['action']>(['start', 'claim', 'edit']);
+/** Whether a write claims its globs for its agent (a start's claims, a claim, an edit's first-edit claims) rather than releasing them. */
+export const claimsGlobs = (event: Pick<StoreEventFact, 'action'>) => event.action === 'start' || event.action === 'claim' || event.action === 'edit';
 
 /**
  * When one refused path stopped standing in the refused agent's way, as the
@@ -49,7 +49,7 @@ function freedAt(agent: string, since: number, conflict: RefusalFact['conflicts'
   for (const event of store) {
     if (event.time < since) continue;
     if (expires !== undefined && event.time >= expires) return expires;
-    if (event.agent === agent && ACQUIRES.has(event.action) && event.globs.some(covers)) return event.time;
+    if (event.agent === agent && claimsGlobs(event) && event.globs.some(covers)) return event.time;
     if (event.agent !== conflict.holder) continue;
     if (event.action === 'end' || (event.action === 'release' && event.globs.includes(conflict.glob))) return event.time;
     if (event.action !== 'release') expires = undefined;

@@ -5,7 +5,7 @@
  */
 import type { TierConfig, TierNumber } from '../config/schema';
 import { claimMatcher } from '../domain/globs/globs';
-import { summarizeRefusals, summarizeWaits, waitEpisodes, type RefusalFact, type RefusalSummary, type StoreEventFact, type WaitEpisode, type WaitSummary } from './contention';
+import { claimsGlobs, summarizeRefusals, summarizeWaits, waitEpisodes, type RefusalFact, type RefusalSummary, type StoreEventFact, type WaitEpisode, type WaitSummary } from './contention';
 import { DAY_MS, weekStart, weeksBetween, isoWeek } from './dates';
 import { median } from './stats';
 
@@ -350,7 +350,7 @@ export function coordinationRows(
   };
   for (const event of facts.store) {
     const r = row(event.agent);
-    if (event.action === 'start' || event.action === 'claim' || event.action === 'edit') r.claims += event.globs.length;
+    if (claimsGlobs(event)) r.claims += event.globs.length;
     if (event.action === 'start') r.sessions++;
     else if (event.action === 'end') r.handoffs++;
     else if (event.action === 'release') r.releases++;
