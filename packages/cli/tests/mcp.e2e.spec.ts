@@ -95,6 +95,8 @@ describe('agentsync mcp', () => {
     // In words, as status says it; the exact time is in structuredContent.
     expect(text(refused)).toMatch(/lib\/x\.ts is claimed by alice \(lib\/\*\*, expires in (29|30)m\)/);
     expect(refused.structuredContent).toMatchObject({ ok: false, error: { type: 'ClaimConflictError', conflicts: [{ requested: 'lib/x.ts', holder: 'alice', glob: 'lib/**', expiresAt: mine.expiresAt }] } });
+    // Audited like the CLI's refusal.
+    expect(await repo.git(['log', '--format=%an: %s', 'refs/agentsync/audit'])).toBe('bob: refusal: bob refused claim of lib/x.ts (held by alice)\n');
     expect(json(await run(repo.dir, ['check', 'lib/x.ts', '--agent', 'bob', '--json']), 1).blocked).toHaveLength(1);
 
     const checked = await call(bob, 'check', { paths: ['lib/x.ts', 'README.md'] });

@@ -10,12 +10,13 @@ import { realpathSync } from 'node:fs';
 import { dirname, basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { openContext, readFreshState, storeOptions, type Context } from '../app/context';
 import { parseDuration } from '../config/duration';
-import { ClaimConflictError } from '../errors';
+import { ClaimConflictError, type ClaimConflict } from '../errors';
 import { claimMatcher, literalGlob } from '../domain/globs/globs';
 import { resolveAgentIn } from '../app/identity';
 import { claimFinding, claimFindings, gateFindings, hotFileFindings, type Finding } from '../domain/policy';
-import { activeSession, applyClaims, renewLeases, type State } from '../domain/state';
+import { activeSession, applyClaims, blockedPaths, renewLeases, type State } from '../domain/state';
 import { updateState } from '../store/store';
+import { storeMessage } from '../store/messages';
 import type { AgentTool } from '../domain/agent-instance';
 import { editedPaths, type HookPayload } from './payload';
 
@@ -58,14 +59,23 @@ export async function guardEdit(request: EditRequest): Promise<EditVerdict> {
     ({ state } = await readFreshState(ctx, true));
     findings = editFindings(ctx, state, agent, paths);
   }
-  if (findings.length > 0) return { agent, paths, claimed: [], refusal: refusalText(agent, findings) };
+  if (findings.length > 0) {
+    if (findings.some((f) => f.rule === 'claims')) await recordEditRefusal(ctx, agent, blockedPaths(state, agent, paths, ctx.now()).map((b) => b.claim));
+    return { agent, paths, claimed: [], refusal: refusalText(agent, findings) };
+  }
   try {
     return { agent, paths, claimed: await claimAndRenew(ctx, state, agent, paths) };
   } catch (error) {
     if (!(error instanceof ClaimConflictError)) throw error;
     // Another instance claimed a path between the read and the write: it won.
+    await recordEditRefusal(ctx, agent, error.conflicts);
     return { agent, paths, claimed: [], refusal: refusalText(agent, error.conflicts.map((conflict) => claimFinding(conflict.requested, conflict, ctx.now()))) };
   }
+}
+
+/** An edit refused on other agents' claims goes to the audit log (best effort, loaded only then: the allowed edit is the hot path). */
+async function recordEditRefusal(ctx: Context, agent: string, conflicts: readonly ClaimConflict[]): Promise<void> {
+  await (await import('../store/audit.js')).recordRefusal(ctx.repo, ctx.config, { kind: 'edit', agent, at: ctx.now().toISOString(), conflicts });
 }
 
 /** What blocks `agent` from editing `paths` now: others' claims, gates above its tier, hot files it must claim first. */
@@ -103,8 +113,7 @@ async function claimAndRenew(ctx: Context, state: State, agent: string, paths: s
     const session = activeSession(current, agent, now)?.id;
     const { state: next, conflicts } = applyClaims(renewed, { agent, globs, mode: 'exclusive', session, ttlMs }, now);
     if (conflicts.length > 0) throw new ClaimConflictError(conflicts.map((c) => ({ ...c, requested: unclaimed[globs.indexOf(c.requested)] ?? c.requested })));
-    const what = unclaimed.length > 0 ? `claims ${unclaimed.join(', ')} on its first edit` : 'edits';
-    return { state: next, result: unclaimed, message: `edit: ${agent} ${what}${renew ? `; its leases run ${ctx.config.claims.ttl} from now` : ''}` };
+    return { state: next, result: unclaimed, message: storeMessage({ action: 'edit', agent, globs: unclaimed, ...(renew ? { ttl: String(ctx.config.claims.ttl) } : {}) }) };
   });
 }
 

@@ -2,7 +2,7 @@
  * Claim operations: claim, release, check and status, on top of the store.
  * Globs are relative to the repository root, whatever the current directory.
  */
-import { claimTtlMs, readFreshState, storeOptions, type Context } from './context';
+import { claimTtlMs, readFreshState, recordingRefusal, storeOptions, type Context } from './context';
 import { ClaimConflictError } from '../errors';
 import { normalizeGlob } from '../domain/globs/globs';
 import { activeSession, applyClaims, blockedPaths, pruneExpired, releaseClaims, type BlockedPath, type Claim, type ClaimMode, type State } from '../domain/state';
@@ -21,16 +21,18 @@ export async function claim(ctx: Context, agent: string, globs: string[], option
   const normalized = [...new Set(globs.map(normalizeGlob))];
   const ttlMs = claimTtlMs(ctx, options.ttl);
   const mode: ClaimMode = options.shared ? 'shared' : 'exclusive';
-  const claimed = await updateState(ctx.repo, storeOptions(ctx, agent), (state, now) => {
-    const session = activeSession(state, agent, now)?.id;
-    const { state: next, conflicts } = applyClaims(state, { agent, globs: normalized, mode, session, ttlMs }, now);
-    if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
-    return {
-      state: next,
-      result: next.claims.filter((c) => c.holder === agent && normalized.includes(c.glob)),
-      message: storeMessage({ action: 'claim', agent, globs: normalized, mode, session }),
-    };
-  });
+  const claimed = await recordingRefusal(ctx, agent, () =>
+    updateState(ctx.repo, storeOptions(ctx, agent), (state, now) => {
+      const session = activeSession(state, agent, now)?.id;
+      const { state: next, conflicts } = applyClaims(state, { agent, globs: normalized, mode, session, ttlMs }, now);
+      if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
+      return {
+        state: next,
+        result: next.claims.filter((c) => c.holder === agent && normalized.includes(c.glob)),
+        message: storeMessage({ action: 'claim', agent, globs: normalized, mode, session }),
+      };
+    }),
+  );
   await refreshTrackerSnapshots(ctx);
   return claimed;
 }

@@ -4,7 +4,7 @@
  */
 import { join, relative, resolve, sep } from 'node:path';
 import type { AgentSyncConfig } from '../config/schema';
-import { RemoteUnreachableError, UsageError } from '../errors';
+import { ClaimConflictError, RemoteUnreachableError, UsageError } from '../errors';
 import { openRepo, type Repo } from '../git/git';
 import { requireAgentIn, resolveAgentIn } from './identity';
 import { parseDuration } from '../config/duration';
@@ -126,4 +126,19 @@ export async function readFreshState(ctx: Context, force = false, allowOffline =
     }
   }
   return { ...(await readState(ctx.repo)), ...(offline ? { offline } : {}) };
+}
+
+/**
+ * Runs `claiming`; when it is refused on other agents' claims, records the
+ * refusal in the audit log (best effort, see store/audit) before the error goes on.
+ */
+export async function recordingRefusal<T>(ctx: Context, agent: string, claiming: () => Promise<T>): Promise<T> {
+  try {
+    return await claiming();
+  } catch (error) {
+    if (error instanceof ClaimConflictError) {
+      await (await import('../store/audit.js')).recordRefusal(ctx.repo, ctx.config, { kind: 'claim', agent, at: ctx.now().toISOString(), conflicts: error.conflicts });
+    }
+    throw error;
+  }
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TierConfig } from '../config/schema';
-import { readFreshState, storeOptions, type Context } from './context';
+import { readFreshState, recordingRefusal, storeOptions, type Context } from './context';
 import { BlockedError, ClaimConflictError, UsageError } from '../errors';
 import { currentBranch, git, tryGit } from '../git/git';
 import { branchMatches, exampleBranch } from '../domain/branches';
@@ -171,8 +171,10 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
   // Before the health run, which may take minutes; both checked again in the compare-and-swap.
   const before = (await readFreshState(ctx)).state;
   refuseSecondSession(activeSession(before, agent, ctx.now()));
-  const conflicts = applyClaims(before, { agent, globs, mode: 'exclusive', ttlMs }, ctx.now()).conflicts;
-  if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
+  await recordingRefusal(ctx, agent, async () => {
+    const { conflicts } = applyClaims(before, { agent, globs, mode: 'exclusive', ttlMs }, ctx.now());
+    if (conflicts.length > 0) throw new ClaimConflictError(conflicts);
+  });
   const upstream = await checkUpstream(ctx, options.pull ?? false);
   if (upstream?.fetchError) warnings.push(`Could not fetch ${upstream.upstream}: ${upstream.fetchError}`);
   const health = await runHealth(ctx.repo, ctx.config, options.health);
@@ -184,7 +186,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
     });
   }
 
-  const { session, state } = await updateState(ctx.repo, storeOptions(ctx, agent), (current, now) => {
+  const { session, state } = await recordingRefusal(ctx, agent, () => updateState(ctx.repo, storeOptions(ctx, agent), (current, now) => {
     refuseSecondSession(activeSession(current, agent, now));
     const started: Session = {
       id: newSessionId(),
@@ -206,7 +208,7 @@ export async function startSession(ctx: Context, agent: string, options: StartOp
       result: { session: started, state: next },
       message: storeMessage({ action: 'start', agent, session: started.id, tier: tier.level, goal, globs }),
     };
-  });
+  }));
 
   await updateTracker(ctx.repo.root, (doc) => writeSnapshots(ctx, doc), trackerOptions(ctx));
   return {

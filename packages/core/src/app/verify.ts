@@ -18,6 +18,7 @@ import { git, tryGit, type Repo } from '../git/git';
 import { readCommits, type CommitInfo } from '../git/log';
 import { claimFindings, gateFindings, type Finding } from '../domain/policy';
 import { emptyState, type State } from '../domain/state';
+import { isSkipRecord } from '../store/audit-records';
 import { readAuditRecords, readStoreHistory } from '../store/history';
 import { readStatesAt } from '../store/state-files';
 import { STATE_REF } from '../store/store';
@@ -60,7 +61,7 @@ function storeCommitAt(history: ReadonlyArray<{ commit: string; time: number }>,
 
 /** The AGENTSYNC_SKIP uses recorded from `since` to `until`, newest first. */
 async function skipsBetween(repo: Repo, since: number, until: number): Promise<VerifyReport['skips']> {
-  return (await readAuditRecords(repo)).filter((r) => r.time >= since && r.time <= until).map(({ time, actor, message }) => ({ at: new Date(time).toISOString(), actor, message }));
+  return (await readAuditRecords(repo)).filter((r) => r.time >= since && r.time <= until && isSkipRecord(r.message)).map(({ time, actor, message }) => ({ at: new Date(time).toISOString(), actor, message }));
 }
 
 export interface VerifyOptions {

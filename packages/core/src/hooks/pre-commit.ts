@@ -5,23 +5,35 @@ import { stagedChange } from '../git/changes';
 import { parseDuration } from '../config/duration';
 import { defaultBranches, tryGit, type Repo } from '../git/git';
 import { evaluateCommit, type Finding } from '../domain/policy';
-import { activeSession, renewLeases } from '../domain/state';
+import { activeSession, blockedPaths, renewLeases } from '../domain/state';
 import { remoteOptions } from '../store/remote';
 import { updateState } from '../store/store';
 import { runHook, uniquePaths, type HookContext, type HookOutcome } from './run-hook';
 import { storeMessage } from '../store/messages';
 
 /** pre-commit: claims, hot files, risk gates, sessions and branches, the red baseline. */
-export function preCommit(repo: Repo, env: NodeJS.ProcessEnv): Promise<HookOutcome> {
-  return runHook('pre-commit', repo, env, async (ctx, staged) => {
+export async function preCommit(repo: Repo, env: NodeJS.ProcessEnv): Promise<HookOutcome> {
+  // The last run of the checks that a claim blocked (a block is confirmed by a second run).
+  let refused: { ctx: HookContext; paths: string[] } | undefined;
+  const outcome = await runHook('pre-commit', repo, env, async (ctx, staged) => {
     // Line counts cost git a real diff: asked for only where hot files are configured.
     const { changes, lines } = ctx.config.hotFiles.length > 0 ? await stagedChange(repo, { lines: true }) : staged;
-    const findings = evaluateCommit({ ...ctx, paths: uniquePaths(changes), changedLines: lines });
+    const paths = uniquePaths(changes);
+    const findings = evaluateCommit({ ...ctx, paths, changedLines: lines });
+    refused = findings.some((f) => f.rule === 'claims' && f.level === 'block') ? { ctx, paths } : undefined;
     const branchWarning = findings.findIndex((f) => f.rule === 'branches' && f.level === 'warn');
     if (branchWarning !== -1 && !(await branchWarningDue(ctx))) findings.splice(branchWarning, 1);
     if (!findings.some((f) => f.level === 'block')) findings.push(...(await renewIfHalfGone(ctx)));
     return findings;
   }, { prefetch: () => stagedChange(repo) });
+  if (refused) await recordCommitRefusal(refused.ctx, refused.paths);
+  return outcome;
+}
+
+/** A commit blocked on other agents' claims goes to the audit log (best effort, loaded only then: the passing commit is the hot path). */
+async function recordCommitRefusal(ctx: HookContext, paths: readonly string[]): Promise<void> {
+  const conflicts = blockedPaths(ctx.state, ctx.agent, paths, ctx.now).map((b) => b.claim);
+  await (await import('../store/audit.js')).recordRefusal(ctx.repo, ctx.config, { kind: 'commit', agent: ctx.agent ?? 'person', at: ctx.now.toISOString(), conflicts });
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Finding } from '../domain/policy';
 import type { State } from '../domain/state';
 import { RemoteUnreachableError } from '../errors';
 import { refreshRef, remoteOptions, type RemoteOptions } from '../store/remote';
-import { appendAudit, OFFLINE_AUDIT_REF, readState, STATE_REF } from '../store/store';
+import { readState, STATE_REF } from '../store/store';
 
 export type HookName = 'pre-commit' | 'commit-msg' | 'pre-push';
 
@@ -67,20 +67,12 @@ export async function runHook<P = undefined>(
     const identity = await identityInputs;
     const actor = resolveAgent(identity)?.agent ?? 'person';
     const head = (await tryGit(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: repo.root }))?.trim() || '(no commits)';
-    // One line: a newline in the reason must not forge the record's own lines.
-    const reason = env.AGENTSYNC_SKIP_REASON?.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() || '(no reason given)';
-    const record = `skip ${hook} by ${actor}: ${reason}\n\nbranch: ${identity.branch ?? '(detached)'}\nhead: ${head}\n${options.auditDetail ?? ''}`;
+    const [{ skipRecord }, { publishAudit }] = await Promise.all([import('../store/audit-records.js'), import('../store/audit.js')]);
+    const record = skipRecord({ hook, actor, reason: env.AGENTSYNC_SKIP_REASON, branch: identity.branch, head, detail: options.auditDetail });
     // Published through the coordination remote, so CI's verify sees it; an emergency must not
     // depend on the network or on a valid config, so it falls back to this clone's record.
     const remote = await loadConfigCached(repo.root, join(repo.commonDir, 'agentsync')).then((c) => remoteOptions(c.config), () => undefined);
-    const published = await appendAudit(repo, actor, record, remote).then(
-      () => true,
-      (error) => {
-        if (!(error instanceof RemoteUnreachableError)) throw error;
-        return false;
-      },
-    );
-    if (!published) await appendAudit(repo, actor, record, undefined, OFFLINE_AUDIT_REF);
+    await publishAudit(repo, actor, record, remote);
     return { findings: [], skipped: 'AGENTSYNC_SKIP', agent: actor };
   }
   // The hook's own git call overlaps the loads below: git runs hooks from the top of the worktree.

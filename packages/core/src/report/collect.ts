@@ -19,13 +19,14 @@ import type { HandoffEntry } from '../domain/tracker/types';
 import { EnvironmentError, GitError, UsageError } from '../errors';
 import { git, gitLines, readObjects, splitNul, tryGit, type Repo } from '../git/git';
 import { adoptionCommit, lineRecords, LOG_FIELD, LOG_RECORD, logRecords } from '../git/log';
+import { isSkipRecord, parseRefusalRecord } from '../store/audit-records';
 import { readAuditRecords, readStoreHistory } from '../store/history';
 import { parseStoreMessage } from '../store/messages';
 import { readStatesAt } from '../store/state-files';
 import { STATE_REF } from '../store/store';
 import { LineAges } from './churn';
 import { readReportCache, writeReportCache, type ReportCache } from './cache';
-import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, ReportFacts, SkipFact, StoreEventFact, TagFact, VerifyFact } from './metrics';
+import type { ChurnFact, CommitFact, HandoffFact, HealthFact, MergeFact, RefusalFact, ReportFacts, SkipFact, StoreEventFact, TagFact, VerifyFact } from './metrics';
 import { PATCH_COMMIT_FORMAT, PatchParser } from './patch';
 
 /** Where a long run is: `phase` such as "replaying merges", `done` of `total`. */
@@ -248,7 +249,7 @@ async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessio
   for (const { commit, time, actor: agent, message } of (await readStoreHistory(repo)).reverse()) {
     const write = parseStoreMessage(message);
     const action = write?.action ?? 'other';
-    events.push({ time, agent, action, claims: write?.action === 'claim' || write?.action === 'start' ? write.globs.length : 0 });
+    events.push({ time, agent, action, globs: write && 'globs' in write ? write.globs : [] });
     if (action === 'start') starts.push(commit);
   }
   const sessions = new Map<string, Session>();
@@ -256,11 +257,25 @@ async function readStore(repo: Repo): Promise<{ events: StoreEventFact[]; sessio
   for (const state of (await readStatesAt(repo, STATE_REF, starts, { skipCorrupt: true })).values()) {
     for (const session of state.sessions) if (!sessions.has(session.id)) sessions.set(session.id, session);
   }
-  return { events, sessions };
+  // Oldest first, as the waits are measured.
+  return { events: events.reverse(), sessions };
 }
 
-async function readSkips(repo: Repo): Promise<SkipFact[]> {
-  return (await readAuditRecords(repo)).map(({ time, actor }) => ({ time, actor }));
+/** The audit log: AGENTSYNC_SKIP uses, and refusals (oldest first) at the time each record says. */
+async function readAudit(repo: Repo): Promise<{ skips: SkipFact[]; refusals: RefusalFact[] }> {
+  const skips: SkipFact[] = [];
+  const refusals: RefusalFact[] = [];
+  for (const { time, actor, message } of await readAuditRecords(repo)) {
+    if (isSkipRecord(message)) skips.push({ time, actor });
+    const refusal = parseRefusalRecord(message);
+    if (!refusal) continue;
+    const conflicts = refusal.conflicts.map(({ expiresAt, ...c }) => {
+      const expires = expiresAt ? Date.parse(expiresAt) : Number.NaN;
+      return { ...c, ...(Number.isNaN(expires) ? {} : { expiresAt: expires }) };
+    });
+    refusals.push({ time: Date.parse(refusal.at), kind: refusal.kind, agent: refusal.agent, conflicts });
+  }
+  return { skips, refusals: refusals.sort((a, b) => a.time - b.time) };
 }
 
 /**
@@ -300,7 +315,7 @@ export async function collectFacts(repo: Repo, options: CollectOptions): Promise
   const branch = await resolveBranch(repo, options.branch);
   // The commit list is the critical path: it starts first, and the small reads run beside it.
   const listed = readCommits(repo, branch.rev);
-  const records = Promise.all([readTags(repo, options.tagPattern), readTip(repo, branch.rev), readStore(repo), readSkips(repo)]);
+  const records = Promise.all([readTags(repo, options.tagPattern), readTip(repo, branch.rev), readStore(repo), readAudit(repo)]);
   records.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled meanwhile
   const cache = await readReportCache(repo);
   const commits = await listed;
@@ -309,7 +324,7 @@ export async function collectFacts(repo: Repo, options: CollectOptions): Promise
   const merges = await replayMerges(repo, commits.filter((c) => c.parents.length > 1 && within(c.time)), cache, options.onProgress);
   const churn = await walkChurn(repo, chain, options.reworkWindowDays, cache, options.onProgress);
   if (cache.changed) await writeReportCache(repo, cache);
-  const [tagRefs, { handoffs, adoption }, store, skips] = await records;
+  const [tagRefs, { handoffs, adoption }, store, audit] = await records;
   const reachable = new Set(commits.map((c) => c.sha));
   const tags = tagRefs.filter((t) => reachable.has(t.commit)).map(({ name, time }) => ({ name, time }));
   const verify = await readVerify(repo, options.config, branch.rev, adoption, commits);
@@ -328,7 +343,8 @@ export async function collectFacts(repo: Repo, options: CollectOptions): Promise
     churn,
     health: healthFacts(store.sessions, handoffs),
     store: store.events,
-    skips,
+    skips: audit.skips,
+    refusals: audit.refusals,
     handoffs: handoffFacts,
     ...(verify ? { verify } : {}),
   };

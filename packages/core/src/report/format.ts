@@ -70,10 +70,10 @@ export function summaryTable(report: Report): TextTable {
   return { headers, rows: labels.map((label, i) => [label, ...columns.map((c) => c[i])]) };
 }
 
-/** Sessions, handoffs, claims and budgets per agent. */
+/** Sessions, handoffs, claims, refusals, waits and budgets per agent. */
 export function agentTable(report: Report): TextTable {
   return {
-    headers: ['agent', 'sessions', 'handoffs', 'claims', 'releases', 'renewals', 'skips', 'verify failures', 'tokens', 'over budget'],
+    headers: ['agent', 'sessions', 'handoffs', 'claims', 'releases', 'renewals', 'refused', 'refused others', 'waits (median)', 'skips', 'verify failures', 'tokens', 'over budget'],
     rows: report.coordination.agents.map((a) => [
       a.agent,
       String(a.sessions),
@@ -81,6 +81,9 @@ export function agentTable(report: Report): TextTable {
       String(a.claims),
       String(a.releases),
       String(a.renewals),
+      String(a.refusals),
+      String(a.refusedOthers),
+      a.waitMedianMinutes === null ? String(a.waits) : `${a.waits} (${duration(a.waitMedianMinutes)})`,
       String(a.skips),
       String(a.verifyFailures),
       a.tokenHandoffs ? String(a.tokens) : DASH,
@@ -91,9 +94,11 @@ export function agentTable(report: Report): TextTable {
 
 /** The coordination totals above the agents' table. */
 export function coordinationLine(report: Report): string {
-  const { skips, verify } = report.coordination;
+  const { skips, verify, refusals, waits } = report.coordination;
+  const refused = refusals ? `refusals: ${refusals.count} (claim ${refusals.claim}, commit ${refusals.commit}, edit ${refusals.edit}); ` : '';
+  const waited = waits ? `waits: ${waits.count}${waits.medianMinutes !== null && waits.p95Minutes !== null ? ` (median ${duration(waits.medianMinutes)}, p95 ${duration(waits.p95Minutes)})` : ''}${waits.open ? `, ${waits.open} open` : ''}; ` : '';
   const checked = verify ? `; verify fails ${verify.failed} of ${verify.checked} commits since adoption` : '';
-  return `AGENTSYNC_SKIP uses: ${skips}${checked}`;
+  return `${refused}${waited}AGENTSYNC_SKIP uses: ${skips}${checked}`;
 }
 
 /** The files conflicted most often. */

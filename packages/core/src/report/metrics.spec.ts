@@ -64,13 +64,18 @@ describe('coordinationRows', () => {
     const rows = coordinationRows(
       {
         store: [
-          { time: 1, agent: 'bob', action: 'start', claims: 2 },
-          { time: 2, agent: 'bob', action: 'claim', claims: 1 },
-          { time: 3, agent: 'bob', action: 'renew', claims: 0 },
-          { time: 4, agent: 'bob', action: 'end', claims: 0 },
-          { time: 5, agent: 'amy', action: 'release', claims: 0 },
+          { time: 1, agent: 'bob', action: 'start', globs: ['a/**', 'b/**'] },
+          { time: 2, agent: 'bob', action: 'claim', globs: ['c'] },
+          { time: 3, agent: 'bob', action: 'renew', globs: [] },
+          { time: 4, agent: 'bob', action: 'end', globs: [] },
+          { time: 5, agent: 'amy', action: 'release', globs: ['d'] },
+          { time: 6, agent: 'amy', action: 'edit', globs: ['e.ts'] },
         ],
         skips: [{ time: 1, actor: 'amy' }],
+        refusals: [
+          { time: 7, kind: 'claim', agent: 'amy', conflicts: [{ requested: 'c', holder: 'bob', glob: 'c' }] },
+          { time: 8, kind: 'commit', agent: 'amy', conflicts: [{ requested: 'a/x', holder: 'bob', glob: 'a/**' }, { requested: 'b/y', holder: 'bob', glob: 'b/**' }] },
+        ],
         handoffs: [
           { time: 1, agent: 'bob', tier: 2, tokens: 9000 },
           { time: 2, agent: 'bob', tier: 4, tokens: 90000 },
@@ -83,10 +88,11 @@ describe('coordinationRows', () => {
         ],
       },
       DEFAULT_TIERS,
+      [{ agent: 'amy', start: 0, end: 60_000 }, { agent: 'amy', start: 0, end: 180_000 }, { agent: 'amy', start: 0 }],
     );
     expect(rows).toEqual([
-      { agent: 'amy', sessions: 0, handoffs: 0, claims: 0, releases: 1, renewals: 0, skips: 1, tokens: 0, tokenHandoffs: 0, overBudget: 0, verifyFailures: 1 },
-      { agent: 'bob', sessions: 1, handoffs: 1, claims: 3, releases: 0, renewals: 1, skips: 0, tokens: 99000, tokenHandoffs: 2, overBudget: 1, verifyFailures: 0 },
+      { agent: 'amy', sessions: 0, handoffs: 0, claims: 1, releases: 1, renewals: 0, skips: 1, tokens: 0, tokenHandoffs: 0, overBudget: 0, verifyFailures: 1, refusals: 2, refusedOthers: 0, waits: 2, waitMedianMinutes: 2 },
+      { agent: 'bob', sessions: 1, handoffs: 1, claims: 3, releases: 0, renewals: 1, skips: 0, tokens: 99000, tokenHandoffs: 2, overBudget: 1, verifyFailures: 0, refusals: 0, refusedOthers: 2, waits: 0, waitMedianMinutes: null },
     ]);
   });
 });
@@ -110,6 +116,7 @@ const facts = (over: Partial<ReportFacts> = {}): ReportFacts => ({
   health: [],
   store: [],
   skips: [],
+  refusals: [],
   handoffs: [],
   ...over,
 });
@@ -131,6 +138,20 @@ describe('buildReport', () => {
     const report = buildReport(facts({ adoption: { commit: 'c', time: T0 + 35 * DAY } }), options);
     expect(report.periods?.before).toMatchObject({ merges: { total: 1, hotFileConflicts: 1 }, deploys: { count: 1, perWeek: 1 / 5 }, reverts: { count: 1 } });
     expect(report.periods?.after).toMatchObject({ merges: { total: 1, hotFileConflicts: 0 }, deploys: { count: 1, perWeek: 1 / 5 }, reverts: { count: 0 } });
+  });
+
+  it('counts refusals and waits once adopted (0, not null), and leaves them null where nothing could be refused', () => {
+    expect(buildReport(facts(), options).coordination).toMatchObject({ refusals: null, waits: null });
+    const adopted = buildReport(facts({ adoption: { commit: 'c', time: T0 } }), options).coordination;
+    expect(adopted.refusals).toEqual({ count: 0, claim: 0, commit: 0, edit: 0 });
+    expect(adopted.waits).toEqual({ count: 0, open: 0, medianMinutes: null, p95Minutes: null });
+    const refusal = { time: T0 + 41 * DAY, kind: 'edit' as const, agent: 'amy', conflicts: [{ requested: 'a.ts', holder: 'bob', glob: 'a.ts' }] };
+    const store = [{ time: T0 + 41 * DAY + 30 * 60_000, agent: 'bob', action: 'release' as const, globs: ['a.ts'] }];
+    const counted = buildReport(facts({ adoption: { commit: 'c', time: T0 }, refusals: [refusal], store, since: T0 + 40 * DAY }), options).coordination;
+    expect(counted.refusals).toEqual({ count: 1, claim: 0, commit: 0, edit: 1 });
+    expect(counted.waits).toEqual({ count: 1, open: 0, medianMinutes: 30, p95Minutes: 30 });
+    // Kept by their start: a window after the refusal counts neither it nor its wait.
+    expect(buildReport(facts({ adoption: { commit: 'c', time: T0 }, refusals: [refusal], store, since: T0 + 42 * DAY }), options).coordination).toMatchObject({ refusals: { count: 0 }, waits: { count: 0 } });
   });
 
   it('keeps to the window and gives no split when adoption is outside it', () => {

@@ -5,7 +5,11 @@
  */
 import type { TierConfig, TierNumber } from '../config/schema';
 import { claimMatcher } from '../domain/globs/globs';
+import { claimsGlobs, summarizeRefusals, summarizeWaits, waitEpisodes, type RefusalFact, type RefusalSummary, type StoreEventFact, type WaitEpisode, type WaitSummary } from './contention';
 import { DAY_MS, weekStart, weeksBetween, isoWeek } from './dates';
+import { median } from './stats';
+
+export type { RefusalFact, StoreEventFact };
 
 /** A commit reachable from the reported branch. */
 export interface CommitFact {
@@ -48,15 +52,6 @@ export interface HealthFact {
   source: 'baseline' | 'handoff';
 }
 
-/** One write to refs/agentsync/state, as its commit message tells it. */
-export interface StoreEventFact {
-  time: number;
-  agent: string;
-  action: 'start' | 'claim' | 'release' | 'end' | 'renew' | 'note' | 'other';
-  /** Globs claimed by this write. */
-  claims: number;
-}
-
 /** One AGENTSYNC_SKIP use from refs/agentsync/audit. */
 export interface SkipFact {
   time: number;
@@ -97,6 +92,8 @@ export interface ReportFacts {
   health: HealthFact[];
   store: StoreEventFact[];
   skips: SkipFact[];
+  /** Refusals on other agents' claims recorded in the audit log, oldest first. */
+  refusals: RefusalFact[];
   handoffs: HandoffFact[];
   /** Absent when the store has no history or nothing adopted AgentSync. */
   verify?: VerifyFact[];
@@ -169,6 +166,12 @@ export interface AgentRow {
   overBudget: number;
   /** Commits of the agent (its Agent: trailer) that verify would fail. */
   verifyFailures: number;
+  /** Times the agent was refused on another's claim, and times others were refused on its claims. */
+  refusals: number;
+  refusedOthers: number;
+  /** The agent's waits that ended, and their median length. */
+  waits: number;
+  waitMedianMinutes: number | null;
 }
 
 export interface WeekRow {
@@ -195,9 +198,10 @@ export interface Report extends Summary {
     skips: number;
     /** Commits since adoption re-checked as `agentsync verify` does, and how many fail; null without a store history. */
     verify: { checked: number; failed: number } | null;
-    /** Refused claims and waits for a claim are not recorded by AgentSync: null until they are. */
-    refusals: null;
-    waits: null;
+    /** Refusals on other agents' claims by kind; null when nothing adopted AgentSync and none was recorded. */
+    refusals: RefusalSummary | null;
+    /** How long refused agents waited for the paths (docs/report.md); null with `refusals`. */
+    waits: WaitSummary | null;
   };
   weeks: WeekRow[];
   /** Split at the adoption commit; null without one inside the window. */
@@ -269,12 +273,6 @@ export function restoreTimes(results: readonly Pick<HealthFact, 'time' | 'status
   return { durations, open: openedAt === undefined ? 0 : 1 };
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /** The health results that count: the branch's own when there are any, else every branch's. */
 export function healthScope(results: readonly HealthFact[], branch: string): { scope: Summary['health']['scope']; results: HealthFact[] } {
   const own = results.filter((r) => r.branch === branch);
@@ -335,26 +333,35 @@ function summarize(facts: ReportFacts, options: ReportOptions, from: number, to:
   };
 }
 
-/** Sessions, handoffs, claims, skips and tokens per agent. */
-export function coordinationRows(facts: Pick<ReportFacts, 'store' | 'skips' | 'handoffs' | 'verify'>, tiers: ReportOptions['tiers']): AgentRow[] {
+/** Sessions, handoffs, claims, skips, refusals, waits and tokens per agent. */
+export function coordinationRows(
+  facts: Pick<ReportFacts, 'store' | 'skips' | 'handoffs' | 'verify' | 'refusals'>,
+  tiers: ReportOptions['tiers'],
+  waits: readonly WaitEpisode[] = [],
+): AgentRow[] {
   const rows = new Map<string, AgentRow>();
   const row = (agent: string) => {
     let found = rows.get(agent);
     if (!found) {
-      found = { agent, sessions: 0, handoffs: 0, claims: 0, releases: 0, renewals: 0, skips: 0, tokens: 0, tokenHandoffs: 0, overBudget: 0, verifyFailures: 0 };
+      found = { agent, sessions: 0, handoffs: 0, claims: 0, releases: 0, renewals: 0, skips: 0, tokens: 0, tokenHandoffs: 0, overBudget: 0, verifyFailures: 0, refusals: 0, refusedOthers: 0, waits: 0, waitMedianMinutes: null };
       rows.set(agent, found);
     }
     return found;
   };
   for (const event of facts.store) {
     const r = row(event.agent);
-    r.claims += event.claims;
+    if (claimsGlobs(event)) r.claims += event.globs.length;
     if (event.action === 'start') r.sessions++;
     else if (event.action === 'end') r.handoffs++;
     else if (event.action === 'release') r.releases++;
     else if (event.action === 'renew') r.renewals++;
   }
   for (const skip of facts.skips) row(skip.actor).skips++;
+  for (const refusal of facts.refusals) {
+    row(refusal.agent).refusals++;
+    for (const holder of new Set(refusal.conflicts.map((c) => c.holder))) row(holder).refusedOthers++;
+  }
+  for (const [agent, ended] of groupEnded(waits)) Object.assign(row(agent), { waits: ended.length, waitMedianMinutes: median(ended) });
   for (const verdict of facts.verify ?? []) if (verdict.failed && verdict.agent) row(verdict.agent).verifyFailures++;
   for (const handoff of facts.handoffs) {
     if (handoff.tokens === undefined) continue;
@@ -365,6 +372,13 @@ export function coordinationRows(facts: Pick<ReportFacts, 'store' | 'skips' | 'h
     if (max !== undefined && handoff.tokens > max) r.overBudget++;
   }
   return [...rows.values()].sort((a, b) => a.agent.localeCompare(b.agent));
+}
+
+/** The ended waits' lengths in minutes, per agent. */
+function groupEnded(waits: readonly WaitEpisode[]): Map<string, number[]> {
+  const byAgent = new Map<string, number[]>();
+  for (const wait of waits) if (wait.end !== undefined) byAgent.set(wait.agent, [...(byAgent.get(wait.agent) ?? []), (wait.end - wait.start) / 60_000]);
+  return byAgent;
 }
 
 /** Merges, deploys, reverts and churn per ISO week of the window. */
@@ -427,6 +441,11 @@ export function buildReport(facts: ReportFacts, options: ReportOptions): Report 
   const adoption = facts.adoption;
   const verify = facts.verify?.filter(within);
   const split = adoption && adoption.time > from && adoption.time < to && facts.commits.some((c) => c.time < adoption.time && within(c));
+  const refusals = facts.refusals.filter(within);
+  // A wait's end may come after the window: every store write is looked at, and waits are kept by their start.
+  const waits = waitEpisodes(facts.refusals, facts.store, facts.now).filter((w) => within({ time: w.start }));
+  // Without adoption nothing could be refused, unless records say otherwise (a branch without the config).
+  const contention = adoption || facts.refusals.length > 0;
   return {
     version: 1,
     branch: facts.branch,
@@ -437,13 +456,14 @@ export function buildReport(facts: ReportFacts, options: ReportOptions): Report 
     conflictedFiles: topConflictedFiles(facts.merges.filter(within), hotMatcher(options.hotFiles)),
     coordination: {
       agents: coordinationRows(
-        { store: facts.store.filter(within), skips: facts.skips.filter(within), handoffs: facts.handoffs.filter(within), verify: verify },
+        { store: facts.store.filter(within), skips: facts.skips.filter(within), handoffs: facts.handoffs.filter(within), verify, refusals },
         options.tiers,
+        waits,
       ),
       skips: facts.skips.filter(within).length,
       verify: verify ? { checked: verify.length, failed: verify.filter((v) => v.failed).length } : null,
-      refusals: null,
-      waits: null,
+      refusals: contention ? summarizeRefusals(refusals) : null,
+      waits: contention ? summarizeWaits(waits) : null,
     },
     weeks: weekRows(facts, options, from, to),
     periods: split ? { before: summarize(facts, options, from, adoption.time), after: summarize(facts, options, adoption.time, to) } : null,

@@ -17,8 +17,9 @@ const facts: ReportFacts = {
   tagPattern: 'v*',
   churn: [],
   health: [],
-  store: [{ time: T0, agent: '<script>', action: 'start', claims: 1 }],
+  store: [{ time: T0, agent: '<script>', action: 'start', globs: ['src/**'] }],
   skips: [],
+  refusals: [{ time: T0 + 15 * DAY, kind: 'claim', agent: '<script>', conflicts: [{ requested: 'a', holder: 'bob', glob: 'a' }] }],
   handoffs: [],
 };
 const report = buildReport(facts, { hotFiles: ['package.json'], tiers: DEFAULT_TIERS, reworkWindowDays: 21 });
@@ -29,6 +30,9 @@ describe('renderers', () => {
     expect(text).toMatch(/^merges +1 +1 +0$/m);
     expect(text).toMatch(/^hot-file conflicts +1 +1 +0$/m);
     expect(text).toContain('before AgentSync');
+    expect(text).toContain('Agents (refusals: 1 (claim 1, commit 0, edit 0); waits: 0, 1 open; AGENTSYNC_SKIP uses: 0)');
+    expect(text).toMatch(/^agent +sessions +handoffs +claims +releases +renewals +refused +refused others +waits \(median\)/m);
+    expect(text).toMatch(/^bob +0 +0 +0 +0 +0 +0 +1 +0 /m);
   });
 
   it('escapes Markdown table cells', () => {
@@ -45,6 +49,7 @@ describe('renderers', () => {
     expect(html).toContain('prefers-color-scheme: dark');
     expect(html).not.toMatch(/(src|href)=|url\(|@import|<script/);
     expect(html).toContain('&#60;script&#62;');
+    expect(html).toContain('refusals: 1 (claim 1, commit 0, edit 0); waits: 0, 1 open');
   });
 
   it('says why there is no before/after split', () => {

@@ -16,10 +16,10 @@ export interface StoreRecord {
   message: string;
 }
 
-/** The commits of `refs`, newest first; a ref this clone lacks has none. */
-async function records(repo: Repo, refs: readonly string[]): Promise<StoreRecord[]> {
+/** The commits of `refs` (the newest `limit` of them), newest first; a ref this clone lacks has none. */
+async function records(repo: Repo, refs: readonly string[], limit?: number): Promise<StoreRecord[]> {
   const format = `--format=%H${LOG_FIELD}%ct${LOG_FIELD}%an${LOG_FIELD}%B${LOG_RECORD}`;
-  const out = await git(['log', '--ignore-missing', format, ...refs, '--'], { cwd: repo.root }).catch(() => '');
+  const out = await git(['log', '--ignore-missing', ...(limit ? [`-n${limit}`] : []), format, ...refs, '--'], { cwd: repo.root }).catch(() => '');
   return logRecords(out).map(([commit, time, actor, message]) => ({ commit, time: Number(time) * 1000, actor, message: message.trim() }));
 }
 
@@ -28,7 +28,7 @@ export async function readStoreHistory(repo: Repo): Promise<StoreRecord[]> {
   return (await records(repo, [STATE_REF])).reverse();
 }
 
-/** Every audit record (AGENTSYNC_SKIP uses), online and offline, newest first. */
-export function readAuditRecords(repo: Repo): Promise<StoreRecord[]> {
-  return records(repo, [AUDIT_REF, OFFLINE_AUDIT_REF]);
+/** Every audit record (AGENTSYNC_SKIP uses and refusals, see ./audit-records), online and offline, newest first; the newest `limit` only, if given. */
+export function readAuditRecords(repo: Repo, limit?: number): Promise<StoreRecord[]> {
+  return records(repo, [AUDIT_REF, OFFLINE_AUDIT_REF], limit);
 }

@@ -13,7 +13,9 @@ export type StoreMessage =
   | { action: 'release'; agent: string; globs: string[] }
   | { action: 'end'; agent: string; session: string; summary: string }
   | { action: 'renew'; agent: string; ttl: string }
-  | { action: 'note'; agent: string };
+  | { action: 'note'; agent: string }
+  /** An agent tool's edit: the paths it claimed on their first edit (maybe none), and the lease length when it renewed. */
+  | { action: 'edit'; agent: string; globs: string[]; ttl?: string };
 
 /** The commit message for a store write. */
 export function storeMessage(write: StoreMessage): string {
@@ -30,6 +32,8 @@ export function storeMessage(write: StoreMessage): string {
       return `renew: ${write.agent} commits, its leases run ${write.ttl} from now`;
     case 'note':
       return `note: ${write.agent} renews its leases`;
+    case 'edit':
+      return `edit: ${write.agent} ${write.globs.length ? `claims ${write.globs.join(', ')} on its first edit` : 'edits'}${write.ttl ? `; its leases run ${write.ttl} from now` : ''}`;
   }
 }
 
@@ -48,5 +52,8 @@ export function parseStoreMessage(message: string): StoreMessage | undefined {
   if ((m = /^end: (\S+) ends (\S+): ([\s\S]*)$/.exec(message))) return { action: 'end', agent: m[1], session: m[2], summary: m[3] };
   if ((m = /^renew: (\S+) commits, its leases run (.*) from now$/.exec(message))) return { action: 'renew', agent: m[1], ttl: m[2] };
   if ((m = /^note: (\S+) renews its leases$/.exec(message))) return { action: 'note', agent: m[1] };
+  if ((m = /^edit: (\S+) (?:claims (.*) on its first edit|edits)(?:; its leases run (.*) from now)?$/.exec(message))) {
+    return { action: 'edit', agent: m[1], globs: globList(m[2]), ...(m[3] ? { ttl: m[3] } : {}) };
+  }
   return undefined;
 }

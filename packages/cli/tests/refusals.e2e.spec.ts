@@ -1,0 +1,126 @@
+/**
+ * Refusals on another agent's claim leave an audit record, whichever door
+ * refused: `claim`, `start --claim`, a commit in pre-commit, an agent tool's
+ * edit. Nothing is written when nothing is refused, a repeat is recorded once,
+ * and a record that cannot be written changes nothing about the refusal.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { json, run } from './e2e';
+import { CLI, git, makeBareRemote, makeRepo, makeTemp, repoAt, runProgram, type TestRepo } from './fixture';
+
+/** A repository whose pre-commit hook runs the built CLI, with alice holding src/**. */
+async function contended(config: object = {}): Promise<TestRepo> {
+  const repo = await makeRepo({ config });
+  const hooks = makeTemp('hooks');
+  writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" hook pre-commit\n`, { mode: 0o755 });
+  await repo.git(['config', 'core.hooksPath', hooks]);
+  expect((await repo.run(['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
+  return repo;
+}
+
+/** The subjects of the audit records on `ref`, newest first. */
+async function subjects(repo: TestRepo, ref = 'refs/agentsync/audit'): Promise<string[]> {
+  return (await repo.git(['log', '--ignore-missing', '--format=%an: %s', ref, '--'])).split('\n').filter(Boolean);
+}
+
+/** The JSON line of the newest refusal on `ref`. */
+async function newest(repo: TestRepo, ref = 'refs/agentsync/audit') {
+  const body = (await repo.git(['log', '-1', '--format=%B', ref])).trim();
+  return JSON.parse(body.slice(body.lastIndexOf('\n') + 1));
+}
+
+const commitAs = (repo: TestRepo, agent: string, file: string) => {
+  repo.write(file, `${agent}\n`);
+  return repo.git(['add', '--', file]).then(() => runProgram('git', ['commit', '-q', '-m', `${agent} edits ${file}`], { cwd: repo.dir, env: { AGENTSYNC_AGENT: agent } }));
+};
+
+/** Times shown to people move on between two runs: the text without them. */
+const timeless = (text: string) => text.replace(/expires in [^,)]*/g, 'expires in …');
+
+describe('refusals are audited', () => {
+  it('a refused claim leaves one record naming who, what, whose and when; its retries in a loop add none', async () => {
+    const repo = await contended();
+    const before = Date.now();
+    const refused = await run(repo.dir, ['claim', 'src/a.ts', '--agent', 'bob']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('src/a.ts is claimed by alice (src/**');
+    expect(await subjects(repo)).toEqual(['bob: refusal: bob refused claim of src/a.ts (held by alice)']);
+    const record = await newest(repo);
+    expect(record).toMatchObject({ kind: 'claim', agent: 'bob', conflicts: [{ requested: 'src/a.ts', holder: 'alice', glob: 'src/**', expiresAt: expect.any(String) }] });
+    expect(Date.parse(record.at)).toBeGreaterThanOrEqual(before - 1000);
+    for (let i = 0; i < 4; i++) expect((await run(repo.dir, ['claim', 'src/a.ts', '--agent', 'bob'])).stderr).toBe(refused.stderr);
+    expect(await subjects(repo)).toHaveLength(1);
+    // The report reads it back.
+    const { coordination } = json(await run(repo.dir, ['report', '--json']));
+    expect(coordination.refusals).toEqual({ count: 1, claim: 1, commit: 0, edit: 0 });
+    expect(coordination.waits).toEqual({ count: 0, open: 1, medianMinutes: null, p95Minutes: null });
+  });
+
+  it('a start whose claims are refused is recorded as a claim refusal', async () => {
+    const repo = await contended();
+    const started = await run(repo.dir, ['start', '--goal', 'g', '--tier', '1', '--claim', 'src/**', '--agent', 'bob']);
+    expect(started.code).toBe(1);
+    expect(await subjects(repo)).toEqual(['bob: refusal: bob refused claim of src/** (held by alice)']);
+  });
+
+  it("a commit blocked on another agent's claim is recorded; a commit that passes and a granted claim write nothing", async () => {
+    const repo = await contended();
+    expect((await commitAs(repo, 'bob', 'docs/free.md')).code).toBe(0);
+    expect((await repo.run(['claim', 'lib/**', '--agent', 'bob'])).code).toBe(0);
+    expect(await repo.git(['for-each-ref', 'refs/agentsync/audit', 'refs/agentsync/audit-offline'])).toBe('');
+    const blocked = await commitAs(repo, 'bob', 'src/a.ts');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('src/a.ts is claimed by alice');
+    expect(await subjects(repo)).toEqual(['bob: refusal: bob refused commit of src/a.ts (held by alice)']);
+    expect(await newest(repo)).toMatchObject({ kind: 'commit', agent: 'bob', conflicts: [{ requested: 'src/a.ts', holder: 'alice', glob: 'src/**' }] });
+    // verify lists skips, not refusals, though both are on the audit ref.
+    const verified = await run(repo.dir, ['verify', '--range', 'HEAD~1..HEAD']);
+    expect(verified.stdout).not.toContain('refusal');
+  });
+
+  it("an agent tool's refused edit is recorded under the instance's id; an allowed edit writes nothing", async () => {
+    const repo = await contended();
+    const payload = (file: string) =>
+      JSON.stringify({ session_id: '91b8b624-2f67-46ce-8c6a-4c6e5ddb9621', cwd: repo.dir, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(repo.dir, file), content: 'x' } });
+    const allowed = await run(repo.dir, ['hook', 'agent-edit', '--tool', 'claude'], { input: payload('docs/free.md') });
+    expect(allowed).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await subjects(repo)).toEqual([]);
+    const refused = await run(repo.dir, ['hook', 'agent-edit', '--tool', 'claude'], { input: payload('src/a.ts') });
+    expect(JSON.parse(refused.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny' });
+    expect(await subjects(repo)).toEqual(['claude-91b8b624: refusal: claude-91b8b624 refused edit of src/a.ts (held by alice)']);
+  });
+});
+
+describe('refusals through an unreachable coordination remote', () => {
+  it('still exit 1 with the same message, recorded in audit-offline, or not at all when even that fails', async () => {
+    const remote = await makeBareRemote();
+    const seed = repoAt(makeTemp('seed'));
+    await seed.git(['init', '-q', '-b', 'main']);
+    seed.write('.agentsync.json', `${JSON.stringify({ coordination: { remote: 'origin', freshness: '30s' } })}\n`);
+    await seed.git(['add', '-A']);
+    await seed.git(['commit', '-q', '-m', 'config']);
+    await seed.git(['push', '-q', remote, 'main']);
+    const [one, two] = [repoAt(makeTemp('clone')), repoAt(makeTemp('clone'))];
+    for (const clone of [one, two]) await git(clone.dir, ['clone', '-q', remote, '.']);
+    expect((await one.run(['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
+    expect((await two.run(['status'])).code).toBe(0);
+    await two.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
+
+    const start = (agent: string) => run(two.dir, ['start', '--goal', 'g', '--tier', '1', '--claim', 'src/a.ts', '--agent', agent]);
+    const recorded = await start('bob');
+    expect(recorded.code).toBe(1);
+    expect(recorded.stderr).toContain('src/a.ts is claimed by alice');
+    expect(await subjects(two, 'refs/agentsync/audit-offline')).toEqual(['bob: refusal: bob refused claim of src/a.ts (held by alice)']);
+    expect(await subjects(two)).toEqual([]);
+
+    // A stale lock on the offline ref: the record cannot be written, and the refusal is the same.
+    writeFileSync(join(two.dir, '.git/refs/agentsync/audit-offline.lock'), '');
+    const unrecorded = await start('carol');
+    expect(unrecorded.code).toBe(1);
+    expect(timeless(unrecorded.stderr)).toBe(timeless(recorded.stderr));
+    expect(unrecorded.stdout).toBe(recorded.stdout);
+    expect(await subjects(two, 'refs/agentsync/audit-offline')).toHaveLength(1);
+  });
+});
