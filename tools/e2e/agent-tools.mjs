@@ -1,19 +1,20 @@
 /**
  * The real agent-tool CLIs for end-to-end tests, pinned, installed on first use
  * into a cache folder outside the workspace (they are hundreds of MB each, so
- * never workspace dependencies), and a way to run Claude Code headless against
- * the scripted model server (./messages-server.mjs).
+ * never workspace dependencies), and a way to run each headless against its
+ * scripted model server (./messages-server.mjs and the others).
  *
- *   const claude = await ensureTool('claude');   // { bin } or { skip: 'why' }
+ *   const claude = await ensureTool('claude');   // { bin, version } or { skip: 'why' }
  *
- * The cache is AGENTSYNC_E2E_TOOLS, else ~/.cache/agentsync-e2e/tools, one
- * folder per `<name>-<version>`. Without a registry (no network) the install
- * fails and the caller skips with the reason instead of failing.
+ * The cache is AGENTSYNC_E2E_TOOLS, else the `tools` folder of the e2e cache
+ * (./cache.mjs), one folder per `<name>-<version>`. Without a registry (no
+ * network) the install fails and the caller skips with the reason instead of
+ * failing.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cachedFolder, E2E_CACHE } from './cache.mjs';
 
 /** The pinned versions (the BRIEF's fixed choices) and each package's binary. */
 export const AGENT_TOOL_PACKAGES = {
@@ -23,7 +24,7 @@ export const AGENT_TOOL_PACKAGES = {
   copilot: { dir: 'copilot', pkg: '@github/copilot', version: '1.0.102', bin: 'copilot' },
 };
 
-export const TOOLS_DIR = process.env.AGENTSYNC_E2E_TOOLS || join(homedir(), '.cache', 'agentsync-e2e', 'tools');
+export const TOOLS_DIR = process.env.AGENTSYNC_E2E_TOOLS || join(E2E_CACHE, 'tools');
 
 /** Runs a program to completion; never throws on a non-zero exit. */
 export function runProgram(file, args, { cwd, env = process.env, input = '', timeoutMs = 180_000 } = {}) {
@@ -58,29 +59,22 @@ export function ensureTool(name) {
   return installs.get(name);
 }
 
+class InstallFailed extends Error {}
+
 async function install(name) {
   const spec = AGENT_TOOL_PACKAGES[name];
   const dir = join(TOOLS_DIR, `${spec.dir}-${spec.version}`);
   const bin = join(dir, 'node_modules', '.bin', spec.bin);
   if (await works(bin)) return { bin, version: spec.version };
-  // Into a folder of its own, renamed into place when complete: a parallel test file never sees half an install.
-  const temp = `${dir}.installing-${process.pid}`;
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp, { recursive: true });
-  const result = await runProgram('npm', ['install', '--no-audit', '--no-fund', '--prefix', temp, `${spec.pkg}@${spec.version}`], { cwd: temp, timeoutMs: 600_000 });
-  if (result.code !== 0) {
-    rmSync(temp, { recursive: true, force: true });
-    const why = result.stderr.split('\n').find((line) => /ERR!|error/i.test(line)) ?? `npm exited with ${result.code}`;
-    return { skip: `${spec.pkg}@${spec.version} could not be installed into ${TOOLS_DIR} (${why.trim()}); the real-binary tests need the npm registry once` };
+  try {
+    await cachedFolder(dir, async (temp) => {
+      const result = await runProgram('npm', ['install', '--no-audit', '--no-fund', '--prefix', temp, `${spec.pkg}@${spec.version}`], { cwd: temp, timeoutMs: 600_000 });
+      if (result.code !== 0) throw new InstallFailed(result.stderr.split('\n').find((line) => /ERR!|error/i.test(line))?.trim() ?? `npm exited with ${result.code}`);
+    });
+  } catch (error) {
+    if (!(error instanceof InstallFailed)) throw error;
+    return { skip: `${spec.pkg}@${spec.version} could not be installed into ${TOOLS_DIR} (${error.message}); the real-binary tests need the npm registry once` };
   }
-  if (!existsSync(dir)) {
-    try {
-      renameSync(temp, dir);
-    } catch {
-      // Another test process installed it first.
-    }
-  }
-  rmSync(temp, { recursive: true, force: true });
   if (await works(bin)) return { bin, version: spec.version };
   return { skip: `${spec.pkg}@${spec.version} was installed into ${dir} but \`${spec.bin} --version\` fails there` };
 }
