@@ -9,7 +9,8 @@
  * The cache is AGENTSYNC_E2E_TOOLS, else the `tools` folder of the e2e cache
  * (./cache.mjs), one folder per `<name>-<version>`. Without a registry (no
  * network) the install fails and the caller skips with the reason instead of
- * failing.
+ * failing; AGENTSYNC_E2E_REQUIRE_TOOLS=1 makes that a failure (CI that must
+ * test the real binaries).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,9 @@ export const AGENT_TOOL_PACKAGES = {
 };
 
 export const TOOLS_DIR = process.env.AGENTSYNC_E2E_TOOLS || join(E2E_CACHE, 'tools');
+
+/** Set to 1, a tool that cannot be installed fails its tests instead of skipping them. */
+export const REQUIRE_TOOLS = process.env.AGENTSYNC_E2E_REQUIRE_TOOLS === '1';
 
 /** Runs a program to completion; never throws on a non-zero exit. */
 export function runProgram(file, args, { cwd, env = process.env, input = '', timeoutMs = 180_000 } = {}) {
@@ -52,11 +56,17 @@ const installs = new Map();
 
 /**
  * The tool's binary, installing the pinned version into the cache if it is not
- * there: `{ bin, version }`, or `{ skip }` saying why it cannot be had.
+ * there: `{ bin, version }`, or `{ skip }` saying why it cannot be had. With
+ * AGENTSYNC_E2E_REQUIRE_TOOLS=1 it rejects with that reason instead.
  */
 export function ensureTool(name) {
-  if (!installs.has(name)) installs.set(name, install(name));
+  if (!installs.has(name)) installs.set(name, install(name).then(requiredIfAsked));
   return installs.get(name);
+}
+
+function requiredIfAsked(tool) {
+  if (tool.skip && REQUIRE_TOOLS) throw new Error(`AGENTSYNC_E2E_REQUIRE_TOOLS=1, and ${tool.skip}`);
+  return tool;
 }
 
 class InstallFailed extends Error {}
@@ -131,23 +141,26 @@ export async function runCodex(bin, { cwd, baseUrl, home, prompt = 'Do the task.
 }
 
 /**
- * Runs `copilot -p PROMPT` headless and offline (bring-your-own-key: no GitHub
- * sign-in) against the Responses server at `baseUrl`, the folder trusted
- * (COPILOT_ALLOW_ALL=true, or its repo hooks would not load). Its HOME is one
- * kept in the tools cache, where the binary unpacks itself once (235 MB).
+ * The environment that runs the Copilot CLI offline with its configuration in
+ * `copilotHome`; its HOME is one kept in the tools cache, where the binary
+ * unpacks itself once (235 MB).
  */
-export async function runCopilot(bin, { cwd, baseUrl, copilotHome, model = 'claude-sonnet-4.5', prompt = 'Do the task.' }) {
+export function copilotEnv(copilotHome) {
   const home = join(TOOLS_DIR, `copilot-${AGENT_TOOL_PACKAGES.copilot.version}-home`);
   mkdirSync(home, { recursive: true });
+  return { ...cleanEnv(), ...GIT_ENV, HOME: home, COPILOT_HOME: copilotHome, COPILOT_OFFLINE: 'true', COPILOT_AUTO_UPDATE: 'false' };
+}
+
+/**
+ * Runs `copilot -p PROMPT` headless and offline (bring-your-own-key: no GitHub
+ * sign-in) against the Responses server at `baseUrl`, the folder trusted
+ * (COPILOT_ALLOW_ALL=true, or its repo hooks would not load).
+ */
+export async function runCopilot(bin, { cwd, baseUrl, copilotHome, model = 'claude-sonnet-4.5', prompt = 'Do the task.' }) {
   return runProgram(bin, ['-p', prompt], {
     cwd,
     env: {
-      ...cleanEnv(),
-      ...GIT_ENV,
-      HOME: home,
-      COPILOT_HOME: copilotHome,
-      COPILOT_OFFLINE: 'true',
-      COPILOT_AUTO_UPDATE: 'false',
+      ...copilotEnv(copilotHome),
       COPILOT_PROVIDER_BASE_URL: baseUrl,
       COPILOT_PROVIDER_WIRE_API: 'responses',
       COPILOT_PROVIDER_API_KEY: 'test-key',
