@@ -1,19 +1,21 @@
 /**
  * The real agent-tool CLIs for end-to-end tests, pinned, installed on first use
  * into a cache folder outside the workspace (they are hundreds of MB each, so
- * never workspace dependencies), and a way to run Claude Code headless against
- * the scripted model server (./messages-server.mjs).
+ * never workspace dependencies), and a way to run each headless against its
+ * scripted model server (./messages-server.mjs and the others).
  *
- *   const claude = await ensureTool('claude');   // { bin } or { skip: 'why' }
+ *   const claude = await ensureTool('claude');   // { bin, version } or { skip: 'why' }
  *
- * The cache is AGENTSYNC_E2E_TOOLS, else ~/.cache/agentsync-e2e/tools, one
- * folder per `<name>-<version>`. Without a registry (no network) the install
- * fails and the caller skips with the reason instead of failing.
+ * The cache is AGENTSYNC_E2E_TOOLS, else the `tools` folder of the e2e cache
+ * (./cache.mjs), one folder per `<name>-<version>`. Without a registry (no
+ * network) the install fails and the caller skips with the reason instead of
+ * failing; AGENTSYNC_E2E_REQUIRE_TOOLS=1 makes that a failure (CI that must
+ * test the real binaries).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cachedFolder, E2E_CACHE } from './cache.mjs';
 
 /** The pinned versions (the BRIEF's fixed choices) and each package's binary. */
 export const AGENT_TOOL_PACKAGES = {
@@ -23,7 +25,10 @@ export const AGENT_TOOL_PACKAGES = {
   copilot: { dir: 'copilot', pkg: '@github/copilot', version: '1.0.102', bin: 'copilot' },
 };
 
-export const TOOLS_DIR = process.env.AGENTSYNC_E2E_TOOLS || join(homedir(), '.cache', 'agentsync-e2e', 'tools');
+export const TOOLS_DIR = process.env.AGENTSYNC_E2E_TOOLS || join(E2E_CACHE, 'tools');
+
+/** Set to 1, a tool that cannot be installed fails its tests instead of skipping them. */
+export const REQUIRE_TOOLS = process.env.AGENTSYNC_E2E_REQUIRE_TOOLS === '1';
 
 /** Runs a program to completion; never throws on a non-zero exit. */
 export function runProgram(file, args, { cwd, env = process.env, input = '', timeoutMs = 180_000 } = {}) {
@@ -51,36 +56,35 @@ const installs = new Map();
 
 /**
  * The tool's binary, installing the pinned version into the cache if it is not
- * there: `{ bin, version }`, or `{ skip }` saying why it cannot be had.
+ * there: `{ bin, version }`, or `{ skip }` saying why it cannot be had. With
+ * AGENTSYNC_E2E_REQUIRE_TOOLS=1 it rejects with that reason instead.
  */
 export function ensureTool(name) {
-  if (!installs.has(name)) installs.set(name, install(name));
+  if (!installs.has(name)) installs.set(name, install(name).then(requiredIfAsked));
   return installs.get(name);
 }
+
+function requiredIfAsked(tool) {
+  if (tool.skip && REQUIRE_TOOLS) throw new Error(`AGENTSYNC_E2E_REQUIRE_TOOLS=1, and ${tool.skip}`);
+  return tool;
+}
+
+class InstallFailed extends Error {}
 
 async function install(name) {
   const spec = AGENT_TOOL_PACKAGES[name];
   const dir = join(TOOLS_DIR, `${spec.dir}-${spec.version}`);
   const bin = join(dir, 'node_modules', '.bin', spec.bin);
   if (await works(bin)) return { bin, version: spec.version };
-  // Into a folder of its own, renamed into place when complete: a parallel test file never sees half an install.
-  const temp = `${dir}.installing-${process.pid}`;
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp, { recursive: true });
-  const result = await runProgram('npm', ['install', '--no-audit', '--no-fund', '--prefix', temp, `${spec.pkg}@${spec.version}`], { cwd: temp, timeoutMs: 600_000 });
-  if (result.code !== 0) {
-    rmSync(temp, { recursive: true, force: true });
-    const why = result.stderr.split('\n').find((line) => /ERR!|error/i.test(line)) ?? `npm exited with ${result.code}`;
-    return { skip: `${spec.pkg}@${spec.version} could not be installed into ${TOOLS_DIR} (${why.trim()}); the real-binary tests need the npm registry once` };
+  try {
+    await cachedFolder(dir, async (temp) => {
+      const result = await runProgram('npm', ['install', '--no-audit', '--no-fund', '--prefix', temp, `${spec.pkg}@${spec.version}`], { cwd: temp, timeoutMs: 600_000 });
+      if (result.code !== 0) throw new InstallFailed(result.stderr.split('\n').find((line) => /ERR!|error/i.test(line))?.trim() ?? `npm exited with ${result.code}`);
+    });
+  } catch (error) {
+    if (!(error instanceof InstallFailed)) throw error;
+    return { skip: `${spec.pkg}@${spec.version} could not be installed into ${TOOLS_DIR} (${error.message}); the real-binary tests need the npm registry once` };
   }
-  if (!existsSync(dir)) {
-    try {
-      renameSync(temp, dir);
-    } catch {
-      // Another test process installed it first.
-    }
-  }
-  rmSync(temp, { recursive: true, force: true });
   if (await works(bin)) return { bin, version: spec.version };
   return { skip: `${spec.pkg}@${spec.version} was installed into ${dir} but \`${spec.bin} --version\` fails there` };
 }
@@ -137,23 +141,26 @@ export async function runCodex(bin, { cwd, baseUrl, home, prompt = 'Do the task.
 }
 
 /**
- * Runs `copilot -p PROMPT` headless and offline (bring-your-own-key: no GitHub
- * sign-in) against the Responses server at `baseUrl`, the folder trusted
- * (COPILOT_ALLOW_ALL=true, or its repo hooks would not load). Its HOME is one
- * kept in the tools cache, where the binary unpacks itself once (235 MB).
+ * The environment that runs the Copilot CLI offline with its configuration in
+ * `copilotHome`; its HOME is one kept in the tools cache, where the binary
+ * unpacks itself once (235 MB).
  */
-export async function runCopilot(bin, { cwd, baseUrl, copilotHome, model = 'claude-sonnet-4.5', prompt = 'Do the task.' }) {
+export function copilotEnv(copilotHome) {
   const home = join(TOOLS_DIR, `copilot-${AGENT_TOOL_PACKAGES.copilot.version}-home`);
   mkdirSync(home, { recursive: true });
+  return { ...cleanEnv(), ...GIT_ENV, HOME: home, COPILOT_HOME: copilotHome, COPILOT_OFFLINE: 'true', COPILOT_AUTO_UPDATE: 'false' };
+}
+
+/**
+ * Runs `copilot -p PROMPT` headless and offline (bring-your-own-key: no GitHub
+ * sign-in) against the Responses server at `baseUrl`, the folder trusted
+ * (COPILOT_ALLOW_ALL=true, or its repo hooks would not load).
+ */
+export async function runCopilot(bin, { cwd, baseUrl, copilotHome, model = 'claude-sonnet-4.5', prompt = 'Do the task.' }) {
   return runProgram(bin, ['-p', prompt], {
     cwd,
     env: {
-      ...cleanEnv(),
-      ...GIT_ENV,
-      HOME: home,
-      COPILOT_HOME: copilotHome,
-      COPILOT_OFFLINE: 'true',
-      COPILOT_AUTO_UPDATE: 'false',
+      ...copilotEnv(copilotHome),
       COPILOT_PROVIDER_BASE_URL: baseUrl,
       COPILOT_PROVIDER_WIRE_API: 'responses',
       COPILOT_PROVIDER_API_KEY: 'test-key',

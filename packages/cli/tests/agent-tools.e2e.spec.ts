@@ -7,11 +7,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storedState } from './e2e';
 import { CLI, makeRepo, makeTemp, type TestRepo } from './fixture';
+import { realTool, TOOL_VERSIONS } from './real-tool';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
-import { ensureTool, runClaude, runCodex, runCopilot, runGemini } from '../../../tools/e2e/agent-tools.mjs';
+import { runClaude, runCodex, runCopilot, runGemini } from '../../../tools/e2e/agent-tools.mjs';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
 import { startGeminiServer } from '../../../tools/e2e/gemini-server.mjs';
 // @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
@@ -20,23 +21,6 @@ import { startResponsesServer } from '../../../tools/e2e/responses-server.mjs';
 import { startMessagesServer } from '../../../tools/e2e/messages-server.mjs';
 
 type Step = { tool: string; input: Record<string, unknown> } | { text: string };
-
-/**
- * The real binary of `name` for the tests of the enclosing describe: installed
- * (once) before them, then `setUp`; without it every test is skipped, saying why.
- */
-function realTool(name: string, setUp: () => Promise<void>): { bin?: string; skip?: string } {
-  const tool: { bin?: string; skip?: string } = {};
-  beforeAll(async () => {
-    Object.assign(tool, await ensureTool(name));
-    if (tool.skip) console.warn(`agent-tools e2e: the real ${name} tests are skipped: ${tool.skip}`);
-    else await setUp();
-  }, 600_000);
-  beforeEach((ctx) => {
-    if (tool.skip) ctx.skip();
-  });
-  return tool;
-}
 
 /** Runs one Claude Code session through `steps` in `cwd`; resolves with its result and what the model was sent. */
 async function session(cwd: string, home: string, steps: Step[]) {
@@ -67,11 +51,11 @@ async function wiredRepo(tool: string): Promise<TestRepo> {
   return repo;
 }
 
-let claude: { bin?: string; skip?: string } = {};
+let claude: { bin: string; skip?: string } = { bin: '' };
 
 const instanceOf = (sessionId: string) => `claude-${sessionId.replace(/-/g, '').slice(0, 8)}`;
 
-describe('Claude Code 2.1.328, wired by agentsync init', () => {
+describe(`Claude Code ${TOOL_VERSIONS.claude}, wired by agentsync init`, () => {
   let repo: TestRepo;
   let home: string;
   claude = realTool('claude', async () => {
@@ -132,7 +116,7 @@ describe('Claude Code 2.1.328, wired by agentsync init', () => {
   });
 });
 
-describe('Codex 0.169.0, wired by agentsync init', () => {
+describe(`Codex ${TOOL_VERSIONS.codex}, wired by agentsync init`, () => {
   let repo: TestRepo;
   const codex = realTool('codex', async () => {
     repo = await wiredRepo('codex');
@@ -168,7 +152,7 @@ describe('Codex 0.169.0, wired by agentsync init', () => {
   });
 });
 
-describe('Copilot CLI 1.0.102, wired by agentsync init', () => {
+describe(`Copilot CLI ${TOOL_VERSIONS.copilot}, wired by agentsync init`, () => {
   let repo: TestRepo;
   const copilot = realTool('copilot', async () => {
     repo = await wiredRepo('copilot');
@@ -194,7 +178,7 @@ describe('Copilot CLI 1.0.102, wired by agentsync init', () => {
   });
 });
 
-describe('Gemini CLI 0.61.0, wired by agentsync init', () => {
+describe(`Gemini CLI ${TOOL_VERSIONS.gemini}, wired by agentsync init`, () => {
   let repo: TestRepo;
   const gemini = realTool('gemini', async () => {
     repo = await wiredRepo('gemini');

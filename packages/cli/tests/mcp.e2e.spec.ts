@@ -2,8 +2,7 @@
  * `agentsync mcp` through the SDK's own client over stdio, started exactly as
  * the `.mcp.json` that `agentsync init` wrote says, in a real repository.
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -11,6 +10,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, run } from './e2e';
 import { CLI, cleanEnv, makeRepo, makeTemp, runProgram, type TestRepo } from './fixture';
+import { realTool, TOOL_VERSIONS } from './real-tool';
+// @ts-expect-error plain JavaScript helpers shared with tools/ (no types)
+import { copilotEnv } from '../../../tools/e2e/agent-tools.mjs';
 
 const clients: Client[] = [];
 afterAll(() => Promise.all(clients.map((client) => client.close())));
@@ -211,17 +213,6 @@ describe('agentsync mcp: health refusals', () => {
   });
 });
 
-/**
- * The agent tools at their pinned versions, installed outside the workspace by the agent-tools
- * end-to-end harness; a test whose tool is not installed there is skipped.
- */
-const TOOLS = join(homedir(), '.cache/agentsync-e2e/tools');
-const tool = (dir: string, bin: string) => ({ bin: join(TOOLS, dir, 'node_modules/.bin', bin), installed: existsSync(join(TOOLS, dir, 'node_modules/.bin', bin)) });
-const claude = tool('claude-code-2.1.328', 'claude');
-const gemini = tool('gemini-cli-0.61.0', 'gemini');
-const codex = tool('codex-0.169.0', 'codex');
-const copilot = tool('copilot-1.0.102', 'copilot');
-
 /** A home folder for one tool run, with `files` (the tool's trust settings) written into it. */
 function homeWith(files: Record<string, unknown>): string {
   const home = makeTemp('tool-home');
@@ -232,6 +223,7 @@ function homeWith(files: Record<string, unknown>): string {
   return home;
 }
 
+/** The pinned agent tools, from the agent-tools e2e harness (tools/e2e/agent-tools.mjs). */
 describe('the pinned agent tools find and start the server as init registered it', () => {
   let repo: TestRepo;
   beforeAll(async () => {
@@ -239,37 +231,44 @@ describe('the pinned agent tools find and start the server as init registered it
   });
   const runTool = (bin: string, args: string[], env: NodeJS.ProcessEnv) => runProgram(bin, args, { cwd: repo.dir, env: { npm_config_update_notifier: 'false', ...env } });
 
-  it.skipIf(!claude.installed)('Claude Code 2.1.328 connects through .mcp.json', async () => {
-    // A trusted project whose .mcp.json servers were approved, as the first `claude` run asks.
-    const home = homeWith({ '.claude.json': { projects: { [repo.dir]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['agentsync'] } } } });
-    const listed = await runTool(claude.bin, ['mcp', 'list'], { HOME: home });
-    expect(listed.stdout, listed.stderr).toContain('agentsync: npx --no agentsync mcp - ✔ Connected');
+  describe(`Claude Code ${TOOL_VERSIONS.claude}`, () => {
+    const claude = realTool('claude');
+    it('connects through .mcp.json', async () => {
+      // A trusted project whose .mcp.json servers were approved, as the first `claude` run asks.
+      const home = homeWith({ '.claude.json': { projects: { [repo.dir]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['agentsync'] } } } });
+      const listed = await runTool(claude.bin, ['mcp', 'list'], { HOME: home });
+      expect(listed.stdout, listed.stderr).toContain('agentsync: npx --no agentsync mcp - ✔ Connected');
+    });
   });
 
-  it.skipIf(!gemini.installed)('Gemini CLI 0.61.0 connects through .gemini/settings.json', async () => {
-    const home = homeWith({ '.gemini/trustedFolders.json': { [repo.dir]: 'TRUST_FOLDER' } });
-    const listed = await runTool(gemini.bin, ['mcp', 'list'], { HOME: home });
-    // Gemini CLI prints the list on stderr.
-    expect(listed.stdout + listed.stderr).toContain('✓ agentsync: npx --no agentsync mcp (stdio) - Connected');
+  describe(`Gemini CLI ${TOOL_VERSIONS.gemini}`, () => {
+    const gemini = realTool('gemini');
+    it('connects through .gemini/settings.json', async () => {
+      const home = homeWith({ '.gemini/trustedFolders.json': { [repo.dir]: 'TRUST_FOLDER' } });
+      const listed = await runTool(gemini.bin, ['mcp', 'list'], { HOME: home });
+      // Gemini CLI prints the list on stderr.
+      expect(listed.stdout + listed.stderr).toContain('✓ agentsync: npx --no agentsync mcp (stdio) - Connected');
+    });
   });
 
-  it.skipIf(!codex.installed)('Codex 0.169.0 reads the server from .codex/config.toml, AGENTSYNC_AGENT forwarded', async () => {
-    const home = makeTemp('codex-home');
-    writeFileSync(join(home, 'config.toml'), `[projects.${JSON.stringify(repo.dir)}]\ntrust_level = "trusted"\n`);
-    const got = await runTool(codex.bin, ['mcp', 'get', 'agentsync', '--json'], { CODEX_HOME: home });
-    expect(JSON.parse(got.stdout).transport).toMatchObject({ type: 'stdio', command: 'npx', args: ['--no', 'agentsync', 'mcp'], env_vars: ['AGENTSYNC_AGENT'] });
+  describe(`Codex ${TOOL_VERSIONS.codex}`, () => {
+    const codex = realTool('codex');
+    it('reads the server from .codex/config.toml, AGENTSYNC_AGENT forwarded', async () => {
+      const home = makeTemp('codex-home');
+      writeFileSync(join(home, 'config.toml'), `[projects.${JSON.stringify(repo.dir)}]\ntrust_level = "trusted"\n`);
+      const got = await runTool(codex.bin, ['mcp', 'get', 'agentsync', '--json'], { CODEX_HOME: home });
+      expect(JSON.parse(got.stdout).transport).toMatchObject({ type: 'stdio', command: 'npx', args: ['--no', 'agentsync', 'mcp'], env_vars: ['AGENTSYNC_AGENT'] });
+    });
   });
 
-  it.skipIf(!copilot.installed)('the Copilot CLI 1.0.102 reads the server from .mcp.json', async () => {
-    const home = homeWith({ '.copilot/config.json': { trusted_folders: [repo.dir] } });
-    // The Copilot binary unpacks itself into ~/.cache/copilot (235 MB): share the unpacked copy.
-    const unpacked = join(homedir(), '.cache/copilot');
-    if (existsSync(unpacked)) {
-      mkdirSync(join(home, '.cache'), { recursive: true });
-      symlinkSync(unpacked, join(home, '.cache/copilot'));
-    }
-    const got = await runTool(copilot.bin, ['mcp', 'get', 'agentsync'], { HOME: home, COPILOT_OFFLINE: 'true', COPILOT_AUTO_UPDATE: 'false' });
-    expect(got.stdout, got.stderr).toContain('Command: npx --no agentsync mcp');
-    expect(got.stdout).toContain(`Source: Workspace (${join(repo.dir, '.mcp.json')})`);
+  describe(`the Copilot CLI ${TOOL_VERSIONS.copilot}`, () => {
+    const copilot = realTool('copilot');
+    it('reads the server from .mcp.json', async () => {
+      const copilotHome = makeTemp('copilot-home');
+      writeFileSync(join(copilotHome, 'config.json'), JSON.stringify({ trusted_folders: [repo.dir] }));
+      const got = await runTool(copilot.bin, ['mcp', 'get', 'agentsync'], copilotEnv(copilotHome));
+      expect(got.stdout, got.stderr).toContain('Command: npx --no agentsync mcp');
+      expect(got.stdout).toContain(`Source: Workspace (${join(repo.dir, '.mcp.json')})`);
+    });
   });
 });
