@@ -92,11 +92,16 @@ async function commitState(repo: Repo, parent: { commit?: string; layout?: State
     files = [{ name: STATE_FILE, oid: layout.baseOid }];
   }
   const tree = await writeObject(repo, 'tree', treeContent(files), format);
-  const author = { name: change.agent, email: `${change.agent}@agentsync.invalid`, time: Math.floor(Date.now() / 1000) };
-  const commit = plainSignature(author)
-    ? await writeObject(repo, 'commit', commitContent(tree, parent.commit, author, message), format)
-    : (await git(['commit-tree', tree, ...(parent.commit ? ['-p', parent.commit] : []), '-m', message], { cwd: repo.root, env: authorEnv(change.agent) })).trim();
-  return { commit, layout };
+  return { commit: await writeCommit(repo, tree, parent.commit, change.agent, message), layout };
+}
+
+/** Writes a commit of `tree` on `parent` by `actor` (author and committer), in-process where git would write the same bytes. */
+async function writeCommit(repo: Repo, tree: string, parent: string | undefined, actor: string, message: string): Promise<string> {
+  const author = { name: actor, email: `${actor}@agentsync.invalid`, time: Math.floor(Date.now() / 1000) };
+  // Dates set for git (GIT_COMMITTER_DATE, GIT_AUTHOR_DATE: a made history, a rebase's hooks) are git's to read.
+  const dated = process.env.GIT_COMMITTER_DATE || process.env.GIT_AUTHOR_DATE;
+  if (plainSignature(author) && !dated) return writeObject(repo, 'commit', commitContent(tree, parent, author, message), objectFormatOf(parent));
+  return (await git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd: repo.root, env: authorEnv(actor) })).trim();
 }
 
 /** Entries of the state a write builds on whose lease ran out: the write removes them too. */
@@ -324,11 +329,9 @@ export async function appendAudit(
   remote?: RemoteOptions,
   ref: typeof AUDIT_REF | typeof OFFLINE_AUDIT_REF = AUDIT_REF,
 ): Promise<void> {
-  const cwd = repo.root;
-  const emptyTree = (await git(['mktree'], { cwd, input: '' })).trim();
   // A few attempts only: an emergency skip must not wait long on anyone.
-  await casLoop(repo, ref, remote?.name, 5, async (parent) => ({
-    commit: (await git(['commit-tree', emptyTree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd, env: authorEnv(actor) })).trim(),
-    result: undefined,
-  }));
+  await casLoop(repo, ref, remote?.name, 5, async (parent) => {
+    const emptyTree = await writeObject(repo, 'tree', Buffer.alloc(0), objectFormatOf(parent));
+    return { commit: await writeCommit(repo, emptyTree, parent, actor, message), result: undefined };
+  });
 }
