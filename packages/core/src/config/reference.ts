@@ -45,7 +45,7 @@ const NOTES: Record<string, string> = {
     'refs/agentsync/state: every write is a push with a lease, and commands and hooks read a fetched copy; see ' +
     '[store.md](store.md#sharing-the-store-between-clones).',
   'coordination.remote':
-    'Only `refs/agentsync/state` travels; the audit log and the health cache stay in each clone. Every clone needs a remote of this name. Writes (`start`, `claim`, `release`, `note`, `end`) exit 2 when it cannot be reached; ' +
+    '`refs/agentsync/state` and the audit log (`refs/agentsync/audit`: skips and refusals) travel; the health cache and audit records made while the remote was unreachable stay in each clone. Every clone needs a remote of this name. Writes (`start`, `claim`, `release`, `note`, `end`) exit 2 when it cannot be reached; ' +
     'each fetch and push gives up after 20 s.',
   'coordination.offline':
     'Read by the hooks, `check`, `status`, and the session look-ups of `start` and `end`: "fallback" warns (in the hooks and `check`) ' +
