@@ -121,7 +121,7 @@ export async function runRemoteBench({ quick = false } = {}) {
     },
     notes: [
       `(a) every claim starts from the same remote state (200 live claims by 40 agents, reset untimed in the remote and the clone's copy); it makes ${breakdown.gitCalls} git calls, ${fetches} fetch, ${pushes} push and ${breakdown.calls.get('ls-remote') ?? 0} ls-remote among them, and starts Node (node -e 0: ${fmtMs(node)} ms, ${(node / push).toFixed(1)}× the push)${node > 2 * push ? ': Node\'s start alone is over the 2× budget, whatever the claim does after it' : ''}`,
-      '(a) the push baseline sends one new commit of an existing tree (`git push origin <sha>:refs/bench/x`, a fast-forward, the commit made untimed); the claim\'s push sends a new state.json, its tree and commit, with a lease (`--force-with-lease --atomic`)',
+      '(a) the push baseline sends one new commit of an existing tree (`git push origin <sha>:refs/bench/x`, a fast-forward, the commit made untimed); the claim\'s push sends a new delta.json (state.json when it folds), its tree and commit, with a lease (`--force-with-lease --atomic`)',
     ],
   };
 }
