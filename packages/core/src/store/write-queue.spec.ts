@@ -127,4 +127,38 @@ describe('throughQueue', () => {
     expect(published).toEqual([['mine']]);
     expect(readdirSync(dir).sort()).toEqual([files.liveTaken, files.liveDone, files.freshTemp].sort());
   });
+
+  it('queues its write again when it went missing, outcome and all, instead of waiting for it forever', async () => {
+    const dir = queueDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'lock'), `${process.pid}@${hostname()}`);
+    const published: string[][] = [];
+    const outcome = throughQueue(dir, 'mine', async (pending: () => string[]) => {
+      published.push(pending());
+      return published.at(-1)!.map((w) => `${w} done`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Cleared by a process that judged this one gone (another PID namespace), then the lock's holder dies.
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.write'))) rmSync(join(dir, name));
+    writeFileSync(join(dir, 'lock'), `${deadPid()}@${hostname()}`);
+    expect(await outcome).toBe('mine done');
+    expect(published).toEqual([['mine']]);
+  });
+
+  it('leaves the files of processes on other hosts to them, however old: their writes are published, their outcomes kept', async () => {
+    const dir = queueDir();
+    mkdirSync(dir, { recursive: true });
+    const elsewhere = `${process.pid}@another-host.tmp-1.example`;
+    const [write, done] = [`0-000001-aaaaaa~${elsewhere}.write`, `0-000002-bbbbbb~${elsewhere}.done`];
+    for (const name of [write, done]) writeFileSync(join(dir, name), '"theirs"');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of [write, done]) utimesSync(join(dir, name), hourAgo, hourAgo);
+    const published: string[][] = [];
+    expect(await throughQueue(dir, 'mine', async (pending: () => string[]) => {
+      published.push(pending());
+      return published.at(-1)!.map(() => 'ok');
+    })).toBe('ok');
+    expect(published).toEqual([['theirs', 'mine']]);
+    expect(readdirSync(dir).sort()).toEqual([done, write.replace('.write', '.done')].sort());
+  });
 });

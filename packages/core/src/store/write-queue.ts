@@ -80,7 +80,7 @@ export async function throughQueue<W, O>(dir: string, write: W, publish: Publish
     for (let checkLeader = true, looks = 0; ; ) {
       const outcome = readOutcome<O>(dir, id);
       if (outcome) return outcome.value;
-      if (checkLeader) requeueIfLeaderGone(dir, id);
+      if (checkLeader) keepQueued(dir, id, write);
       if ((checkLeader || !existsSync(join(dir, 'lock'))) && takeLock(dir)) {
         let published: boolean;
         try {
@@ -89,6 +89,8 @@ export async function throughQueue<W, O>(dir: string, write: W, publish: Publish
           releaseLock(dir);
         }
         if (published) continue;
+        // Nothing to publish, this write included, and no outcome: it went missing.
+        keepQueued(dir, id, write);
       }
       const timedOut = await waiter.next();
       // Whether the leader died is looked at on quiet timeouts only: a crowd of pollers costs the leader CPU.
@@ -144,9 +146,16 @@ function releaseLock(dir: string): void {
   }
 }
 
-/** A write taken by a leader that died unfinished goes back to the queue (it may have been published: the change is idempotent). */
-function requeueIfLeaderGone(dir: string, id: string): void {
-  const taken = readdirSync(dir).find((name) => name.startsWith(id + TAKEN));
+/**
+ * Keeps this process's write queued: one taken by a leader that died
+ * unfinished goes back to the queue (it may have been published: the change is
+ * idempotent), and one that is gone altogether, outcome included (cleared by a
+ * process that judged this one gone), is queued again.
+ */
+function keepQueued<W>(dir: string, id: string, write: W): void {
+  const own = readdirSync(dir).filter((name) => name.startsWith(`${id}.`));
+  if (own.length === 0) return writeAtomically(join(dir, id + WRITE), JSON.stringify(write));
+  const taken = own.find((name) => name.startsWith(id + TAKEN));
   if (!taken || !ownerGone(taken.slice(id.length + TAKEN.length), 0)) return;
   try {
     renameSync(join(dir, taken), join(dir, id + WRITE));
@@ -157,25 +166,37 @@ function requeueIfLeaderGone(dir: string, id: string): void {
 
 /**
  * Clears what processes killed midway left: temporary files, and the writes
- * and outcomes of processes that are gone (nobody waits for them; a write
- * being published, by a leader alive, is left to it).
+ * and outcomes of processes of this host that are gone (nobody waits for
+ * them; a write being published, by a leader alive, is left to it).
  */
 function sweep(dir: string): void {
   const now = Date.now();
   for (const name of readdirSync(dir)) {
     const file = join(dir, name);
     try {
-      const ageMs = now - statSync(file).mtimeMs;
-      if (name.includes('.tmp-')) {
-        if (ageMs > STALE_TEMP_MS) unlinkSync(file);
+      if (TEMPORARY.test(name)) {
+        if (now - statSync(file).mtimeMs > STALE_TEMP_MS) unlinkSync(file);
         continue;
       }
       const owners = ownersOf(name);
-      if (owners && ownerGone(owners.writer, ageMs) && (owners.leader === undefined || ownerGone(owners.leader, ageMs))) unlinkSync(file);
+      if (owners && goneFromThisHost(owners.writer) && (owners.leader === undefined || goneFromThisHost(owners.leader))) unlinkSync(file);
     } catch {
       // Taken, answered or cleared by another process meanwhile.
     }
   }
+}
+
+/** A temporary file of {@link writeAtomically}. */
+const TEMPORARY = /\.tmp-\d+$/;
+
+/**
+ * Whether `owner` (`pid@host`) is a process of this host that has exited. A
+ * process elsewhere (a disk shared between hosts) cannot be asked, and its
+ * files are left alone: a write removed from under a live process would only
+ * be queued again by it ({@link keepQueued}), yet cost it a round.
+ */
+function goneFromThisHost(owner: string): boolean {
+  return owner.slice(owner.lastIndexOf('@') + 1) === hostname() && ownerGone(owner, 0);
 }
 
 /** The writer (`pid@host`) of a queue file and, for a taken write, its leader; undefined for the lock and names of other forms. */
