@@ -27,13 +27,15 @@ export interface StoredState {
   layout: StateLayout;
 }
 
-export function corrupt(where: string, why: string): EnvironmentError {
+function corrupt(where: string, why: string): EnvironmentError {
   const ref = where.split(' ')[0];
   return new EnvironmentError(`The coordination store at ${where} is corrupt: ${why}.`, {
     where,
     hint: `Inspect it with \`git log -p ${ref}\`; \`git update-ref ${ref} <an earlier good commit>\` restores an earlier state.`,
   });
 }
+
+const isArray = (value: unknown): value is unknown[] => Array.isArray(value);
 
 function parseJson(text: string, file: string, where: string): unknown {
   try {
@@ -43,13 +45,27 @@ function parseJson(text: string, file: string, where: string): unknown {
   }
 }
 
+/**
+ * The version state.json says: 2 since the base may have a delta beside it,
+ * so an AgentSync from before refuses the store (exit 2) instead of reading
+ * the base alone and losing what the delta holds. Version 1 (no delta) reads the same.
+ */
+const STATE_FORMAT = 2;
+
 /** Parses a store commit's state.json; a corrupt one is an EnvironmentError naming `where` (the ref). */
-export function parseState(text: string, where: string): State {
-  const state = parseJson(text, STATE_FILE, where) as Partial<State> | null;
-  if (state?.version !== 1 || !Array.isArray(state.sessions) || !Array.isArray(state.claims)) {
-    throw corrupt(where, `${STATE_FILE} does not hold a version 1 state`);
+function parseState(text: string, where: string): State {
+  const state = parseJson(text, STATE_FILE, where) as { version?: unknown; sessions?: unknown; claims?: unknown } | null;
+  if (typeof state?.version === 'number' && state.version > STATE_FORMAT) {
+    throw new EnvironmentError(`The coordination store at ${where} was written by a newer AgentSync (${STATE_FILE} version ${state.version}).`, {
+      where,
+      hint: 'Upgrade agentsync in this clone to the version the other clones use (npm install -D @agentsync/cli@latest).',
+    });
   }
-  return state as State;
+  if ((state?.version !== 1 && state?.version !== STATE_FORMAT) || !isArray(state.sessions) || !isArray(state.claims)) {
+    throw corrupt(where, `${STATE_FILE} does not hold a version 1 or 2 state`);
+  }
+  // In memory the version is the entries' shape, which is the same in both.
+  return { version: 1, sessions: state.sessions as Session[], claims: state.claims as Claim[] };
 }
 
 interface DeltaFile {
@@ -58,10 +74,8 @@ interface DeltaFile {
   removed: { sessions: string[]; claims: Array<Pick<Claim, 'holder' | 'glob'>> };
 }
 
-const isArray = (value: unknown): value is unknown[] => Array.isArray(value);
-
 /** Parses a store commit's delta.json. */
-export function parseDelta(text: string, where: string): StateDelta {
+function parseDelta(text: string, where: string): StateDelta {
   const file = parseJson(text, DELTA_FILE, where) as Partial<DeltaFile> | null;
   const { set, removed } = file ?? {};
   if (file?.version !== 1 || !isArray(set?.sessions) || !isArray(set.claims) || !isArray(removed?.sessions) || !isArray(removed.claims)) {
@@ -77,10 +91,12 @@ export function parseDelta(text: string, where: string): StateDelta {
 /** A JSON array with one item per line. */
 const lines = (items: unknown[]) => (items.length === 0 ? '[]' : `[\n${items.map((item) => JSON.stringify(item)).join(',\n')}\n]`);
 
+/** state.json for `state`: a base, one entry per line. */
 export function serializeState(state: State): string {
-  return `{"version":1,"sessions":${lines(state.sessions)},\n"claims":${lines(state.claims)}}\n`;
+  return `{"version":${STATE_FORMAT},"sessions":${lines(state.sessions)},\n"claims":${lines(state.claims)}}\n`;
 }
 
+/** delta.json for `delta`: the entries it sets, then the keys it removes, one per line. */
 export function serializeDelta(delta: StateDelta): string {
   const set = (record: Record<string, unknown>) => Object.values(record).filter((entry) => entry !== null);
   const removedSessions = Object.entries(delta.sessions).flatMap(([id, s]) => (s === null ? [id] : []));

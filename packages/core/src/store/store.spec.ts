@@ -72,8 +72,8 @@ describe('readState', () => {
 
   it.each([
     ['{"version": 1, "claims": [', 'is not valid JSON'],
-    ['{"version": 2, "sessions": [], "claims": []}', 'does not hold a version 1 state'],
-    ['null', 'does not hold a version 1 state'],
+    ['{"version": 0, "sessions": [], "claims": []}', 'does not hold a version 1 or 2 state'],
+    ['null', 'does not hold a version 1 or 2 state'],
     [undefined, 'state.json is missing from the commit'],
   ])('refuses a corrupt state %j with an EnvironmentError naming the ref', async (text, why) => {
     const repo = makeRepo();
@@ -83,6 +83,16 @@ describe('readState', () => {
     expect((error as EnvironmentError).message).toBe(`The coordination store at ${STATE_REF} is corrupt: ${why.startsWith('state.json') ? why : `state.json ${why}`}.`);
     expect((error as EnvironmentError).where).toBe(STATE_REF);
     await expect(updateState(repo, { actor: 'a' }, addClaim(claimOf('a')))).rejects.toBeInstanceOf(EnvironmentError);
+  });
+
+  it('reads a version 1 state.json as a base, writes version 2, and refuses what a newer AgentSync wrote, saying so', async () => {
+    const repo = makeRepo();
+    storeRaw(repo, JSON.stringify({ version: 1, sessions: [], claims: [claimOf('a')] }, null, 2));
+    expect((await readState(repo)).state).toEqual({ version: 1, sessions: [], claims: [claimOf('a')] });
+    // Version 2: an AgentSync from before delta.json refuses it instead of reading the base alone.
+    expect(JSON.parse(serializeState(emptyState())).version).toBe(2);
+    storeRaw(repo, '{"version": 3, "sessions": [], "claims": []}');
+    await expect(readState(repo)).rejects.toThrow(`The coordination store at ${STATE_REF} was written by a newer AgentSync (state.json version 3).`);
   });
 
   it('reads base and delta alike from loose objects and through git once they are packed', async () => {
@@ -156,7 +166,7 @@ describe('updateState', () => {
     expect(files()).toEqual(['state.json']);
     const folded = JSON.parse(gitIn(repo.root, ['show', `${STATE_REF}:state.json`])) as State;
     expect(folded.claims.map((c) => c.holder)).toEqual([...before, claimOf('last')].map((c) => c.holder));
-    expect((await readState(repo)).state).toEqual(folded);
+    expect((await readState(repo)).state).toEqual({ ...folded, version: 1 });
   });
 
   it('loses no write when 20 writers race: each retries until its compare-and-swap wins', async () => {

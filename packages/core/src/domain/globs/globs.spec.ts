@@ -31,6 +31,8 @@ describe('globProblem', () => {
     expect(globProblem('src/[')).toBe('is not a valid glob: Missing closing: "]"');
     expect(globProblem('/etc/passwd')).toBe('is an absolute path');
     expect(globProblem('**/../x')).toBe('leaves the repository with ".."');
+    expect(globProblem('a\0b')).toBe('holds a NUL character, which no path can');
+    expect(globProblem('line\nbreak.md')).toBeUndefined();
   });
 });
 

@@ -38,7 +38,7 @@ export const cleanGlob = (input: string) => input.split('/').filter((segment) =>
 
 /**
  * What makes `input` protect nothing, or undefined when it is a usable glob:
- * absolute, leaving the repository with `..`, empty, unparsable (an unclosed
+ * absolute, holding a NUL, leaving the repository with `..`, empty, unparsable (an unclosed
  * `[`, `{` or `(`, even where picomatch would read it literally), or a pattern
  * no path can match (`[z-a]`). A path that does
  * not exist yet is fine: it may be about to be created. The one rule for claims
@@ -46,6 +46,8 @@ export const cleanGlob = (input: string) => input.split('/').filter((segment) =>
  */
 export function globProblem(input: string): string | undefined {
   if (input.startsWith('/') || /^[A-Za-z]:[\\/]/.test(input)) return 'is an absolute path';
+  // No path holds one (git ends a name there), and the store keys a claim as holder NUL glob.
+  if (input.includes('\0')) return 'holds a NUL character, which no path can';
   if (input.split('/').includes('..')) return 'leaves the repository with ".."';
   const glob = cleanGlob(input);
   if (glob === '') return 'is empty (to mean the whole repository, use `**`)';
