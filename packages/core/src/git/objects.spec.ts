@@ -53,6 +53,15 @@ describe('writeObject', () => {
     const sharedId = execFileSync('git', ['hash-object', '--stdin'], { cwd: group.dir, input: 'w', encoding: 'utf8' }).trim();
     expect(await writeObject(sharedRepo, 'blob', Buffer.from('w'), 'sha1')).toBe(sharedId);
     expect(statSync(join(sharedRepo.commonDir, 'objects', sharedId.slice(0, 2))).mode & 0o2070).toBe(0o2070);
+
+    // Shared since init, by config alone: git still makes the folders, group-writable.
+    const later = tempGitRepo('objects-shared-later');
+    later.git('config', 'core.sharedRepository', 'group');
+    const laterRepo = await openRepo(later.dir);
+    const laterId = execFileSync('git', ['hash-object', '--stdin'], { cwd: later.dir, input: 'v', encoding: 'utf8' }).trim();
+    rmSync(join(laterRepo.commonDir, 'objects', laterId.slice(0, 2)), { recursive: true, force: true });
+    expect(await writeObject(laterRepo, 'blob', Buffer.from('v'), 'sha1')).toBe(laterId);
+    expect(statSync(join(laterRepo.commonDir, 'objects', laterId.slice(0, 2))).mode & 0o070).toBe(0o070);
   });
 });
 

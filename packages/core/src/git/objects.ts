@@ -3,14 +3,12 @@
  * into the object store as loose objects, as git itself writes them: a store
  * write then spawns one git process (the compare-and-swap) instead of four.
  * Wherever that could differ from git's own write (the object format not
- * known, a shared repository, whose permissions git adjusts, or git's
- * variables moving the object store) git writes it instead.
+ * known, a shared repository, whose permissions git adjusts, a second object
+ * format, or git's variables moving the object store) git writes it instead.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { git, type Repo } from './git';
 
 export type ObjectType = 'blob' | 'tree' | 'commit';
@@ -22,36 +20,46 @@ export const objectFormatOf = (oid: string | undefined): ObjectFormat => (oid?.l
 
 let tempCounter = 0;
 
-/** Repositories whose object store is shared with a group (core.sharedRepository): git sets the permissions there. */
-const shared = new Map<string, boolean>();
+/** Per common git dir: whether git must write its objects (see {@link gitWritesObjects}). */
+const leftToGit = new Map<string, boolean>();
 
 /**
- * Makes the object folder `dir` (objects/ab) as git would, unless the
- * repository is shared: git marks a shared object store group-writable or
- * setgid, and then adjusts every folder it makes. False: leave it to git.
+ * Whether this repository's objects are git's to write: a repository shared
+ * with a group (git adjusts the permissions of what it makes: init marks
+ * objects/ group-writable or setgid, or core.sharedRepository was set since),
+ * or one that keeps a second object format (extensions.compatObjectFormat:
+ * git maps every object it writes). Looked at once per process; any mention
+ * of either in the config counts, whatever its value.
  */
-async function objectFolder(repo: Repo, dir: string): Promise<boolean> {
-  if (existsSync(dir)) return true;
-  let isShared = shared.get(repo.commonDir);
-  if (isShared === undefined) {
-    isShared = (statSync(join(repo.commonDir, 'objects')).mode & 0o2020) !== 0;
-    shared.set(repo.commonDir, isShared);
+function gitWritesObjects(repo: Repo): boolean {
+  let answer = leftToGit.get(repo.commonDir);
+  if (answer === undefined) {
+    const config = (() => {
+      try {
+        return readFileSync(join(repo.commonDir, 'config'), 'utf8').toLowerCase();
+      } catch {
+        return '';
+      }
+    })();
+    answer = (statSync(join(repo.commonDir, 'objects')).mode & 0o2020) !== 0 || /sharedrepository|compatobjectformat/.test(config);
+    leftToGit.set(repo.commonDir, answer);
   }
-  if (isShared) return false;
-  await mkdir(dir, { recursive: true });
-  return true;
+  return answer;
 }
 
 /** Writes one object and returns its id; the same bytes give the same id git would give. */
 export async function writeObject(repo: Repo, type: ObjectType, content: Buffer, format: ObjectFormat): Promise<string> {
   const overridden = process.env.GIT_OBJECT_DIRECTORY || process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES;
-  if (!format || overridden) return (await git(['hash-object', '-w', '-t', type, '--stdin'], { cwd: repo.root, input: content })).trim();
+  if (!format || overridden || gitWritesObjects(repo)) return (await git(['hash-object', '-w', '-t', type, '--stdin'], { cwd: repo.root, input: content })).trim();
+  // Loaded here, not at the top: the hooks load the store to read it, and most of them write nothing.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  const { deflateSync } = require('node:zlib') as typeof import('node:zlib');
   const raw = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
   const oid = createHash(format).update(raw).digest('hex');
   const dir = join(repo.commonDir, 'objects', oid.slice(0, 2));
   const file = join(dir, oid.slice(2));
   if (existsSync(file)) return oid;
-  if (!(await objectFolder(repo, dir))) return (await git(['hash-object', '-w', '-t', type, '--stdin'], { cwd: repo.root, input: content })).trim();
+  await mkdir(dir, { recursive: true });
   // Written whole under a temporary name, then renamed: a reader never sees half an object.
   const temp = join(dir, `tmp_obj_agentsync_${process.pid}_${++tempCounter}`);
   try {
@@ -59,6 +67,8 @@ export async function writeObject(repo: Repo, type: ObjectType, content: Buffer,
     await rename(temp, file);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
+    // Another writer put the same object there first (Windows refuses to rename onto it).
+    if (existsSync(file)) return oid;
     throw error;
   }
   return oid;
