@@ -6,8 +6,8 @@
  *
  * Goal: check ≤ 1.5 × node -e 0 + 100 ms. The claim is held to the same budget.
  * And one claim with 10,000 claims held (issue "Coordination at scale"): ≤ 2 × node -e 0,
- * right after a fold (no delta) and with the delta half way to the next fold (312 entries,
- * the average a write finds).
+ * right after a fold (no delta) and with the delta half way to the next fold (78 entries,
+ * the average a write finds); and, for what it costs, the write that folds.
  *
  *   node tools/bench/check.mjs [--quick] [--keep]
  */
@@ -73,9 +73,11 @@ export async function runCheckBench({ quick = false } = {}) {
   const cwd = repo.dir;
   const crowded = makeRepo('check-10k');
   const crowdedBase = writeState(crowded, benchClaims(Date.now(), 10_000));
-  // Half of the 625 entries after which a delta on 10,000 folds: what a write finds on average.
-  const tenThousand = benchClaims(Date.now(), 10_312);
-  const crowdedDelta = writeState(crowded, tenThousand.slice(0, 10_000), [], { deltaClaims: tenThousand.slice(10_000) });
+  // Half of the 156 entries after which a delta on 10,000 folds: what a write finds on average;
+  // and a delta of 156, to which the claim adds the one that folds it.
+  const tenThousand = benchClaims(Date.now(), 10_156);
+  const crowdedDelta = writeState(crowded, tenThousand.slice(0, 10_000), [], { deltaClaims: tenThousand.slice(10_000, 10_078) });
+  const crowdedFold = writeState(crowded, tenThousand.slice(0, 10_000), [], { deltaClaims: tenThousand.slice(10_000) });
 
   const variants = [
     { name: 'node', cmd: NODE, args: ['-e', '0'], cwd },
@@ -104,6 +106,13 @@ export async function runCheckBench({ quick = false } = {}) {
       cwd: crowded.dir,
       before: () => crowded.git(['update-ref', STATE_REF, crowdedDelta]),
     },
+    {
+      name: 'claim-10k-fold',
+      cmd: NODE,
+      args: [CLI, 'claim', 'packages/p0/new-area/**', '--agent', 'bench-claimer'],
+      cwd: crowded.dir,
+      before: () => crowded.git(['update-ref', STATE_REF, crowdedFold]),
+    },
   ];
 
   // Sanity: the fixture blocks some of the paths, not all, and claims work.
@@ -126,7 +135,8 @@ export async function runCheckBench({ quick = false } = {}) {
       [`agentsync check (10,000 paths, ${blockedCount} blocked)`, stats.get('check')],
       ['agentsync claim (1 glob, 1,000 claims held)', stats.get('claim')],
       ['agentsync claim (1 glob, 10,000 claims held, no delta)', stats.get('claim-10k')],
-      ['agentsync claim (1 glob, 10,312 claims held, 312 in the delta)', stats.get('claim-10k-delta')],
+      ['agentsync claim (1 glob, 10,078 claims held, 78 in the delta)', stats.get('claim-10k-delta')],
+      ['agentsync claim (1 glob, 10,156 claims held, the write that folds)', stats.get('claim-10k-fold')],
     ],
     goals: [
       { label: 'check 10k paths / 1k claims', subjectMs: stats.get('check').median, baseline: 'node -e 0', baselineMs: node, goal, pass: stats.get('check').median <= budget },
@@ -135,6 +145,7 @@ export async function runCheckBench({ quick = false } = {}) {
       { label: 'claim 1 glob / 1k claims', subjectMs: stats.get('claim').median, baseline: 'git update-ref', baselineMs: stats.get('update-ref').median, goal: '—' },
       { label: 'claim 1 glob / 10k claims', subjectMs: stats.get('claim-10k').median, baseline: 'node -e 0', baselineMs: node, goal: `≤ 2× = ${(2 * node).toFixed(0)} ms`, pass: stats.get('claim-10k').median <= 2 * node },
       { label: 'claim 1 glob / 10k claims, delta half full', subjectMs: stats.get('claim-10k-delta').median, baseline: 'node -e 0', baselineMs: node, goal: `≤ 2× = ${(2 * node).toFixed(0)} ms`, pass: stats.get('claim-10k-delta').median <= 2 * node },
+      { label: 'claim 1 glob / 10k claims, the fold (1 write in 156)', subjectMs: stats.get('claim-10k-fold').median, baseline: 'node -e 0', baselineMs: node, goal: '—' },
     ],
     notes: [
       `claims: 600 plain files, 300 \`dir/**\` folders, 100 \`*.ts\` globs, held by 250 agents; ${blockedCount} of the 10,000 paths are blocked (exit 1)`,

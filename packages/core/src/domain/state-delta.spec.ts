@@ -42,10 +42,10 @@ describe('withChange', () => {
 describe('shouldFold', () => {
   const delta = (n: number) => ({ sessions: {}, claims: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, null])) });
 
-  it('folds past a sixteenth of the base, and never below 64 entries', () => {
+  it('folds past a sixty-fourth of the base, and never at 64 entries or fewer', () => {
     expect(shouldFold(delta(64), 10)).toBe(false);
     expect(shouldFold(delta(65), 10)).toBe(true);
-    expect(shouldFold(delta(625), 10_000)).toBe(false);
-    expect(shouldFold(delta(626), 10_000)).toBe(true);
+    expect(shouldFold(delta(156), 10_000)).toBe(false);
+    expect(shouldFold(delta(157), 10_000)).toBe(true);
   });
 });

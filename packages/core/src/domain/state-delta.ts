@@ -4,7 +4,7 @@
  * the delta; once the delta grows past a share of the base, the next write
  * folds it in and writes a new base. Pure: the store does the reading and writing.
  */
-import { claimKey, sessionKey, type State, type StateChange } from './state';
+import { claimKey, claimOfKey, sessionKey, type Claim, type State, type StateChange } from './state';
 
 /** Entries set since the base (null: removed), by the keys of domain/state. */
 export interface StateDelta {
@@ -22,10 +22,20 @@ export const deltaSize = (delta: StateDelta) => Object.keys(delta.sessions).leng
 /** How many entries a state holds. */
 export const stateSize = (state: State) => state.sessions.length + state.claims.length;
 
-function overlay<E>(base: E[], set: Record<string, E | null>, keyOf: (entry: E) => string): E[] {
+/**
+ * `base` with `set` applied. `part` is a piece of an entry's key that most
+ * entries the set does not name already tell apart (a claim's glob), so
+ * thousands of base entries are passed over without building their keys.
+ */
+function overlay<E>(base: E[], set: Record<string, E | null>, keyOf: (entry: E) => string, part: { of: (entry: E) => string; ofKey: (key: string) => string }): E[] {
+  const parts = new Set(Object.keys(set).map(part.ofKey));
   const result: E[] = [];
   const replaced = new Set<string>();
   for (const entry of base) {
+    if (!parts.has(part.of(entry))) {
+      result.push(entry);
+      continue;
+    }
     const key = keyOf(entry);
     if (!(key in set)) result.push(entry);
     else if (!replaced.has(key)) {
@@ -38,10 +48,17 @@ function overlay<E>(base: E[], set: Record<string, E | null>, keyOf: (entry: E) 
   return result;
 }
 
+const sessionPart = { of: sessionKey, ofKey: (key: string) => key };
+const claimPart = { of: (claim: Claim) => claim.glob, ofKey: (key: string) => claimOfKey(key).glob };
+
 /** The state `base` with `delta` applied: entries it names replaced in place or removed, new ones after the rest. */
 export function applyDelta(base: State, delta: StateDelta): State {
   if (deltaSize(delta) === 0) return base;
-  return { ...base, sessions: overlay(base.sessions, delta.sessions, sessionKey), claims: overlay(base.claims, delta.claims, claimKey) };
+  return {
+    ...base,
+    sessions: overlay(base.sessions, delta.sessions, sessionKey, sessionPart),
+    claims: overlay(base.claims, delta.claims, claimKey, claimPart),
+  };
 }
 
 /** `delta` followed by `change`: what the next write's delta is, when it keeps the same base. */
@@ -52,12 +69,15 @@ export function withChange(delta: StateDelta, change: Pick<StateChange, 'session
 /** Deltas smaller than this never fold: a small state is cheap to read either way. */
 const MIN_FOLD = 64;
 
+/** The share of the base's entries a delta may name before it folds. */
+const FOLD_SHARE = 1 / 64;
+
 /**
  * Whether a write should fold `delta` into a new base instead of writing it:
- * when it names more than a sixteenth of the entries the base holds (and at
- * least {@link MIN_FOLD}). Every write then rewrites at most about a sixteenth
- * of the state, and a read applies as little on top of the base.
+ * when it would name more than a sixty-fourth of the entries the base holds
+ * (and more than {@link MIN_FOLD}). Reads and writes then handle little on top
+ * of the base, and the whole state is written once every that many writes.
  */
 export function shouldFold(delta: StateDelta, baseSize: number): boolean {
-  return deltaSize(delta) > Math.max(MIN_FOLD, baseSize / 16);
+  return deltaSize(delta) > Math.max(MIN_FOLD, baseSize * FOLD_SHARE);
 }

@@ -60,16 +60,20 @@ function liveAt(now: Date): (entry: { expiresAt: string }) => boolean {
 
 /** Drops expired claims and sessions; an expired lease blocks nobody. */
 export function pruneExpired(state: State, now: Date): State {
-  const isLive = liveAt(now);
-  return { ...state, sessions: state.sessions.filter(isLive), claims: state.claims.filter(isLive) };
+  return splitExpired(state, now).live;
 }
 
-/** The entries {@link pruneExpired} drops, as removals by key (see {@link StateChange}). */
-export function expiredRemovals(state: State, now: Date): Pick<StateChange, 'sessions' | 'claims'> {
+/** {@link pruneExpired}, and the entries it drops as removals by key (see {@link StateChange}), in one pass. */
+export function splitExpired(state: State, now: Date): { live: State; expired: Pick<StateChange, 'sessions' | 'claims'> } {
   const isLive = liveAt(now);
-  const removals = <E extends { expiresAt: string }>(entries: E[], keyOf: (entry: E) => string) =>
-    Object.fromEntries(entries.filter((entry) => !isLive(entry)).map((entry) => [keyOf(entry), null]));
-  return { sessions: removals(state.sessions, sessionKey), claims: removals(state.claims, claimKey) };
+  const split = <E extends { expiresAt: string }>(entries: E[], keyOf: (entry: E) => string) => {
+    const gone: string[] = [];
+    const kept = entries.filter((entry) => isLive(entry) || (gone.push(keyOf(entry)), false));
+    return { kept, removals: Object.fromEntries(gone.map((key) => [key, null])) };
+  };
+  const sessions = split(state.sessions, sessionKey);
+  const claims = split(state.claims, claimKey);
+  return { live: { ...state, sessions: sessions.kept, claims: claims.kept }, expired: { sessions: sessions.removals, claims: claims.removals } };
 }
 
 /**
@@ -210,6 +214,11 @@ export interface StateChange {
 
 /** What identifies an entry: one claim per holder and glob, one session per id. */
 export const claimKey = (claim: Pick<Claim, 'holder' | 'glob'>) => `${claim.holder}\0${claim.glob}`;
+/** The holder and glob a {@link claimKey} names (neither holds a NUL: globProblem refuses one). */
+export function claimOfKey(key: string): Pick<Claim, 'holder' | 'glob'> {
+  const cut = key.indexOf('\0');
+  return { holder: key.slice(0, cut), glob: key.slice(cut + 1) };
+}
 export const sessionKey = (session: Pick<Session, 'id'>) => session.id;
 /** The agent an entry belongs to. */
 const claimOwner = (claim: Claim) => claim.holder;

@@ -4,7 +4,7 @@
  * written (absent right after one). Both hold one entry per line, so
  * `git log -p refs/agentsync/state` shows each write as the lines it changed.
  */
-import { claimKey, sessionKey, type Claim, type Session, type State } from '../domain/state';
+import { claimKey, claimOfKey, sessionKey, type Claim, type Session, type State } from '../domain/state';
 import { applyDelta, emptyDelta, stateSize, type StateDelta } from '../domain/state-delta';
 import { EnvironmentError } from '../errors';
 import { readObjects, type GitObject, type Repo } from '../git/git';
@@ -100,12 +100,7 @@ export function serializeState(state: State): string {
 export function serializeDelta(delta: StateDelta): string {
   const set = (record: Record<string, unknown>) => Object.values(record).filter((entry) => entry !== null);
   const removedSessions = Object.entries(delta.sessions).flatMap(([id, s]) => (s === null ? [id] : []));
-  // A claim's key is holder NUL glob: neither holds a NUL.
-  const removedClaims = Object.entries(delta.claims).flatMap(([key, c]) => {
-    if (c !== null) return [];
-    const [holder, glob] = key.split('\0');
-    return [{ holder, glob }];
-  });
+  const removedClaims = Object.entries(delta.claims).flatMap(([key, c]) => (c === null ? [claimOfKey(key)] : []));
   return (
     `{"version":1,"set":{"sessions":${lines(set(delta.sessions))},\n"claims":${lines(set(delta.claims))}},\n` +
     `"removed":{"sessions":${lines(removedSessions)},\n"claims":${lines(removedClaims)}}}\n`

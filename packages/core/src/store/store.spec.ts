@@ -146,7 +146,7 @@ describe('updateState', () => {
     expect(gitIn(repo.root, ['show', `${STATE_REF}:state.json`])).toContain('"holder":"old"');
   });
 
-  it('rewrites only the delta, and removes expired entries in it, and folds it into a new base once it outgrows the larger of 64 entries and a sixteenth of the base', async () => {
+  it('rewrites only the delta, and removes expired entries in it, and folds it into a new base once it outgrows the larger of 64 entries and a sixty-fourth of the base', async () => {
     const repo = makeRepo();
     const held = Array.from({ length: 10 }, (_, i) => claimOf(`h${i}`, i === 0 ? '2000-01-01T00:00:00.000Z' : undefined));
     storeRaw(repo, serializeState({ ...emptyState(), claims: held }));

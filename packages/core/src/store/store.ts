@@ -9,7 +9,7 @@
  * `git log refs/agentsync/state` is the audit trail.
  */
 import { join } from 'node:path';
-import { changeOf, emptyState, expiredRemovals, pruneExpired, rebaseChange, type State, type StateChange } from '../domain/state';
+import { changeOf, emptyState, pruneExpired, rebaseChange, splitExpired, type State, type StateChange } from '../domain/state';
 import { emptyDelta, shouldFold, stateSize, withChange } from '../domain/state-delta';
 import { AgentSyncError, EnvironmentError, GitError, RemoteUnreachableError } from '../errors';
 import { git, readLooseFiles, readObjects, tryGit, type Repo } from '../git/git';
@@ -230,8 +230,7 @@ async function publishBatch(repo: Repo, options: StoreOptions, pending: () => Qu
       // Writes queued while this batch lost a round join it.
       if (rejected) writes = pending();
       const now = options.now?.() ?? new Date();
-      let state = pruneExpired(current.state, now);
-      let expired = expiredRemovals(current.state, now);
+      let { live: state, expired } = splitExpired(current.state, now);
       let tip: { commit?: string; layout?: StateLayout } = current;
       const published = [];
       for (const { change, message, base } of writes) {
