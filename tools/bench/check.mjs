@@ -24,6 +24,7 @@ import {
   progress,
   run,
   sampleInterleaved,
+  storedState,
   writeState,
 } from './lib.mjs';
 
@@ -116,8 +117,7 @@ export async function runCheckBench({ quick = false } = {}) {
   ];
 
   // Sanity: the fixture blocks some of the paths, not all, and claims work.
-  const probe = repo.git(['show', `${STATE_REF}:state.json`]);
-  if (JSON.parse(probe).claims.length !== 1000) throw new Error('state.json does not hold 1,000 claims');
+  if (storedState(repo).claims.length !== 1000) throw new Error('the store does not hold 1,000 claims');
 
   const stats = sampleInterleaved(variants, { runs });
   const { stdout } = run(NODE, [CLI, 'check', ...paths, '--agent', 'bench-checker', '--json'], { cwd, expect: [1] });

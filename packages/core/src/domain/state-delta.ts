@@ -1,8 +1,8 @@
 /**
  * The state as the store keeps it: a base (the whole state as of some write)
  * and a delta, the entries set or removed since, by key. A write rewrites only
- * the delta; once the delta grows past a share of the base, the next write
- * folds it in and writes a new base. Pure: the store does the reading and writing.
+ * the delta, unless that would outgrow a share of the base: then it folds the
+ * delta in and writes a new base. Pure: the store does the reading and writing.
  */
 import { claimKey, claimOfKey, sessionKey, type Claim, type State, type StateChange } from './state';
 

@@ -97,7 +97,7 @@ async function trailersOf(repo: Repo, commits: string[]): Promise<Map<string, Tr
   return new Map(logged.map((commit) => [commit.sha, commit.trailers]));
 }
 
-/** The store's own refs: they hold state.json and audit records, not work, and the store pushes them itself. */
+/** The store's own refs: they hold the state (state.json, delta.json) and audit records, not work, and the store pushes them itself. */
 const STORE_REFS = new Set([STATE_REF, AUDIT_REF, OFFLINE_AUDIT_REF]);
 
 /**
