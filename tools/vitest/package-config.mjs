@@ -5,6 +5,7 @@
  * a file outside the package.
  */
 import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -22,6 +23,7 @@ export function packageConfig(dir, name) {
       watch: false,
       environment: 'node',
       include: ['{src,tests}/**/*.{test,spec}.ts'],
+      setupFiles: [fileURLToPath(new URL('./git-env.mjs', import.meta.url))],
       testTimeout: 60_000,
       hookTimeout: 60_000,
       reporters: ['default'],

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema';
 import { UsageError } from '../errors';
 import type { Repo } from '../git/git';
@@ -19,11 +19,6 @@ import {
   type HealthResult,
 } from '.';
 import type { HealthRecord } from '../domain/state';
-
-// Health runs git with process.env: variables a hook or CI sets (GIT_DIR, GIT_INDEX_FILE…) would point it elsewhere.
-beforeAll(() => {
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_')) delete process.env[key];
-});
 
 const dirs: string[] = [];
 afterEach(() => {

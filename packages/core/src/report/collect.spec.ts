@@ -19,10 +19,6 @@ import { createTrackerText } from '../domain/tracker/template';
 import { REPORT_CACHE_FILE } from './cache';
 import { runReport, type Report } from './index';
 
-beforeAll(() => {
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_')) delete process.env[key];
-});
-
 const DAY = 86_400_000;
 /** Monday 2026-01-05, noon UTC: day 0 of the made history. */
 const T0 = Date.UTC(2026, 0, 5, 12);

@@ -21,7 +21,6 @@ const config = configSchema.parse({});
 let repo: Repo;
 
 beforeAll(async () => {
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_')) delete process.env[key];
   const made = tempGitRepo('report-refusals');
   made.write('.agentsync.json', '{}\n');
   made.git('add', '-A');

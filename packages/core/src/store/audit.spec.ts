@@ -4,18 +4,13 @@
  * repeats, and that recording never throws.
  */
 import { execFileSync } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema';
 import { removedAfterAll, tempGitRepo, TEST_GIT_ENV } from '../git/git.fixtures';
 import type { Repo } from '../git/git';
 import { parseRefusalRecord, type Refusal } from './audit-records';
 import { recordRefusal, REFUSAL_REPEAT_MS } from './audit';
 import { AUDIT_REF, OFFLINE_AUDIT_REF } from './store';
-
-// The store runs git with process.env: variables a hook or CI sets (GIT_DIR, GIT_INDEX_FILE…) would point it elsewhere.
-beforeAll(() => {
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_')) delete process.env[key];
-});
 
 const local = configSchema.parse({});
 const withRemote = configSchema.parse({ coordination: { remote: 'origin' } });

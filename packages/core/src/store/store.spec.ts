@@ -2,17 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../errors';
 import type { Repo } from '../git/git';
 import { emptyState, type Claim, type State } from '../domain/state';
 import { serializeState } from './state-files';
 import { readState, STATE_REF, updateState } from './store';
-
-// The store runs git with process.env: variables a hook or CI sets (GIT_DIR, GIT_INDEX_FILE…) would point it elsewhere.
-beforeAll(() => {
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_')) delete process.env[key];
-});
 
 const dirs: string[] = [];
 afterEach(() => {
