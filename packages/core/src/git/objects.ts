@@ -63,7 +63,8 @@ export async function writeObject(repo: Repo, type: ObjectType, content: Buffer,
   // Written whole under a temporary name, then renamed: a reader never sees half an object.
   const temp = join(dir, `tmp_obj_agentsync_${process.pid}_${++tempCounter}`);
   try {
-    await writeFile(temp, deflateSync(raw), { mode: 0o444 });
+    // Level 1, as git compresses loose objects unless core.looseCompression says otherwise: fast, and any level reads the same.
+    await writeFile(temp, deflateSync(raw, { level: 1 }), { mode: 0o444 });
     await rename(temp, file);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
