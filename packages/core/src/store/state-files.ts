@@ -35,8 +35,6 @@ function corrupt(where: string, why: string): EnvironmentError {
   });
 }
 
-const isArray = (value: unknown): value is unknown[] => Array.isArray(value);
-
 function parseJson(text: string, file: string, where: string): unknown {
   try {
     return JSON.parse(text);
@@ -61,7 +59,7 @@ function parseState(text: string, where: string): State {
       hint: 'Upgrade agentsync in this clone to the version the other clones use (npm install -D @agentsync/cli@latest).',
     });
   }
-  if ((state?.version !== 1 && state?.version !== STATE_FORMAT) || !isArray(state.sessions) || !isArray(state.claims)) {
+  if ((state?.version !== 1 && state?.version !== STATE_FORMAT) || !Array.isArray(state.sessions) || !Array.isArray(state.claims)) {
     throw corrupt(where, `${STATE_FILE} does not hold a version 1 or 2 state`);
   }
   // In memory the version is the entries' shape, which is the same in both.
@@ -78,7 +76,7 @@ interface DeltaFile {
 function parseDelta(text: string, where: string): StateDelta {
   const file = parseJson(text, DELTA_FILE, where) as Partial<DeltaFile> | null;
   const { set, removed } = file ?? {};
-  if (file?.version !== 1 || !isArray(set?.sessions) || !isArray(set.claims) || !isArray(removed?.sessions) || !isArray(removed.claims)) {
+  if (file?.version !== 1 || !Array.isArray(set?.sessions) || !Array.isArray(set.claims) || !Array.isArray(removed?.sessions) || !Array.isArray(removed.claims)) {
     throw corrupt(where, `${DELTA_FILE} does not hold a version 1 delta`);
   }
   // fromEntries, not assignment: a key such as "__proto__" stays a plain key.
