@@ -77,14 +77,15 @@ payload on stdin, and answer in that tool's format (docs/agent-tools.md):
 });
 
 async function runHook(hook: HookName, repo: Repo, io: Io, args: string[]): Promise<HookOutcome> {
-  const hooks = require('@agentsync/core/hooks') as typeof import('@agentsync/core/hooks');
+  // Each hook loads its own module only: a commit runs two of them, and none needs the others' code.
   try {
-    if (hook === 'pre-commit') return await hooks.preCommit(repo, io.env);
+    if (hook === 'pre-commit') return await (require('@agentsync/core/hooks/pre-commit') as typeof import('@agentsync/core/hooks/pre-commit')).preCommit(repo, io.env);
     if (hook === 'commit-msg') {
       if (!args[0]) throw new UsageError('commit-msg needs the message file git passes.', { hint: 'The hook line is: agentsync hook commit-msg "$1"' });
-      return await hooks.commitMsg(repo, io.env, args[0]);
+      return await (require('@agentsync/core/hooks/commit-msg') as typeof import('@agentsync/core/hooks/commit-msg')).commitMsg(repo, io.env, args[0]);
     }
-    return await hooks.prePush(repo, io.env, await readStdin(), {
+    const { prePush } = require('@agentsync/core/hooks/pre-push') as typeof import('@agentsync/core/hooks/pre-push');
+    return await prePush(repo, io.env, await readStdin(), {
       // git passes the remote's name and URL; the pre-commit framework passes none (core reads its environment).
       ...(args.length > 0 ? { target: { remote: args[0], url: args[1] } } : {}),
       // A check that really runs can take a while: say so, once per check.
@@ -125,8 +126,8 @@ function report(hook: HookName, outcome: HookOutcome, io: Io): boolean {
  */
 async function afterChecks(hook: HookName, outcome: HookOutcome, repo: Repo, io: Io): Promise<number> {
   if (hook !== 'pre-commit' || !outcome.config?.hooks.lintStaged || outcome.skipped) return 0;
-  const hooks = require('@agentsync/core/hooks') as typeof import('@agentsync/core/hooks');
-  if (await hooks.hookRunsLintStaged(repo)) return 0;
+  const { hookRunsLintStaged } = require('@agentsync/core/hooks/pre-commit') as typeof import('@agentsync/core/hooks/pre-commit');
+  if (await hookRunsLintStaged(repo)) return 0;
   let entry: string;
   try {
     entry = require.resolve('lint-staged', { paths: [repo.root] });
