@@ -93,19 +93,37 @@ describe('refusals are audited', () => {
   });
 });
 
+/** Two clones of a coordination remote: alice holds src/** through `one`; `two` has fetched that. */
+async function twoClones(): Promise<{ one: TestRepo; two: TestRepo }> {
+  const remote = await makeBareRemote();
+  const seed = repoAt(makeTemp('seed'));
+  await seed.git(['init', '-q', '-b', 'main']);
+  seed.write('.agentsync.json', `${JSON.stringify({ coordination: { remote: 'origin', freshness: '30s' } })}\n`);
+  await seed.git(['add', '-A']);
+  await seed.git(['commit', '-q', '-m', 'config']);
+  await seed.git(['push', '-q', remote, 'main']);
+  const [one, two] = [repoAt(makeTemp('clone')), repoAt(makeTemp('clone'))];
+  for (const clone of [one, two]) await git(clone.dir, ['clone', '-q', remote, '.']);
+  expect((await one.run(['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
+  expect((await two.run(['status'])).code).toBe(0);
+  return { one, two };
+}
+
+/** A transport that never answers (git waits for the host to speak), allowed in `repo`. */
+async function hangingUrl(repo: TestRepo): Promise<string> {
+  await repo.git(['config', 'protocol.ext.allow', 'always']);
+  return 'ext::sleep 30';
+}
+
+/** The agent-edit hook of Claude Code on `file` of `repo`. */
+const claudeEdit = (repo: TestRepo, file: string) =>
+  run(repo.dir, ['hook', 'agent-edit', '--tool', 'claude'], {
+    input: JSON.stringify({ session_id: '91b8b624-2f67-46ce-8c6a-4c6e5ddb9621', cwd: repo.dir, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(repo.dir, file), content: 'x' } }),
+  });
+
 describe('refusals through an unreachable coordination remote', () => {
   it('still exit 1 with the same message, recorded in audit-offline, or not at all when even that fails', async () => {
-    const remote = await makeBareRemote();
-    const seed = repoAt(makeTemp('seed'));
-    await seed.git(['init', '-q', '-b', 'main']);
-    seed.write('.agentsync.json', `${JSON.stringify({ coordination: { remote: 'origin', freshness: '30s' } })}\n`);
-    await seed.git(['add', '-A']);
-    await seed.git(['commit', '-q', '-m', 'config']);
-    await seed.git(['push', '-q', remote, 'main']);
-    const [one, two] = [repoAt(makeTemp('clone')), repoAt(makeTemp('clone'))];
-    for (const clone of [one, two]) await git(clone.dir, ['clone', '-q', remote, '.']);
-    expect((await one.run(['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
-    expect((await two.run(['status'])).code).toBe(0);
+    const { two } = await twoClones();
     await two.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
 
     const start = (agent: string) => run(two.dir, ['start', '--goal', 'g', '--tier', '1', '--claim', 'src/a.ts', '--agent', agent]);
@@ -122,5 +140,33 @@ describe('refusals through an unreachable coordination remote', () => {
     expect(timeless(unrecorded.stderr)).toBe(timeless(recorded.stderr));
     expect(unrecorded.stdout).toBe(recorded.stdout);
     expect(await subjects(two, 'refs/agentsync/audit-offline')).toHaveLength(1);
+  });
+
+  // An agent tool's hook has 30 s, after which some tools let the edit through: without a bound, each
+  // network call of the record could take 20 s. The test's timeout stands for the tool's.
+  it("a host that takes fetches but never a push: an edit and a commit are refused at once, recorded in audit-offline", { timeout: 15_000 }, async () => {
+    const { two } = await twoClones();
+    await two.git(['config', 'remote.origin.pushurl', await hangingUrl(two)]);
+    const refused = await claudeEdit(two, 'src/a.ts');
+    expect(JSON.parse(refused.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: expect.stringContaining('src/a.ts is claimed by alice') });
+    const hooks = makeTemp('hooks');
+    writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" hook pre-commit\n`, { mode: 0o755 });
+    await two.git(['config', 'core.hooksPath', hooks]);
+    expect((await commitAs(two, 'bob', 'src/b.ts')).code).toBe(1);
+    expect(await subjects(two, 'refs/agentsync/audit-offline')).toEqual([
+      'bob: refusal: bob refused commit of src/b.ts (held by alice)',
+      'claude-91b8b624: refusal: claude-91b8b624 refused edit of src/a.ts (held by alice)',
+    ]);
+  });
+
+  it('a host that just failed to answer is not asked again to confirm an edit\'s refusal', { timeout: 15_000 }, async () => {
+    const { two } = await twoClones();
+    await two.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
+    // A write asks the host at once: its failure is remembered for the freshness window.
+    expect((await two.run(['claim', 'docs/**', '--agent', 'carol'])).code).toBe(2);
+    await two.git(['remote', 'set-url', 'origin', await hangingUrl(two)]);
+    const refused = await claudeEdit(two, 'src/a.ts');
+    expect(JSON.parse(refused.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny' });
+    expect(await subjects(two, 'refs/agentsync/audit-offline')).toEqual(['claude-91b8b624: refusal: claude-91b8b624 refused edit of src/a.ts (held by alice)']);
   });
 });
