@@ -10,12 +10,17 @@ import { describe, expect, it } from 'vitest';
 import { json, run } from './e2e';
 import { CLI, git, makeBareRemote, makeRepo, makeTemp, repoAt, runProgram, type TestRepo } from './fixture';
 
-/** A repository whose pre-commit hook runs the built CLI, with alice holding src/**. */
-async function contended(config: object = {}): Promise<TestRepo> {
-  const repo = await makeRepo({ config });
+/** Makes `repo`'s pre-commit hook run the built CLI. */
+async function installPreCommit(repo: TestRepo): Promise<void> {
   const hooks = makeTemp('hooks');
   writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" hook pre-commit\n`, { mode: 0o755 });
   await repo.git(['config', 'core.hooksPath', hooks]);
+}
+
+/** A repository whose pre-commit hook runs the built CLI, with alice holding src/**. */
+async function contended(config: object = {}): Promise<TestRepo> {
+  const repo = await makeRepo({ config });
+  await installPreCommit(repo);
   expect((await repo.run(['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
   return repo;
 }
@@ -35,6 +40,12 @@ const commitAs = (repo: TestRepo, agent: string, file: string) => {
   repo.write(file, `${agent}\n`);
   return repo.git(['add', '--', file]).then(() => runProgram('git', ['commit', '-q', '-m', `${agent} edits ${file}`], { cwd: repo.dir, env: { AGENTSYNC_AGENT: agent } }));
 };
+
+/** The agent-edit hook of Claude Code on `file` of `repo`. */
+const claudeEdit = (repo: TestRepo, file: string) =>
+  run(repo.dir, ['hook', 'agent-edit', '--tool', 'claude'], {
+    input: JSON.stringify({ session_id: '91b8b624-2f67-46ce-8c6a-4c6e5ddb9621', cwd: repo.dir, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(repo.dir, file), content: 'x' } }),
+  });
 
 /** Times shown to people move on between two runs: the text without them. */
 const timeless = (text: string) => text.replace(/expires in [^,)]*/g, 'expires in …');
@@ -82,12 +93,10 @@ describe('refusals are audited', () => {
 
   it("an agent tool's refused edit is recorded under the instance's id; an allowed edit writes nothing", async () => {
     const repo = await contended();
-    const payload = (file: string) =>
-      JSON.stringify({ session_id: '91b8b624-2f67-46ce-8c6a-4c6e5ddb9621', cwd: repo.dir, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(repo.dir, file), content: 'x' } });
-    const allowed = await run(repo.dir, ['hook', 'agent-edit', '--tool', 'claude'], { input: payload('docs/free.md') });
+    const allowed = await claudeEdit(repo, 'docs/free.md');
     expect(allowed).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await subjects(repo)).toEqual([]);
-    const refused = await run(repo.dir, ['hook', 'agent-edit', '--tool', 'claude'], { input: payload('src/a.ts') });
+    const refused = await claudeEdit(repo, 'src/a.ts');
     expect(JSON.parse(refused.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny' });
     expect(await subjects(repo)).toEqual(['claude-91b8b624: refusal: claude-91b8b624 refused edit of src/a.ts (held by alice)']);
   });
@@ -114,12 +123,6 @@ async function hangingUrl(repo: TestRepo): Promise<string> {
   await repo.git(['config', 'protocol.ext.allow', 'always']);
   return 'ext::sleep 30';
 }
-
-/** The agent-edit hook of Claude Code on `file` of `repo`. */
-const claudeEdit = (repo: TestRepo, file: string) =>
-  run(repo.dir, ['hook', 'agent-edit', '--tool', 'claude'], {
-    input: JSON.stringify({ session_id: '91b8b624-2f67-46ce-8c6a-4c6e5ddb9621', cwd: repo.dir, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(repo.dir, file), content: 'x' } }),
-  });
 
 describe('refusals through an unreachable coordination remote', () => {
   it('still exit 1 with the same message, recorded in audit-offline, or not at all when even that fails', async () => {
@@ -149,9 +152,7 @@ describe('refusals through an unreachable coordination remote', () => {
     await two.git(['config', 'remote.origin.pushurl', await hangingUrl(two)]);
     const refused = await claudeEdit(two, 'src/a.ts');
     expect(JSON.parse(refused.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: expect.stringContaining('src/a.ts is claimed by alice') });
-    const hooks = makeTemp('hooks');
-    writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" hook pre-commit\n`, { mode: 0o755 });
-    await two.git(['config', 'core.hooksPath', hooks]);
+    await installPreCommit(two);
     expect((await commitAs(two, 'bob', 'src/b.ts')).code).toBe(1);
     expect(await subjects(two, 'refs/agentsync/audit-offline')).toEqual([
       'bob: refusal: bob refused commit of src/b.ts (held by alice)',
