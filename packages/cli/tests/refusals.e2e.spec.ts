@@ -4,7 +4,7 @@
  * edit. Nothing is written when nothing is refused, a repeat is recorded once,
  * and a record that cannot be written changes nothing about the refusal.
  */
-import { writeFileSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { json, run } from './e2e';
@@ -103,7 +103,7 @@ describe('refusals are audited', () => {
 });
 
 /** Two clones of a coordination remote: alice holds src/** through `one`; `two` has fetched that. */
-async function twoClones(): Promise<{ one: TestRepo; two: TestRepo }> {
+async function twoClones(): Promise<{ remote: string; one: TestRepo; two: TestRepo }> {
   const remote = await makeBareRemote();
   const seed = repoAt(makeTemp('seed'));
   await seed.git(['init', '-q', '-b', 'main']);
@@ -115,14 +115,14 @@ async function twoClones(): Promise<{ one: TestRepo; two: TestRepo }> {
   for (const clone of [one, two]) await git(clone.dir, ['clone', '-q', remote, '.']);
   expect((await one.run(['claim', 'src/**', '--agent', 'alice'])).code).toBe(0);
   expect((await two.run(['status'])).code).toBe(0);
-  return { one, two };
+  return { remote, one, two };
 }
 
-/** A transport that never answers (git waits for the host to speak), allowed in `repo`. */
-async function hangingUrl(repo: TestRepo): Promise<string> {
-  await repo.git(['config', 'protocol.ext.allow', 'always']);
-  return 'ext::sleep 30';
-}
+/** A transport that never answers: git runs it and waits for the host to speak. */
+const HANGING_URL = 'ext::sleep 30';
+
+/** Lets git in `repo` run ext:: transports, these tests' hosts that are slow. */
+const allowExt = (repo: TestRepo) => repo.git(['config', 'protocol.ext.allow', 'always']);
 
 describe('refusals through an unreachable coordination remote', () => {
   it('still exit 1 with the same message, recorded in audit-offline, or not at all when even that fails', async () => {
@@ -149,7 +149,8 @@ describe('refusals through an unreachable coordination remote', () => {
   // network call of the record could take 20 s. The test's timeout stands for the tool's.
   it("a host that takes fetches but never a push: an edit and a commit are refused at once, recorded in audit-offline", { timeout: 15_000 }, async () => {
     const { two } = await twoClones();
-    await two.git(['config', 'remote.origin.pushurl', await hangingUrl(two)]);
+    await allowExt(two);
+    await two.git(['config', 'remote.origin.pushurl', HANGING_URL]);
     const refused = await claudeEdit(two, 'src/a.ts');
     expect(JSON.parse(refused.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: expect.stringContaining('src/a.ts is claimed by alice') });
     await installPreCommit(two);
@@ -165,7 +166,23 @@ describe('refusals through an unreachable coordination remote', () => {
     await two.git(['remote', 'set-url', 'origin', '/nonexistent/agentsync-remote.git']);
     // A write asks the host at once: its failure is remembered for the freshness window.
     expect((await two.run(['claim', 'docs/**', '--agent', 'carol'])).code).toBe(2);
-    await two.git(['remote', 'set-url', 'origin', await hangingUrl(two)]);
+    await allowExt(two);
+    await two.git(['remote', 'set-url', 'origin', HANGING_URL]);
+    const refused = await claudeEdit(two, 'src/a.ts');
+    expect(JSON.parse(refused.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny' });
+    expect(await subjects(two, 'refs/agentsync/audit-offline')).toEqual(['claude-91b8b624: refusal: claude-91b8b624 refused edit of src/a.ts (held by alice)']);
+  });
+
+  it('a refusal on a state just fetched is not confirmed by a second fetch', { timeout: 15_000 }, async () => {
+    const { remote, two } = await twoClones();
+    // An ext:: transport that serves the first request and hangs on every later one.
+    const script = join(makeTemp('transport'), 'once.sh');
+    writeFileSync(script, '#!/bin/sh\nif [ -e "$0.served" ]; then exec sleep 30; fi\ntouch "$0.served"\nexec git "$1" "$2"\n', { mode: 0o755 });
+    await allowExt(two);
+    await two.git(['remote', 'set-url', 'origin', `ext::${script} %s ${remote}`]);
+    // The last fetch older than the freshness window: the edit's check fetches first.
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(join(two.dir, '.git/agentsync/fetched-origin'), old, old);
     const refused = await claudeEdit(two, 'src/a.ts');
     expect(JSON.parse(refused.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny' });
     expect(await subjects(two, 'refs/agentsync/audit-offline')).toEqual(['claude-91b8b624: refusal: claude-91b8b624 refused edit of src/a.ts (held by alice)']);

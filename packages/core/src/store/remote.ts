@@ -123,16 +123,18 @@ export async function pullRef(repo: Repo, remote: string, ref: string): Promise<
 
 /**
  * Refreshes the local copy unless it was fetched within the freshness window
- * (or `force`). A failure inside the window is remembered, so a host that does
- * not answer costs one timeout per window, not one per hook.
+ * (or `force`); returns whether it asked the host. A failure inside the window
+ * is remembered, so a host that does not answer costs one timeout per window,
+ * not one per hook.
  */
-export async function refreshRef(repo: Repo, options: RemoteOptions, ref: string, force = false): Promise<void> {
+export async function refreshRef(repo: Repo, options: RemoteOptions, ref: string, force = false): Promise<boolean> {
   const last = lastFetch(repo, options.name);
   if (!force && last.agoMs < options.freshnessMs) {
     if (last.failure) throw unreachableBecause(options.name, last.failure);
-    return;
+    return false;
   }
   await pullRef(repo, options.name, ref);
+  return true;
 }
 
 /**
