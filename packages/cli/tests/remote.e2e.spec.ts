@@ -181,9 +181,19 @@ describe('claims through a coordination remote', () => {
     await one.git(['add', 'b.txt']);
     await one.git(['commit', '-q', '-m', 'hurry again'], { AGENTSYNC_SKIP: '1', AGENTSYNC_SKIP_REASON: 'host down', AGENTSYNC_AGENT: 'bob' });
     expect(await one.git(['log', '-1', '--format=%s', 'refs/agentsync/audit-offline'])).toBe('skip pre-commit by bob: host down\n');
-    const verified = await one.run(['verify', '--range', 'HEAD~2..HEAD']);
+
+    // A host that answers but refuses the push (a server-side hook, a protected ref): kept here too.
+    await one.git(['remote', 'set-url', 'origin', remote]);
+    writeFileSync(join(remote, 'hooks', 'pre-receive'), '#!/bin/sh\necho "audit refs are read-only here" >&2\nexit 1\n', { mode: 0o755 });
+    one.write('c.txt', 'c\n');
+    await one.git(['add', 'c.txt']);
+    await one.git(['commit', '-q', '-m', 'hurry once more'], { AGENTSYNC_SKIP: '1', AGENTSYNC_SKIP_REASON: 'declined', AGENTSYNC_AGENT: 'bob' });
+    expect(await one.git(['log', '-1', '--format=%s', 'refs/agentsync/audit-offline'])).toBe('skip pre-commit by bob: declined\n');
+    expect(await git(remote, ['log', '-1', '--format=%s', 'refs/agentsync/audit'])).toBe('skip pre-commit by bob: outage\n');
+    const verified = await one.run(['verify', '--range', 'HEAD~3..HEAD']);
     expect(verified.stdout).toContain('bob: skip pre-commit by bob: outage');
     expect(verified.stdout).toContain('bob: skip pre-commit by bob: host down');
+    expect(verified.stdout).toContain('bob: skip pre-commit by bob: declined');
   });
 
   it('a claimer killed with SIGKILL mid-race leaves the remote valid', async () => {

@@ -54,8 +54,10 @@ export async function guardEdit(request: EditRequest): Promise<EditVerdict> {
   const agent = identity?.agent ?? request.tool;
   let { state } = snapshot;
   let findings = editFindings(ctx, state, agent, paths);
-  if (findings.length > 0 && ctx.config.coordination.remote) {
+  if (findings.length > 0 && ctx.config.coordination.remote && !snapshot.offline && !snapshot.fetched) {
     // A block is confirmed against a fresh fetch: a release made on another machine counts at once.
+    // Not when the host was just asked: its answer is that fetch, and a host that did not answer
+    // would cost a second timeout, past the tool's.
     ({ state } = await readFreshState(ctx, true));
     findings = editFindings(ctx, state, agent, paths);
   }

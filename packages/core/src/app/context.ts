@@ -110,22 +110,24 @@ export function storeOptions(ctx: Context, actor: string): StoreOptions {
 
 /**
  * The state, refreshed from the coordination remote when the local copy is older
- * than the freshness window (or `force`). Unreachable: the local view with a
- * warning, unless coordination.offline is "block" or the caller is about to
- * write (`allowOffline` false), which must not start what it cannot finish.
+ * than the freshness window (or `force`); `fetched` says the host was just asked.
+ * Unreachable: the local view with a warning, unless coordination.offline is
+ * "block" or the caller is about to write (`allowOffline` false), which must not
+ * start what it cannot finish.
  */
-export async function readFreshState(ctx: Context, force = false, allowOffline = true): Promise<Snapshot & { offline?: string }> {
+export async function readFreshState(ctx: Context, force = false, allowOffline = true): Promise<Snapshot & { offline?: string; fetched?: true }> {
   const remote = remoteOptions(ctx.config);
   let offline: string | undefined;
+  let fetched = false;
   if (remote) {
     try {
-      await refreshRef(ctx.repo, remote, STATE_REF, force);
+      fetched = await refreshRef(ctx.repo, remote, STATE_REF, force);
     } catch (error) {
       if (!(error instanceof RemoteUnreachableError) || remote.offline === 'block' || !allowOffline) throw error;
       offline = error.message;
     }
   }
-  return { ...(await readState(ctx.repo)), ...(offline ? { offline } : {}) };
+  return { ...(await readState(ctx.repo)), ...(offline ? { offline } : {}), ...(fetched ? { fetched } : {}) };
 }
 
 /**

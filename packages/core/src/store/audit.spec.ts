@@ -10,6 +10,7 @@ import { removedAfterAll, tempGitRepo, TEST_GIT_ENV } from '../git/git.fixtures'
 import type { Repo } from '../git/git';
 import { parseRefusalRecord, type Refusal } from './audit-records';
 import { recordRefusal, REFUSAL_REPEAT_MS } from './audit';
+import { refreshRef, remoteOptions } from './remote';
 import { AUDIT_REF, OFFLINE_AUDIT_REF } from './store';
 
 const local = configSchema.parse({});
@@ -23,14 +24,20 @@ const refusal = (over: Partial<Refusal> = {}): Refusal => ({
   ...over,
 });
 
-function repoWith(remote?: 'bare' | 'unreachable') {
+/** A transport that never answers: git runs it and waits for the host to speak. */
+const HANGING = 'ext::sleep 30';
+
+function repoWith(remote?: 'bare' | 'unreachable' | 'hangs on push' | 'hangs') {
   const made = tempGitRepo('audit');
   const repo: Repo = { root: made.dir, gitDir: `${made.dir}/.git`, commonDir: `${made.dir}/.git` };
   let bare: string | undefined;
-  if (remote === 'bare') {
+  if (remote === 'bare' || remote === 'hangs on push') {
     bare = removedAfterAll(tempGitRepo('audit-remote', ['--bare']).dir);
     made.git('remote', 'add', 'origin', bare);
   }
+  if (remote === 'hangs on push' || remote === 'hangs') made.git('config', 'protocol.ext.allow', 'always');
+  if (remote === 'hangs on push') made.git('config', 'remote.origin.pushurl', HANGING);
+  if (remote === 'hangs') made.git('remote', 'add', 'origin', HANGING);
   if (remote === 'unreachable') made.git('remote', 'add', 'origin', '/nonexistent/agentsync-remote.git');
   /** The refusals on `ref` of the clone (or, with `at`, of another repository), newest first. */
   const records = (ref: string, at = made.dir) => {
@@ -80,6 +87,24 @@ describe('recordRefusal', () => {
     // A repeat is seen in audit-offline too.
     await recordRefusal(repo, withRemote, refusal({ at: new Date(T + 1000).toISOString() }));
     expect(records(OFFLINE_AUDIT_REF)).toHaveLength(1);
+  });
+
+  // Without the deadline each of these waits for the 20 s network timeout, then for the transport left behind.
+  it('gives a host that does not take the push a short deadline, then keeps the record in audit-offline', { timeout: 10_000 }, async () => {
+    const { repo, bare, records } = repoWith('hangs on push');
+    await recordRefusal(repo, withRemote, refusal());
+    expect(records(OFFLINE_AUDIT_REF)).toEqual([{ author: 'bob', refusal: refusal() }]);
+    expect(records(AUDIT_REF, bare)).toEqual([]);
+  });
+
+  it('gives a host that does not answer a fetch the same deadline, and does not remember it as down for it', { timeout: 10_000 }, async () => {
+    const { repo, records } = repoWith('hangs');
+    await recordRefusal(repo, withRemote, refusal());
+    expect(records(OFFLINE_AUDIT_REF)).toEqual([{ author: 'bob', refusal: refusal() }]);
+    // The next hook asks the host again: being cut short is not being unreachable.
+    const remote = removedAfterAll(tempGitRepo('audit-remote', ['--bare']).dir);
+    execFileSync('git', ['remote', 'set-url', 'origin', remote], { cwd: repo.root, env: TEST_GIT_ENV });
+    await expect(refreshRef(repo, remoteOptions(withRemote)!, AUDIT_REF)).resolves.toBe(true);
   });
 
   it('never throws: a refusal stands whether or not it could be recorded', async () => {

@@ -9,7 +9,7 @@ import type { AgentSyncConfig } from '../config/schema';
 import type { Repo } from '../git/git';
 import { refusalKey, parseRefusalRecord, refusalRecord, type Refusal } from './audit-records';
 import { readAuditRecords } from './history';
-import { refreshRef, remoteOptions, type RemoteOptions } from './remote';
+import { refreshRef, remoteOptions, withNetworkDeadline, type RemoteOptions } from './remote';
 import { appendAudit, AUDIT_REF, OFFLINE_AUDIT_REF } from './store';
 
 /**
@@ -49,19 +49,28 @@ async function isRepeat(repo: Repo, refusal: Refusal): Promise<boolean> {
 }
 
 /**
+ * How long recording a refusal may talk to the host. The refusal waits for it,
+ * and an agent tool's hook has 30 s in all, after which some tools let the
+ * refused edit through (docs/agent-tools.md).
+ */
+export const REFUSAL_NETWORK_MS = 2_500;
+
+/**
  * Records a refusal on another agent's claim in the audit log (through the
  * config's coordination remote, if any), unless it
  * repeats one recorded within {@link REFUSAL_REPEAT_MS}. Best effort: never
  * throws. A host that failed to answer within the freshness window is not asked
- * again (the record goes to audit-offline at once); otherwise each network call
- * has the store's timeout.
+ * again, and one that does not take the record within {@link REFUSAL_NETWORK_MS}
+ * is given up on: the record goes to audit-offline, written locally.
  */
 export async function recordRefusal(repo: Repo, config: AgentSyncConfig, refusal: Refusal): Promise<void> {
   try {
     const remote = remoteOptions(config);
     if (refusal.conflicts.length === 0 || (await isRepeat(repo, refusal))) return;
-    const online = remote ? await refreshRef(repo, remote, AUDIT_REF).then(() => true, () => false) : true;
-    await publishAudit(repo, refusal.agent, refusalRecord(refusal), remote, online);
+    await withNetworkDeadline(REFUSAL_NETWORK_MS, async () => {
+      const online = remote ? await refreshRef(repo, remote, AUDIT_REF).then(() => true, () => false) : true;
+      await publishAudit(repo, refusal.agent, refusalRecord(refusal), remote, online);
+    });
   } catch {
     // Best effort: the refusal stands as it is, recorded or not.
   }

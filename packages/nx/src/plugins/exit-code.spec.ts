@@ -1,6 +1,6 @@
 import type { PostTasksExecutionContext, TaskResult, TaskResults } from '@nx/devkit';
 import { describe, expect, it } from 'vitest';
-import { failedHealthChecks, HealthChecksFailedError, postTasksExecution } from './exit-code';
+import { failedHealthChecks, HealthChecksFailedError, postTasksExecution, targetsOf } from './exit-code';
 
 /** Task results as Nx records them: only for the tasks that ran. */
 function results(statuses: Record<string, TaskResult['status']>): TaskResults {
@@ -14,6 +14,41 @@ function results(statuses: Record<string, TaskResult['status']>): TaskResults {
 
 const nx = (...args: string[]) => ['/usr/bin/node', '/ws/node_modules/.bin/nx', ...args];
 const failedTest = results({ 'a:build': 'success', 'a:test': 'failure', 'b:test': 'success', 'b:agentsync-health': 'success' });
+
+describe('targetsOf', () => {
+  it('reads -t, --targets and --target, with = or spaces, comma or space separated', () => {
+    expect(targetsOf(nx('run-many', '-t', 'lint,test'))).toEqual(['lint', 'test']);
+    expect(targetsOf(nx('run-many', '-t', 'lint', 'test', '--parallel=2'))).toEqual(['lint', 'test']);
+    expect(targetsOf(nx('run-many', '-t=lint,test'))).toEqual(['lint', 'test']);
+    expect(targetsOf(nx('run-many', '--targets=lint,test'))).toEqual(['lint', 'test']);
+    expect(targetsOf(nx('run-many', '--targets', 'lint,test', '--projects', 'a'))).toEqual(['lint', 'test']);
+    expect(targetsOf(nx('affected', '--target=lint', '--base=main'))).toEqual(['lint']);
+    expect(targetsOf(nx('affected', '--target', 'lint'))).toEqual(['lint']);
+  });
+
+  it('reads the target of nx run project:target[:configuration] and of nx target project', () => {
+    expect(targetsOf(nx('run', 'a:lint'))).toEqual(['lint']);
+    expect(targetsOf(nx('run', 'a:lint:ci', '--verbose'))).toEqual(['lint']);
+    expect(targetsOf(nx('--verbose', 'run', 'a:lint'))).toEqual(['lint']);
+    expect(targetsOf(nx('lint', 'a'))).toEqual(['lint']);
+    expect(targetsOf(nx('lint'))).toEqual(['lint']);
+  });
+
+  it('takes no project, configuration or other option value for a target', () => {
+    for (const argv of [
+      nx('run', 'agentsync-health:build'),
+      nx('run', 'a:build:agentsync-health'),
+      nx('build', 'agentsync-health'),
+      nx('run-many', '-t', 'build', '--projects', 'agentsync-health'),
+      nx('run-many', '-t', 'build', '-p', 'agentsync-health'),
+      nx('run-many', '-t', 'build', '-c', 'agentsync-health'),
+      nx('run-many', '-t', 'build', '--configuration=agentsync-health'),
+      nx('affected', '-t', 'build', '--exclude=agentsync-health'),
+    ]) {
+      expect(targetsOf(argv), argv.join(' ')).not.toContain('agentsync-health');
+    }
+  });
+});
 
 describe('failedHealthChecks', () => {
   it('names the failed checks of a health run, however the command line names the target', () => {

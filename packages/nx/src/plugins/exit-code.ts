@@ -19,9 +19,40 @@ export class HealthChecksFailedError extends Error {
   }
 }
 
-/** Whether the command line runs `target`: `-t a,b`, `--targets=a`, `nx run p:a[:conf]`, `nx a p`. */
-function runsTarget(argv: readonly string[], target: string): boolean {
-  return argv.slice(2).some((arg) => arg.split(/[=,:]/).includes(target));
+/** An option naming targets: `-t`, `--targets`, `--target`, with its value after `=` or in the tokens that follow. */
+const TARGETS_OPTION = /^(?:-t|--targets?)(?:=(.*))?$/s;
+/** The Nx commands whose first argument is not a target (`nx <target> <project>` is any other). */
+const COMMANDS = new Set(['run', 'run-many', 'affected']);
+
+/**
+ * The targets a command line (`argv` of node and nx first) runs: the values of
+ * `-t a,b`, `-t a b`, `--targets=a` and `--target a`, the target of
+ * `nx run project:target[:configuration]`, and the first word of `nx target project`.
+ * Never a project or a configuration that happens to bear a target's name.
+ */
+export function targetsOf(argv: readonly string[]): string[] {
+  const args = argv.slice(2);
+  const targets: string[] = [];
+  const at = args.findIndex((arg) => !arg.startsWith('-'));
+  const command = args[at];
+  if (command === 'run') {
+    const spec = args.slice(at + 1).find((arg) => !arg.startsWith('-') && arg.includes(':'));
+    if (spec) targets.push(spec.split(':')[1] ?? '');
+  } else if (command !== undefined && !COMMANDS.has(command)) {
+    targets.push(command);
+  }
+  args.forEach((arg, i) => {
+    const option = TARGETS_OPTION.exec(arg);
+    if (!option) return;
+    const values = option[1] !== undefined ? [option[1]] : takeWhile(args.slice(i + 1), (next) => !next.startsWith('-'));
+    targets.push(...values.flatMap((value) => value.split(',')));
+  });
+  return targets.filter(Boolean);
+}
+
+function takeWhile<T>(items: readonly T[], keep: (item: T) => boolean): T[] {
+  const end = items.findIndex((item) => !keep(item));
+  return items.slice(0, end === -1 ? items.length : end);
 }
 
 /**
@@ -29,7 +60,7 @@ function runsTarget(argv: readonly string[], target: string): boolean {
  * wrong; none for any other run, and none for an interrupted one, which keeps its 130.
  */
 export function failedHealthChecks(argv: readonly string[], results: TaskResults, target: string): string[] {
-  if (!runsTarget(argv, target)) return [];
+  if (!targetsOf(argv).includes(target)) return [];
   const all = Object.values(results);
   if (all.some(({ status }) => status === 'stopped')) return [];
   return all.filter(({ status }) => status === 'failure').map(({ task }) => task.id);
