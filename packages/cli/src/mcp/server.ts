@@ -2,8 +2,9 @@
  * `agentsync mcp`: the CLI's operations as an MCP server on stdio, on the
  * official TypeScript SDK. Each tool call opens the repository and resolves the
  * agent the way the CLI does (core's identity, from this process's environment,
- * which the agent tool set when it started the server), so a claim made here
- * and an edit checked by the tool's hooks are the same agent.
+ * which the agent tool set when it started the server, or, where that names no
+ * session, from the session the tool's hooks recorded for it), so a claim made
+ * here and an edit checked by the tool's hooks are the same agent.
  *
  * Results carry structured content and one short line of text; a refusal by
  * policy (a claim another agent holds, a red baseline, a regression) is an
