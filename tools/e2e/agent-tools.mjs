@@ -112,9 +112,10 @@ const GIT_ENV = {
  * Runs `codex exec PROMPT` headless in `cwd` with a temporary CODEX_HOME whose
  * config points a custom model provider at `baseUrl` (the Responses server) and
  * trusts the project; `--dangerously-bypass-hook-trust` stands for the one-time
- * review of the project's hooks a person does in Codex's TUI.
+ * review of the project's hooks a person does in Codex's TUI. `config` holds `-c key=value`
+ * overrides, e.g. an MCP server's approval mode (exec has no one to ask).
  */
-export async function runCodex(bin, { cwd, baseUrl, home, prompt = 'Do the task.' }) {
+export async function runCodex(bin, { cwd, baseUrl, home, prompt = 'Do the task.', config = [] }) {
   mkdirSync(home, { recursive: true });
   writeFileSync(
     join(home, 'config.toml'),
@@ -134,7 +135,7 @@ export async function runCodex(bin, { cwd, baseUrl, home, prompt = 'Do the task.
       '',
     ].join('\n'),
   );
-  return runProgram(bin, ['exec', '--skip-git-repo-check', '-s', 'workspace-write', '--dangerously-bypass-hook-trust', prompt], {
+  return runProgram(bin, ['exec', '--skip-git-repo-check', '-s', 'workspace-write', '--dangerously-bypass-hook-trust', ...config.flatMap((c) => ['-c', c]), prompt], {
     cwd,
     env: { ...cleanEnv(), ...GIT_ENV, HOME: home, CODEX_HOME: home, SCRIPTED_API_KEY: 'test-key' },
   });

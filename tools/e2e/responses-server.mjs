@@ -7,7 +7,10 @@
  * whole event sequence (created, added, deltas, done, completed); Codex reads
  * `output_item.done`. Every request is recorded.
  *
- *   steps: [{ custom: 'apply_patch', input: PATCH } | { function: 'edit', arguments: {...} } | { text: 'done' }]
+ *   steps: [{ custom: 'apply_patch', input: PATCH } | { function: 'edit', arguments: {...}, namespace? } | { search: QUERY } | { text: 'done' }]
+ *
+ * Codex defers MCP tools behind its client-side `tool_search`: `{ search }` calls it, and the
+ * tools it finds come back namespaced (`{ function: 'claim', namespace: 'mcp__agentsync__' }`).
  */
 import { createServer } from 'node:http';
 
@@ -40,11 +43,14 @@ export function startResponsesServer(steps) {
   });
 }
 
-const toolOutputs = (body) => (Array.isArray(body.input) ? body.input.filter((i) => /_call_output$/.test(i?.type ?? '')) : []);
+const toolOutputs = (body) => (Array.isArray(body.input) ? body.input.filter((i) => /_call_output$|^tool_search_output$/.test(i?.type ?? '')) : []);
 
 function item(step, n) {
   if (step.custom) return { type: 'custom_tool_call', id: `ctc_${n}`, call_id: `call_${n}`, name: step.custom, input: step.input, status: 'completed' };
-  if (step.function) return { type: 'function_call', id: `fc_${n}`, call_id: `call_${n}`, name: step.function, arguments: JSON.stringify(step.arguments), status: 'completed' };
+  if (step.function) {
+    return { type: 'function_call', id: `fc_${n}`, call_id: `call_${n}`, name: step.function, ...(step.namespace ? { namespace: step.namespace } : {}), arguments: JSON.stringify(step.arguments), status: 'completed' };
+  }
+  if (step.search) return { type: 'tool_search_call', id: `ts_${n}`, call_id: `call_${n}`, execution: 'client', status: 'completed', arguments: { query: step.search, limit: 8 } };
   return { type: 'message', role: 'assistant', id: `msg_${n}`, status: 'completed', content: [{ type: 'output_text', text: step.text ?? 'done', annotations: [] }] };
 }
 
@@ -68,7 +74,7 @@ function stream(res, done, model, n) {
     );
   } else if (done.type === 'function_call') {
     events.push({ type: 'response.function_call_arguments.delta', ...at, delta: done.arguments }, { type: 'response.function_call_arguments.done', ...at, arguments: done.arguments });
-  } else {
+  } else if (done.type === 'custom_tool_call') {
     events.push({ type: 'response.custom_tool_call_input.delta', ...at, delta: done.input }, { type: 'response.custom_tool_call_input.done', ...at, input: done.input });
   }
   events.push({ type: 'response.output_item.done', output_index: 0, item: done }, { type: 'response.completed', response: { ...base, status: 'completed', output: [done], usage } });

@@ -122,16 +122,20 @@ describe(`Codex ${TOOL_VERSIONS.codex}, wired by agentsync init`, () => {
     repo = await wiredRepo('codex');
   });
 
-  async function patch(text: string) {
-    const server = await startResponsesServer([{ custom: 'apply_patch', input: text }, { text: 'done' }]);
+  /** One `codex exec` through `steps`; its MCP tools run unasked (exec has nobody to ask). */
+  async function turn(steps: object[]) {
+    const server = await startResponsesServer(steps);
     try {
-      const result = await runCodex(codex.bin, { cwd: repo.dir, baseUrl: server.url, home: makeTemp('codex-home') });
+      const config = ['mcp_servers.agentsync.default_tools_approval_mode="approve"'];
+      const result = await runCodex(codex.bin, { cwd: repo.dir, baseUrl: server.url, home: makeTemp('codex-home'), config });
       expect(result.code, result.stderr).toBe(0);
       return { outputs: server.toolOutputs() as string[], sent: JSON.stringify(server.requests) };
     } finally {
       await server.close();
     }
   }
+
+  const patch = (text: string) => turn([{ custom: 'apply_patch', input: text }, { text: 'done' }]);
 
   it('refuses a patch that touches a file another agent holds, as a whole, naming the holder', async () => {
     const { outputs } = await patch('*** Begin Patch\n*** Update File: src/held.ts\n@@\n-old\n+new\n*** Add File: src/added.ts\n+hello\n*** End Patch\n');
@@ -149,6 +153,24 @@ describe(`Codex ${TOOL_VERSIONS.codex}, wired by agentsync init`, () => {
     // Its Stop hook asked it, once, to release what it holds; the session start told it who it is.
     expect(sent.split(`AgentSync reminder for ${holder}`).length - 1).toBeGreaterThan(0);
     expect(sent).toContain(`You are agent ${holder}`);
+  });
+
+  it('claims through its MCP server as the same instance its hooks see: its own patch goes through, another instance is refused', async () => {
+    // Codex defers MCP tools behind tool_search, and gives its MCP server no thread id: the server finds the one the hooks recorded.
+    const { outputs } = await turn([
+      { search: 'agentsync claim' },
+      { function: 'claim', namespace: 'mcp__agentsync', arguments: { paths: ['src/mcp.ts'] } },
+      { custom: 'apply_patch', input: '*** Begin Patch\n*** Add File: src/mcp.ts\n+first\n*** End Patch\n' },
+      { text: 'done' },
+    ]);
+    const holder = /"holder":"(codex-[0-9a-f]{8})","glob":"src\/mcp.ts"/.exec(outputs.join('\n'))?.[1];
+    expect(holder, outputs.join('\n')).toBeDefined();
+    expect(readFileSync(join(repo.dir, 'src/mcp.ts'), 'utf8')).toBe('first\n');
+    const { claims } = await storedState(repo.dir);
+    expect(claims.filter((c: { glob: string }) => c.glob === 'src/mcp.ts')).toEqual([expect.objectContaining({ holder })]);
+    const second = await patch('*** Begin Patch\n*** Update File: src/mcp.ts\n@@\n-first\n+second\n*** End Patch\n');
+    expect(second.outputs.join('\n')).toContain(`src/mcp.ts is claimed by ${holder}`);
+    expect(readFileSync(join(repo.dir, 'src/mcp.ts'), 'utf8')).toBe('first\n');
   });
 });
 
@@ -207,5 +229,35 @@ describe(`Gemini CLI ${TOOL_VERSIONS.gemini}, wired by agentsync init`, () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('claims through its MCP server as the same instance its hooks see: its own edit goes through, another instance is refused', async () => {
+    const target = join(repo.dir, 'src/mcp.ts');
+    const run = async (steps: object[]) => {
+      const server = await startGeminiServer(steps);
+      try {
+        const result = await runGemini(gemini.bin, { cwd: repo.dir, baseUrl: server.url, home: makeTemp('gemini-home') });
+        expect(result.code, result.stderr).toBe(0);
+        return server.functionResponses() as string[];
+      } finally {
+        await server.close();
+      }
+    };
+    // Gemini CLI gives its MCP server no session id: the server finds the one the hooks recorded for its Gemini process.
+    const [claimed, written] = await run([
+      { call: 'mcp_agentsync_claim', args: { paths: ['src/mcp.ts'] } },
+      { call: 'write_file', args: { file_path: target, content: 'first\n' } },
+      { text: 'done' },
+    ]);
+    const holder = /(gemini-[0-9a-f]{8}) claims src\/mcp.ts/.exec(claimed)?.[1];
+    expect(holder, claimed).toBeDefined();
+    expect(written).toContain('Successfully');
+    expect(readFileSync(target, 'utf8')).toBe('first\n');
+    const { claims } = await storedState(repo.dir);
+    expect(claims.filter((c: { glob: string }) => c.glob === 'src/mcp.ts')).toEqual([expect.objectContaining({ holder })]);
+    // A second Gemini session is another agent: the claim refuses its edit, by the holder's instance id.
+    const [refused] = await run([{ call: 'write_file', args: { file_path: target, content: 'second\n' } }, { text: 'done' }]);
+    expect(refused).toContain(`src/mcp.ts is claimed by ${holder}`);
+    expect(readFileSync(target, 'utf8')).toBe('first\n');
   });
 });

@@ -41,6 +41,14 @@ export async function runAgentHook(event: string, tool: string | undefined, io: 
 
 async function decide(event: AgentEvent, tool: AgentTool, io: Io): Promise<HookAnswer> {
   const payload = agentTools.parseHookPayload(tool, await readStdin());
+  // Gemini CLI's and Codex's MCP servers learn their session from this record; it is written once a session.
+  const recorded = agentTools.recordHookInstance(tool, payload.sessionId, payload.cwd ?? io.cwd);
+  const answer = await answerEvent(event, tool, payload, io);
+  await recorded;
+  return answer;
+}
+
+async function answerEvent(event: AgentEvent, tool: AgentTool, payload: agentTools.HookPayload, io: Io): Promise<HookAnswer> {
   // Before a shell command nothing is checked: it only carries the instance into the shell (Gemini CLI).
   if (event === 'pre-shell') return agentTools.shellIdentityAnswer(tool, payload);
   const request = { tool, payload, env: io.env, cwd: io.cwd };

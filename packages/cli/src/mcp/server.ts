@@ -2,8 +2,9 @@
  * `agentsync mcp`: the CLI's operations as an MCP server on stdio, on the
  * official TypeScript SDK. Each tool call opens the repository and resolves the
  * agent the way the CLI does (core's identity, from this process's environment,
- * which the agent tool set when it started the server), so a claim made here
- * and an edit checked by the tool's hooks are the same agent.
+ * which the agent tool set when it started the server, or, where that names no
+ * session, from the session the tool's hooks recorded for it), so a claim made
+ * here and an edit checked by the tool's hooks are the same agent.
  *
  * Results carry structured content and one short line of text; a refusal by
  * policy (a claim another agent holds, a red baseline, a regression) is an
@@ -20,10 +21,13 @@ import { z } from 'zod';
 import {
   addNote,
   budgetText,
+  cacheDir,
   check,
   checkHealth,
   claim,
+  detectAgentTool,
   endSession,
+  envNamesAgent,
   findAgent,
   openContext,
   readNextWork,
@@ -34,6 +38,7 @@ import {
   status,
   type Context,
 } from '@agentsync/core/app';
+import { recordedInstance } from '@agentsync/core/agent-tools';
 import { activeSession, pruneExpired, TRACKER_FILE } from '@agentsync/core/domain';
 import { UsageError } from '@agentsync/core/errors';
 import { type CheckResult, type HealthCheck, type HealthResult } from '@agentsync/core/health';
@@ -103,10 +108,23 @@ const withFailingOutput = <T extends HealthResult>(health: T): T => ({
   checks: health.checks.map(({ outputTail, ...check }) => (check.status === 'pass' ? check : { ...check, outputTail })),
 });
 
+/**
+ * The session this server acts for, where its environment names none (Gemini CLI and Codex
+ * give their servers no session id): the one their hooks recorded for the tool process above
+ * this server, asked at every call (the session may start after the server, or change on a
+ * `/clear`). Without a record, or under another tool than the record's, the context is as it was.
+ */
+async function withRecordedInstance(ctx: Context): Promise<Context> {
+  if (envNamesAgent(ctx.env, ctx.agentFlag)) return ctx;
+  const instance = await recordedInstance({ cacheDir: cacheDir(ctx.repo) });
+  const detected = detectAgentTool(ctx.env);
+  return instance && (!detected || detected === instance.tool) ? { ...ctx, instance } : ctx;
+}
+
 /** Builds the server; nothing is read until a client calls. */
 function createServer(options: ServerOptions): McpServer {
   const server = new McpServer({ name: 'agentsync', version: options.version }, { instructions: INSTRUCTIONS });
-  const context = () => openContext({ cwd: options.cwd, env: options.env, agentFlag: options.agentFlag });
+  const context = async () => withRecordedInstance(await openContext({ cwd: options.cwd, env: options.env, agentFlag: options.agentFlag }));
 
   /** Runs a tool's body: its Reply, or what it threw, becomes the result. */
   const respond = async (run: (ctx: Context) => Promise<Reply>): Promise<CallToolResult> => {

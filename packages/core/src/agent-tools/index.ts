@@ -7,4 +7,5 @@
 export * from './payload';
 export * from './answer';
 export * from './guard';
+export * from './instances';
 export { AGENT_TOOLS, isAgentTool, type AgentTool } from '../domain/agent-instance';

@@ -6,7 +6,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { AgentSyncConfig } from '../config/schema';
 import { ClaimConflictError, RemoteUnreachableError, UsageError } from '../errors';
 import { openRepo, type Repo } from '../git/git';
-import { requireAgentIn, resolveAgentIn } from './identity';
+import { requireAgentIn, resolveAgentIn, type IdentityInputs } from './identity';
 import { parseDuration } from '../config/duration';
 import { loadConfigCached } from '../config/cached';
 import { refreshRef, remoteOptions } from '../store/remote';
@@ -22,6 +22,8 @@ export interface Context {
   cwd: string;
   /** `--agent` from the command line, if given. */
   agentFlag?: string;
+  /** The agent-tool session this process acts for, when its environment does not say (an MCP server's, from its tool's hooks). */
+  instance?: IdentityInputs['instance'];
   now: () => Date;
 }
 
@@ -42,12 +44,12 @@ export async function openContext(options: ContextOptions): Promise<Context> {
 
 /** The acting agent, or undefined for a person with no identity set. */
 export async function findAgent(ctx: Context): Promise<string | undefined> {
-  return (await resolveAgentIn(ctx.repo, ctx.env, ctx.agentFlag))?.agent;
+  return (await resolveAgentIn(ctx.repo, ctx.env, ctx.agentFlag, ctx.instance))?.agent;
 }
 
 /** The acting agent; a clear exit-2 error naming the four ways to set one when there is none. */
 export async function requireAgent(ctx: Context): Promise<string> {
-  return (await requireAgentIn(ctx.repo, ctx.env, ctx.agentFlag)).agent;
+  return (await requireAgentIn(ctx.repo, ctx.env, ctx.agentFlag, ctx.instance)).agent;
 }
 
 /** The claim lease length from `claims.ttl`, or from an explicit ttl (`--ttl`, MCP `ttl`). */

@@ -9,6 +9,7 @@ import { openRepo } from '../git/git';
 import {
   agentFromBranch,
   detectAgentTool,
+  envNamesAgent,
   loadIdentityInputs,
   requireAgentIn,
   resolveAgent,
@@ -87,6 +88,21 @@ describe('detectAgentTool', () => {
 
   it('refuses to guess when two tools are nested', () => {
     expect(detectAgentTool({ CLAUDECODE: '1', CODEX_THREAD_ID: 't' })).toBeUndefined();
+  });
+});
+
+describe('envNamesAgent', () => {
+  it.each([
+    [{ AGENTSYNC_AGENT: 'alice' }, undefined, true],
+    [{}, 'bob', true],
+    [{ CLAUDECODE: '1', CLAUDE_CODE_SESSION_ID: '2e91a541-0000' }, undefined, true],
+    [{ COPILOT_AGENT_SESSION_ID: '5aacf7d0-1111' }, undefined, true],
+    // What Gemini CLI and Codex give their MCP servers: the tool at most, never its session.
+    [{ GEMINI_CLI: '1' }, undefined, false],
+    [{ PATH: '/usr/bin', HOME: '/home/a' }, undefined, false],
+    [{ AGENTSYNC_AGENT: ' ' }, undefined, false],
+  ])('%j, --agent %s → %s', (env, flag, expected) => {
+    expect(envNamesAgent(env, flag)).toBe(expected);
   });
 });
 

@@ -131,6 +131,17 @@ function instanceFromEnv(tool: AgentTool, env: NodeJS.ProcessEnv): string | unde
 }
 
 /**
+ * Whether `env` (with `flag`) settles who acts without an instance from elsewhere:
+ * an explicit id, or the session id of the tool it detects. An MCP server whose
+ * tool gives it neither asks its tool's hooks' records (agent-tools/instances.ts).
+ */
+export function envNamesAgent(env: NodeJS.ProcessEnv, flag?: string): boolean {
+  if (flag?.trim() || env.AGENTSYNC_AGENT?.trim()) return true;
+  const tool = detectAgentTool(env);
+  return tool !== undefined && instanceFromEnv(tool, env) !== undefined;
+}
+
+/**
  * The running agent-tool instance: the hook payload's, else the one whose shell
  * this is. `agent` is `<tool>-<short session id>`, or the tool's name when it
  * gives no session id.
