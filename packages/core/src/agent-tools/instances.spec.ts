@@ -27,7 +27,7 @@ describe('the process tree', () => {
       for (let i = 0; i < 100 && !sleeper; i++) {
         await new Promise((done) => setTimeout(done, 20));
         const found = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((name) => read(Number(name)));
-        sleeper = found.find((p) => p?.ppid === child.pid && p.name === 'sleep');
+        sleeper = found.find((p) => p?.ppid === child.pid && p?.name === 'sleep');
       }
       const chain = ancestors(read, sleeper!.pid);
       expect(chain.slice(0, 2).map((p) => p.pid)).toEqual([child.pid, process.pid]);

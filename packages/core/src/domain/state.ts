@@ -237,9 +237,12 @@ const same = (a: unknown, b: unknown) => a === b || canonical(a ?? null) === can
  * thousands of claims only the few it made or dropped get keyed and compared.
  */
 function diffEntries<E>(base: E[], next: E[], keyOf: (entry: E) => string, ownerOf: (entry: E) => string, agent: string) {
-  // What is left of the base once every entry `next` kept is taken out: the removed ones.
-  const removed = new Set(base);
-  const added = next.filter((entry) => !removed.delete(entry));
+  // Mutations keep the entries they do not touch, in order: a common start needs no set.
+  let unchanged = 0;
+  while (unchanged < base.length && unchanged < next.length && base[unchanged] === next[unchanged]) unchanged++;
+  // What is left of the rest of the base once every entry `next` kept is taken out: the removed ones.
+  const removed = new Set(base.slice(unchanged));
+  const added = next.slice(unchanged).filter((entry) => !removed.delete(entry));
   const changed: Record<string, E | null> = {};
   for (const entry of removed) changed[keyOf(entry)] = null;
   const before: Record<string, E | null> = {};

@@ -9,7 +9,7 @@
  * `git log refs/agentsync/state` is the audit trail.
  */
 import { join } from 'node:path';
-import { changeOf, emptyState, pruneExpired, rebaseChange, splitExpired, type State, type StateChange } from '../domain/state';
+import { changeOf, emptyState, rebaseChange, splitExpired, type State, type StateChange } from '../domain/state';
 import { emptyDelta, shouldFold, stateSize, withChange } from '../domain/state-delta';
 import { AgentSyncError, EnvironmentError, GitError, RemoteUnreachableError } from '../errors';
 import { git, readLooseFiles, readObjects, tryGit, type Repo } from '../git/git';
@@ -106,6 +106,9 @@ async function writeCommit(repo: Repo, tree: string, parent: string | undefined,
 
 /** Entries of the state a write builds on whose lease ran out: the write removes them too. */
 type Expired = Pick<StateChange, 'sessions' | 'claims'>;
+
+/** A state's live entries, and its expired ones as removals. */
+type Split = ReturnType<typeof splitExpired>;
 
 /** Moves `ref` from `expected` to `next`; false when another writer moved it first. */
 async function compareAndSwap(repo: Repo, ref: string, next: string, expected: string | undefined) {
@@ -209,9 +212,10 @@ const MAX_UNMOVED_REJECTIONS = 20;
  * failed `update-ref`. A lost race starts again at once from the winner's
  * state: nothing is refused for being busy. A change that no longer applies
  * goes back to its process, to be computed again from the state that was
- * published.
+ * published. `knownSplit` is `known` split by {@link splitExpired} already:
+ * with thousands of entries, not worth doing twice for one write.
  */
-async function publishBatch(repo: Repo, options: StoreOptions, pending: () => QueuedWrite[], known: Snapshot): Promise<WriteOutcome[]> {
+async function publishBatch(repo: Repo, options: StoreOptions, pending: () => QueuedWrite[], known: Snapshot, knownSplit: Split): Promise<WriteOutcome[]> {
   const remote = options.remote?.name;
   let writes = pending();
   try {
@@ -230,7 +234,7 @@ async function publishBatch(repo: Repo, options: StoreOptions, pending: () => Qu
       // Writes queued while this batch lost a round join it.
       if (rejected) writes = pending();
       const now = options.now?.() ?? new Date();
-      let { live: state, expired } = splitExpired(current.state, now);
+      let { live: state, expired } = current === known ? knownSplit : splitExpired(current.state, now);
       let tip: { commit?: string; layout?: StateLayout } = current;
       const published = [];
       for (const { change, message, base } of writes) {
@@ -291,7 +295,8 @@ export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: 
   let fresh = !remote;
   for (;;) {
     const now = options.now?.() ?? new Date();
-    const seen = pruneExpired(snapshot.state, now);
+    const split = splitExpired(snapshot.state, now);
+    const seen = split.live;
     let mutation: Mutation<T> | undefined;
     try {
       mutation = mutate(seen, now);
@@ -307,7 +312,7 @@ export async function updateState<T>(repo: Repo, options: StoreOptions, mutate: 
       continue;
     }
     const outcome = await throughQueue<QueuedWrite, WriteOutcome>(queueDir(repo), { change, message: mutation.message, base: snapshot.commit ?? null }, (pending) =>
-      publishBatch(repo, options, pending, snapshot),
+      publishBatch(repo, options, pending, snapshot, split),
     );
     if ('failed' in outcome) throw reviveFailure(outcome.failed);
     if ('published' in outcome) return mutation.result;
