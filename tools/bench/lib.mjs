@@ -284,9 +284,10 @@ export function storedState(repo) {
 export function writeState(repo, claims, sessions = [], { deltaClaims = [] } = {}) {
   const files = stateFiles();
   const blob = (text) => repo.git(['hash-object', '-w', '--stdin'], { input: text }).trim();
-  let entries = `100644 blob ${blob(files.serializeState({ version: 1, sessions, claims }))}\tstate.json\n`;
+  let entries = `100644 blob ${blob(files.serializeState({ sessions, claims }))}\tstate.json\n`;
   if (deltaClaims.length > 0) {
-    const delta = { sessions: {}, claims: Object.fromEntries(deltaClaims.map((c) => [`${c.holder}\0${c.glob}`, c])) };
+    const { claimKey } = createRequire(import.meta.url)(join(CORE_DIST, 'domain/state.js'));
+    const delta = { sessions: {}, claims: Object.fromEntries(deltaClaims.map((c) => [claimKey(c), c])) };
     entries += `100644 blob ${blob(files.serializeDelta(delta))}\tdelta.json\n`;
   }
   const tree = repo.git(['mktree'], { input: entries }).trim();

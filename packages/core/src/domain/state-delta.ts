@@ -23,16 +23,16 @@ export const deltaSize = (delta: StateDelta) => Object.keys(delta.sessions).leng
 export const stateSize = (state: State) => state.sessions.length + state.claims.length;
 
 /**
- * `base` with `set` applied. `part` is a piece of an entry's key that most
- * entries the set does not name already tell apart (a claim's glob), so
- * thousands of base entries are passed over without building their keys.
+ * `base` with `set` applied. `part`, if given, is a piece of an entry's key
+ * that most entries the set does not name already tell apart (a claim's
+ * glob), so thousands of base entries are passed over without building their keys.
  */
-function overlay<E>(base: E[], set: Record<string, E | null>, keyOf: (entry: E) => string, part: { of: (entry: E) => string; ofKey: (key: string) => string }): E[] {
-  const parts = new Set(Object.keys(set).map(part.ofKey));
+function overlay<E>(base: E[], set: Record<string, E | null>, keyOf: (entry: E) => string, part?: { of: (entry: E) => string; ofKey: (key: string) => string }): E[] {
+  const parts = part && new Set(Object.keys(set).map(part.ofKey));
   const result: E[] = [];
   const replaced = new Set<string>();
   for (const entry of base) {
-    if (!parts.has(part.of(entry))) {
+    if (part && !parts?.has(part.of(entry))) {
       result.push(entry);
       continue;
     }
@@ -48,7 +48,6 @@ function overlay<E>(base: E[], set: Record<string, E | null>, keyOf: (entry: E) 
   return result;
 }
 
-const sessionPart = { of: sessionKey, ofKey: (key: string) => key };
 const claimPart = { of: (claim: Claim) => claim.glob, ofKey: (key: string) => claimOfKey(key).glob };
 
 /** The state `base` with `delta` applied: entries it names replaced in place or removed, new ones after the rest. */
@@ -56,7 +55,7 @@ export function applyDelta(base: State, delta: StateDelta): State {
   if (deltaSize(delta) === 0) return base;
   return {
     ...base,
-    sessions: overlay(base.sessions, delta.sessions, sessionKey, sessionPart),
+    sessions: overlay(base.sessions, delta.sessions, sessionKey),
     claims: overlay(base.claims, delta.claims, claimKey, claimPart),
   };
 }

@@ -67,8 +67,12 @@ export function pruneExpired(state: State, now: Date): State {
 export function splitExpired(state: State, now: Date): { live: State; expired: Pick<StateChange, 'sessions' | 'claims'> } {
   const isLive = liveAt(now);
   const split = <E extends { expiresAt: string }>(entries: E[], keyOf: (entry: E) => string) => {
+    const kept: E[] = [];
     const gone: string[] = [];
-    const kept = entries.filter((entry) => isLive(entry) || (gone.push(keyOf(entry)), false));
+    for (const entry of entries) {
+      if (isLive(entry)) kept.push(entry);
+      else gone.push(keyOf(entry));
+    }
     return { kept, removals: Object.fromEntries(gone.map((key) => [key, null])) };
   };
   const sessions = split(state.sessions, sessionKey);

@@ -29,7 +29,9 @@ const leftToGit = new Map<string, boolean>();
  * objects/ group-writable or setgid, or core.sharedRepository was set since),
  * or one that keeps a second object format (extensions.compatObjectFormat:
  * git maps every object it writes). Looked at once per process; any mention
- * of either in the config counts, whatever its value.
+ * of either in the repository's config counts, whatever its value (a
+ * sharedRepository in the user's or system config is not seen: git sets it
+ * per repository, at init).
  */
 function gitWritesObjects(repo: Repo): boolean {
   let answer = leftToGit.get(repo.commonDir);
@@ -49,7 +51,8 @@ function gitWritesObjects(repo: Repo): boolean {
 
 /** Writes one object and returns its id; the same bytes give the same id git would give. */
 export async function writeObject(repo: Repo, type: ObjectType, content: Buffer, format: ObjectFormat): Promise<string> {
-  const overridden = process.env.GIT_OBJECT_DIRECTORY || process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES;
+  // Also left to git: config given on git's command line (a hook of `git -c core.sharedRepository=… commit`).
+  const overridden = process.env.GIT_OBJECT_DIRECTORY || process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES || process.env.GIT_CONFIG_PARAMETERS || process.env.GIT_CONFIG_COUNT;
   if (!format || overridden || gitWritesObjects(repo)) return (await git(['hash-object', '-w', '-t', type, '--stdin'], { cwd: repo.root, input: content })).trim();
   // Loaded here, not at the top: the hooks load the store to read it, and most of them write nothing.
   const { createHash } = require('node:crypto') as typeof import('node:crypto');

@@ -18,6 +18,8 @@ export interface StateLayout {
   baseOid: string;
   /** How many entries the base holds (expired ones included). */
   baseSize: number;
+  /** The version its state.json says: a delta goes only beside a base of {@link STATE_FORMAT}. */
+  baseVersion: number;
   delta: StateDelta;
 }
 
@@ -48,10 +50,10 @@ function parseJson(text: string, file: string, where: string): unknown {
  * so an AgentSync from before refuses the store (exit 2) instead of reading
  * the base alone and losing what the delta holds. Version 1 (no delta) reads the same.
  */
-const STATE_FORMAT = 2;
+export const STATE_FORMAT = 2;
 
-/** Parses a store commit's state.json; a corrupt one is an EnvironmentError naming `where` (the ref). */
-function parseState(text: string, where: string): State {
+/** Parses a store commit's state.json, and the version it says; a corrupt one is an EnvironmentError naming `where` (the ref). */
+function parseState(text: string, where: string): { state: State; version: number } {
   const state = parseJson(text, STATE_FILE, where) as { version?: unknown; sessions?: unknown; claims?: unknown } | null;
   if (typeof state?.version === 'number' && state.version > STATE_FORMAT) {
     throw new EnvironmentError(`The coordination store at ${where} was written by a newer AgentSync (${STATE_FILE} version ${state.version}).`, {
@@ -63,7 +65,7 @@ function parseState(text: string, where: string): State {
     throw corrupt(where, `${STATE_FILE} does not hold a version 1 or 2 state`);
   }
   // In memory the version is the entries' shape, which is the same in both.
-  return { version: 1, sessions: state.sessions as Session[], claims: state.claims as Claim[] };
+  return { state: { version: 1, sessions: state.sessions as Session[], claims: state.claims as Claim[] }, version: state.version };
 }
 
 interface DeltaFile {
@@ -108,9 +110,9 @@ export function serializeDelta(delta: StateDelta): string {
 /** The state a commit's two files hold; `where` names the commit in errors. */
 export function storedState(base: GitObject | undefined, delta: GitObject | undefined, where: string): StoredState {
   if (!base) throw corrupt(where, `${STATE_FILE} is missing from the commit`);
-  const baseState = parseState(base.content, where);
+  const { state: baseState, version } = parseState(base.content, where);
   const parsedDelta = delta ? parseDelta(delta.content, where) : emptyDelta();
-  return { state: applyDelta(baseState, parsedDelta), layout: { baseOid: base.oid, baseSize: stateSize(baseState), delta: parsedDelta } };
+  return { state: applyDelta(baseState, parsedDelta), layout: { baseOid: base.oid, baseSize: stateSize(baseState), baseVersion: version, delta: parsedDelta } };
 }
 
 /**

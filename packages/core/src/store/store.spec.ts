@@ -84,6 +84,10 @@ describe('readState', () => {
     const repo = makeRepo();
     storeRaw(repo, JSON.stringify({ version: 1, sessions: [], claims: [claimOf('a')] }, null, 2));
     expect((await readState(repo)).state).toEqual({ version: 1, sessions: [], claims: [claimOf('a')] });
+    // Its first write folds: a delta beside a version 1 base would be lost on an AgentSync from before.
+    await updateState(repo, { actor: 'b' }, addClaim(claimOf('b')));
+    expect(gitIn(repo.root, ['ls-tree', '--name-only', STATE_REF])).toBe('state.json');
+    expect(JSON.parse(gitIn(repo.root, ['show', `${STATE_REF}:state.json`])).version).toBe(2);
     // Version 2: an AgentSync from before delta.json refuses it instead of reading the base alone.
     expect(JSON.parse(serializeState(emptyState())).version).toBe(2);
     storeRaw(repo, '{"version": 3, "sessions": [], "claims": []}');

@@ -14,7 +14,7 @@ import { emptyDelta, shouldFold, stateSize, withChange } from '../domain/state-d
 import { AgentSyncError, EnvironmentError, GitError, RemoteUnreachableError } from '../errors';
 import { git, readLooseFiles, readObjects, tryGit, type Repo } from '../git/git';
 import { commitContent, objectFormatOf, plainSignature, treeContent, writeObject } from '../git/objects';
-import { DELTA_FILE, serializeDelta, serializeState, STATE_FILE, storedState, type StateLayout } from './state-files';
+import { DELTA_FILE, serializeDelta, serializeState, STATE_FILE, STATE_FORMAT, storedState, type StateLayout } from './state-files';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
 import { throughQueue } from './write-queue';
 
@@ -83,12 +83,13 @@ async function commitState(repo: Repo, parent: { commit?: string; layout?: State
   const delta = parent.layout && withChange(withChange(parent.layout.delta, expired), change);
   let layout: StateLayout;
   let files: Array<{ name: string; oid: string }>;
-  if (parent.layout && delta && !shouldFold(delta, parent.layout.baseSize)) {
+  // A version 1 base (written before the delta) is folded at once: an AgentSync of then would read it alone.
+  if (parent.layout?.baseVersion === STATE_FORMAT && delta && !shouldFold(delta, parent.layout.baseSize)) {
     layout = { ...parent.layout, delta };
     files = [{ name: STATE_FILE, oid: parent.layout.baseOid }, { name: DELTA_FILE, oid: await blob(serializeDelta(delta)) }];
   } else {
     // Folding writes the pruned state: expired entries leave the store here.
-    layout = { baseOid: await blob(serializeState(next)), baseSize: stateSize(next), delta: emptyDelta() };
+    layout = { baseOid: await blob(serializeState(next)), baseSize: stateSize(next), baseVersion: STATE_FORMAT, delta: emptyDelta() };
     files = [{ name: STATE_FILE, oid: layout.baseOid }];
   }
   const tree = await writeObject(repo, 'tree', treeContent(files), format);

@@ -145,14 +145,15 @@ describe('throughQueue', () => {
     expect(published).toEqual([['mine']]);
   });
 
-  it('leaves the files of processes on other hosts to them, however old: their writes are published, their outcomes kept', async () => {
+  it('leaves the files of processes on other hosts to them for ten minutes: their writes are published, their outcomes kept, then cleared', async () => {
     const dir = queueDir();
     mkdirSync(dir, { recursive: true });
     const elsewhere = `${process.pid}@another-host.tmp-1.example`;
-    const [write, done] = [`0-000001-aaaaaa~${elsewhere}.write`, `0-000002-bbbbbb~${elsewhere}.done`];
-    for (const name of [write, done]) writeFileSync(join(dir, name), '"theirs"');
-    const hourAgo = new Date(Date.now() - 3_600_000);
-    for (const name of [write, done]) utimesSync(join(dir, name), hourAgo, hourAgo);
+    const [write, done, old] = [`0-000001-aaaaaa~${elsewhere}.write`, `0-000002-bbbbbb~${elsewhere}.done`, `0-000003-cccccc~${elsewhere}.done`];
+    for (const name of [write, done, old]) writeFileSync(join(dir, name), '"theirs"');
+    const [minuteAgo, hourAgo] = [new Date(Date.now() - 60_000), new Date(Date.now() - 3_600_000)];
+    for (const name of [write, done]) utimesSync(join(dir, name), minuteAgo, minuteAgo);
+    utimesSync(join(dir, old), hourAgo, hourAgo);
     const published: string[][] = [];
     expect(await throughQueue(dir, 'mine', async (pending: () => string[]) => {
       published.push(pending());
@@ -160,5 +161,18 @@ describe('throughQueue', () => {
     })).toBe('ok');
     expect(published).toEqual([['theirs', 'mine']]);
     expect(readdirSync(dir).sort()).toEqual([done, write.replace('.write', '.done')].sort());
+  });
+
+  it('takes back its write from a leader on another host that no longer holds the lock', async () => {
+    const dir = queueDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'lock'), `${process.pid}@${hostname()}`);
+    const outcome = throughQueue(dir, 'mine', async (pending: () => string[]) => pending().map((w) => `${w} done`));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A leader elsewhere takes the write, then dies: its lock goes, its taken file stays.
+    const [queued] = readdirSync(dir).filter((name) => name.endsWith('.write'));
+    renameSync(join(dir, queued), join(dir, `${queued.slice(0, -'.write'.length)}.taken-4242@another-host`));
+    rmSync(join(dir, 'lock'));
+    expect(await outcome).toBe('mine done');
   });
 });

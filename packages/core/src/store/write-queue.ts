@@ -30,6 +30,8 @@ const POLL_MS = 25;
 const LIVENESS_EVERY = 8;
 /** A temporary file lives for one write and rename; one this old was left by a process killed in between. */
 const STALE_TEMP_MS = 60_000;
+/** A file of a process on another host untouched this long is taken for abandoned: a live one queues its write again. */
+const STALE_FOREIGN_MS = 10 * 60_000;
 
 const self = `${process.pid}@${hostname()}`;
 let sequence = 0;
@@ -138,6 +140,15 @@ function takeLock(dir: string): boolean {
   return false;
 }
 
+/** Who holds the lock now, if anyone. */
+function lockHolder(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, 'lock'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 function releaseLock(dir: string): void {
   try {
     if (readFileSync(join(dir, 'lock'), 'utf8') === self) unlinkSync(join(dir, 'lock'));
@@ -147,16 +158,18 @@ function releaseLock(dir: string): void {
 }
 
 /**
- * Keeps this process's write queued: one taken by a leader that died
- * unfinished goes back to the queue (it may have been published: the change is
- * idempotent), and one that is gone altogether, outcome included (cleared by a
- * process that judged this one gone), is queued again.
+ * Keeps this process's write queued: one taken by a leader that no longer
+ * leads (dead, or the lock names another: a leader holds it as long as it
+ * holds writes) goes back to the queue (it may have been published: the
+ * change is idempotent), and one that is gone altogether, outcome included
+ * (cleared by a process that judged this one gone), is queued again.
  */
 function keepQueued<W>(dir: string, id: string, write: W): void {
   const own = readdirSync(dir).filter((name) => name.startsWith(`${id}.`));
   if (own.length === 0) return writeAtomically(join(dir, id + WRITE), JSON.stringify(write));
   const taken = own.find((name) => name.startsWith(id + TAKEN));
-  if (!taken || !ownerGone(taken.slice(id.length + TAKEN.length), 0)) return;
+  const leader = taken?.slice(id.length + TAKEN.length);
+  if (!taken || !leader || (lockHolder(dir) === leader && !ownerGone(leader, 0))) return;
   try {
     renameSync(join(dir, taken), join(dir, id + WRITE));
   } catch {
@@ -179,7 +192,8 @@ function sweep(dir: string): void {
         continue;
       }
       const owners = ownersOf(name);
-      if (owners && goneFromThisHost(owners.writer) && (owners.leader === undefined || goneFromThisHost(owners.leader))) unlinkSync(file);
+      const gone = (owner: string) => (onThisHost(owner) ? ownerGone(owner, 0) : now - statSync(file).mtimeMs > STALE_FOREIGN_MS);
+      if (owners && gone(owners.writer) && (owners.leader === undefined || gone(owners.leader))) unlinkSync(file);
     } catch {
       // Taken, answered or cleared by another process meanwhile.
     }
@@ -190,13 +204,13 @@ function sweep(dir: string): void {
 const TEMPORARY = /\.tmp-\d+$/;
 
 /**
- * Whether `owner` (`pid@host`) is a process of this host that has exited. A
- * process elsewhere (a disk shared between hosts) cannot be asked, and its
- * files are left alone: a write removed from under a live process would only
- * be queued again by it ({@link keepQueued}), yet cost it a round.
+ * Whether `owner` (`pid@host`) runs on this host, where it can be asked
+ * whether it lives. One elsewhere (a disk shared between hosts) is judged by
+ * how long its files lie untouched: a write removed from under a live one is
+ * only queued again by it ({@link keepQueued}), at the cost of a round.
  */
-function goneFromThisHost(owner: string): boolean {
-  return owner.slice(owner.lastIndexOf('@') + 1) === hostname() && ownerGone(owner, 0);
+function onThisHost(owner: string): boolean {
+  return owner.slice(owner.lastIndexOf('@') + 1) === hostname();
 }
 
 /** The writer (`pid@host`) of a queue file and, for a taken write, its leader; undefined for the lock and names of other forms. */

@@ -28,6 +28,7 @@ describe('targetsOf', () => {
 
   it('reads the target of nx run project:target[:configuration] and of nx target project', () => {
     expect(targetsOf(nx('run', 'a:lint'))).toEqual(['lint']);
+    expect(targetsOf(nx('--outputStyle', 'static', 'run', 'a:agentsync-health'))).toEqual(['agentsync-health']);
     expect(targetsOf(nx('run', 'a:lint:ci', '--verbose'))).toEqual(['lint']);
     expect(targetsOf(nx('--verbose', 'run', 'a:lint'))).toEqual(['lint']);
     expect(targetsOf(nx('lint', 'a'))).toEqual(['lint']);

@@ -33,14 +33,12 @@ const COMMANDS = new Set(['run', 'run-many', 'affected']);
 export function targetsOf(argv: readonly string[]): string[] {
   const args = argv.slice(2);
   const targets: string[] = [];
-  const at = args.findIndex((arg) => !arg.startsWith('-'));
-  const command = args[at];
-  if (command === 'run') {
-    const spec = args.slice(at + 1).find((arg) => !arg.startsWith('-') && arg.includes(':'));
-    if (spec) targets.push(spec.split(':')[1] ?? '');
-  } else if (command !== undefined && !COMMANDS.has(command)) {
-    targets.push(command);
-  }
+  // `run` is looked for anywhere: an option's value may come before it (`nx --outputStyle static run p:t`).
+  const runAt = args.indexOf('run');
+  const spec = runAt >= 0 ? args.slice(runAt + 1).find((arg) => !arg.startsWith('-') && arg.includes(':')) : undefined;
+  const command = args.find((arg) => !arg.startsWith('-'));
+  if (spec) targets.push(spec.split(':')[1] ?? '');
+  else if (command !== undefined && !COMMANDS.has(command)) targets.push(command);
   args.forEach((arg, i) => {
     const option = TARGETS_OPTION.exec(arg);
     if (!option) return;
