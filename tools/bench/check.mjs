@@ -64,6 +64,15 @@ export function benchClaims(now = Date.now(), count = 1000) {
   return claims;
 }
 
+/** One claim of a new glob in `repo`, each run starting from the store commit `state`. */
+const claimFrom = (name, repo, state) => ({
+  name,
+  cmd: NODE,
+  args: [CLI, 'claim', 'packages/p0/new-area/**', '--agent', 'bench-claimer'],
+  cwd: repo.dir,
+  before: () => repo.git(['update-ref', STATE_REF, state]),
+});
+
 export async function runCheckBench({ quick = false } = {}) {
   const runs = quick ? 5 : 21;
   progress(`check: fixture (1,000 claims, 10,000 paths), then ${runs} interleaved rounds`);
@@ -85,35 +94,11 @@ export async function runCheckBench({ quick = false } = {}) {
     { name: 'update-ref', cmd: 'git', args: ['update-ref', 'refs/bench/probe', 'HEAD'], cwd },
     // Exit 1: some paths are blocked, as in a real repo with 1,000 claims.
     { name: 'check', cmd: NODE, args: [CLI, 'check', ...paths, '--agent', 'bench-checker'], cwd, expect: [1] },
-    {
-      name: 'claim',
-      cmd: NODE,
-      args: [CLI, 'claim', 'packages/p0/new-area/**', '--agent', 'bench-claimer'],
-      cwd,
-      // Every claim starts from the same 1,000-claim state (untimed reset).
-      before: () => repo.git(['update-ref', STATE_REF, base]),
-    },
-    {
-      name: 'claim-10k',
-      cmd: NODE,
-      args: [CLI, 'claim', 'packages/p0/new-area/**', '--agent', 'bench-claimer'],
-      cwd: crowded.dir,
-      before: () => crowded.git(['update-ref', STATE_REF, crowdedBase]),
-    },
-    {
-      name: 'claim-10k-delta',
-      cmd: NODE,
-      args: [CLI, 'claim', 'packages/p0/new-area/**', '--agent', 'bench-claimer'],
-      cwd: crowded.dir,
-      before: () => crowded.git(['update-ref', STATE_REF, crowdedDelta]),
-    },
-    {
-      name: 'claim-10k-fold',
-      cmd: NODE,
-      args: [CLI, 'claim', 'packages/p0/new-area/**', '--agent', 'bench-claimer'],
-      cwd: crowded.dir,
-      before: () => crowded.git(['update-ref', STATE_REF, crowdedFold]),
-    },
+    // Every claim run starts from the same state (untimed reset).
+    claimFrom('claim', repo, base),
+    claimFrom('claim-10k', crowded, crowdedBase),
+    claimFrom('claim-10k-delta', crowded, crowdedDelta),
+    claimFrom('claim-10k-fold', crowded, crowdedFold),
   ];
 
   // Sanity: the fixture blocks some of the paths, not all, and claims work.
