@@ -8,7 +8,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { dirname, basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { openContext, readFreshState, storeOptions, type Context } from '../app/context';
+import { confirmingState, openContext, readFreshState, storeOptions, type Context } from '../app/context';
 import { parseDuration } from '../config/duration';
 import { ClaimConflictError, type ClaimConflict } from '../errors';
 import { claimMatcher, literalGlob } from '../domain/globs/globs';
@@ -54,11 +54,9 @@ export async function guardEdit(request: EditRequest): Promise<EditVerdict> {
   const agent = identity?.agent ?? request.tool;
   let { state } = snapshot;
   let findings = editFindings(ctx, state, agent, paths);
-  if (findings.length > 0 && ctx.config.coordination.remote && !snapshot.offline && !snapshot.fetched) {
-    // A block is confirmed against a fresh fetch: a release made on another machine counts at once.
-    // Not when the host was just asked: its answer is that fetch, and a host that did not answer
-    // would cost a second timeout, past the tool's.
-    ({ state } = await readFreshState(ctx, true));
+  const fresh = findings.length > 0 ? await confirmingState(ctx, snapshot) : undefined;
+  if (fresh) {
+    ({ state } = fresh);
     findings = editFindings(ctx, state, agent, paths);
   }
   if (findings.length > 0) {

@@ -2,7 +2,7 @@
  * Claim operations: claim, release, check and status, on top of the store.
  * Globs are relative to the repository root, whatever the current directory.
  */
-import { claimTtlMs, readFreshState, recordingRefusal, storeOptions, type Context } from './context';
+import { claimTtlMs, confirmingState, readFreshState, recordingRefusal, storeOptions, type Context } from './context';
 import { ClaimConflictError } from '../errors';
 import { normalizeGlob } from '../domain/globs/globs';
 import { activeSession, applyClaims, blockedPaths, pruneExpired, releaseClaims, type BlockedPath, type Claim, type ClaimMode, type State } from '../domain/state';
@@ -56,9 +56,8 @@ export async function release(ctx: Context, agent: string, globs?: string[]): Pr
 export async function check(ctx: Context, agent: string | undefined, paths: readonly string[]): Promise<PathCheck> {
   const snapshot = await readFreshState(ctx);
   const blocked = blockedPaths(snapshot.state, agent, paths, ctx.now());
-  if (blocked.length === 0 || !ctx.config.coordination.remote || snapshot.offline) return { blocked, offline: snapshot.offline };
-  // A block is confirmed against a fresh fetch: a release made on another machine counts at once.
-  const fresh = await readFreshState(ctx, true);
+  const fresh = blocked.length > 0 ? await confirmingState(ctx, snapshot) : undefined;
+  if (!fresh) return { blocked, offline: snapshot.offline };
   return { blocked: blockedPaths(fresh.state, agent, paths, ctx.now()), offline: fresh.offline };
 }
 

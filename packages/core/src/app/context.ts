@@ -110,6 +110,21 @@ export function storeOptions(ctx: Context, actor: string): StoreOptions {
   return { actor, now: ctx.now, remote: remoteOptions(ctx.config), ...storeAuthorization(ctx.repo, ctx.config.identity.allowedSigners, ctx.env) };
 }
 
+/** A state as {@link readFreshState} read it. */
+export type FreshSnapshot = Snapshot & { offline?: string; fetched?: true };
+
+/**
+ * The state fetched again, to confirm a block found in `snapshot`: a release
+ * made on another machine counts at once. Undefined when `snapshot` stands:
+ * no coordination remote, the host unreachable, or `snapshot` just fetched
+ * (its answer is that fetch; a host that did not answer would cost a second
+ * timeout, past an agent tool's).
+ */
+export async function confirmingState(ctx: Context, snapshot: FreshSnapshot): Promise<FreshSnapshot | undefined> {
+  if (!ctx.config.coordination.remote || snapshot.offline || snapshot.fetched) return undefined;
+  return readFreshState(ctx, true);
+}
+
 /**
  * The state, refreshed from the coordination remote when the local copy is older
  * than the freshness window (or `force`); `fetched` says the host was just asked.
@@ -117,7 +132,7 @@ export function storeOptions(ctx: Context, actor: string): StoreOptions {
  * "block" or the caller is about to write (`allowOffline` false), which must not
  * start what it cannot finish.
  */
-export async function readFreshState(ctx: Context, force = false, allowOffline = true): Promise<Snapshot & { offline?: string; fetched?: true }> {
+export async function readFreshState(ctx: Context, force = false, allowOffline = true): Promise<FreshSnapshot> {
   const remote = remoteOptions(ctx.config);
   let offline: string | undefined;
   let fetched = false;
