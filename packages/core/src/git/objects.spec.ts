@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRepo } from './git';
 import { tempGitRepo } from './git.fixtures';
-import { commitContent, objectFormatOf, plainSignature, treeContent, writeObject } from './objects';
+import { commitContent, objectFormatOf, plainSignature, treeContent, writeCommit, writeObject } from './objects';
 
 describe('writeObject', () => {
   it('writes blobs, trees and commits that git reads back and fsck accepts, with the ids git gives, in SHA-1 and SHA-256 repositories', async () => {
@@ -62,6 +62,26 @@ describe('writeObject', () => {
     rmSync(join(laterRepo.commonDir, 'objects', laterId.slice(0, 2)), { recursive: true, force: true });
     expect(await writeObject(laterRepo, 'blob', Buffer.from('v'), 'sha1')).toBe(laterId);
     expect(statSync(join(laterRepo.commonDir, 'objects', laterId.slice(0, 2))).mode & 0o070).toBe(0o070);
+  });
+});
+
+describe('writeCommit', () => {
+  it('leaves a commit to git when its date is set for git, or its author is a name git would clean', async () => {
+    const fixture = tempGitRepo('objects-commit');
+    fixture.git('commit', '-q', '--allow-empty', '-m', 'root');
+    const repo = await openRepo(fixture.dir);
+    const head = fixture.git('rev-parse', 'HEAD').trim();
+    const tree = fixture.git('rev-parse', 'HEAD^{tree}').trim();
+    process.env.GIT_COMMITTER_DATE = process.env.GIT_AUTHOR_DATE = '1600000000 +0000';
+    try {
+      const dated = await writeCommit(repo, tree, head, { name: 'codex', email: 'codex@agentsync.invalid' }, 'dated');
+      expect(fixture.git('log', '-1', '--format=%ct %an', dated).trim()).toBe('1600000000 codex');
+    } finally {
+      delete process.env.GIT_COMMITTER_DATE;
+      delete process.env.GIT_AUTHOR_DATE;
+    }
+    const cleaned = await writeCommit(repo, tree, head, { name: ' padded.', email: 'p@agentsync.invalid' }, 'cleaned');
+    expect(fixture.git('log', '-1', '--format=%an', cleaned).trim()).toBe('padded');
   });
 });
 

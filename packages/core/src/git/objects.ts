@@ -92,10 +92,24 @@ export interface Signature {
   time: number;
 }
 
+/**
+ * Writes a commit of `tree` on `parent` by `who` (author and committer, now),
+ * in-process where git would write the same bytes; else `git commit-tree`,
+ * which also works without user.name and user.email.
+ */
+export async function writeCommit(repo: Repo, tree: string, parent: string | undefined, who: Omit<Signature, 'time'>, message: string): Promise<string> {
+  const signature = { ...who, time: Math.floor(Date.now() / 1000) };
+  // Dates set for git (GIT_COMMITTER_DATE, GIT_AUTHOR_DATE: a made history, a rebase's hooks) are git's to read.
+  const dated = process.env.GIT_COMMITTER_DATE || process.env.GIT_AUTHOR_DATE;
+  if (plainSignature(signature) && !dated) return writeObject(repo, 'commit', commitContent(tree, parent, signature, message), objectFormatOf(parent));
+  const env = { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
+  return (await git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd: repo.root, env })).trim();
+}
+
 /** What git drops from a name or email (`<`, `>` and newlines anywhere, "crud" at either end) or refuses (an empty one). */
 const UNSAFE_IDENT = /^$|[<>\n\0]|^[\x00-\x20.,:;"'\\]|[\x00-\x20.,:;"'\\]$/;
 
-/** Whether `writeObject` may write a commit by `who` itself; otherwise git, which cleans identities, makes it. */
+/** Whether a commit by `who` may be written in-process; otherwise git, which cleans identities, makes it. */
 export const plainSignature = (who: Signature) => !UNSAFE_IDENT.test(who.name) && !UNSAFE_IDENT.test(who.email);
 
 /** A commit object as `git commit-tree TREE -p PARENT -m MESSAGE` writes it, dated UTC. */

@@ -1,7 +1,8 @@
 /**
  * The coordination store: the state lives in commits on `refs/agentsync/state`
  * in the clone's common git dir, so every worktree sees it, as a base and the
- * delta written since (./state-files), so a write rewrites only the delta. A write is computed as a change (domain/state `changeOf`) and handed to
+ * delta written since (./state-files), so a write rewrites only the delta.
+ * A write is computed as a change (domain/state `changeOf`) and handed to
  * the clone's one writer (./write-queue), which rebases every queued change
  * onto the newest state, one child commit each, and moves the ref once with
  * `git update-ref REF NEW OLD` (through a coordination remote, a push with a
@@ -13,7 +14,7 @@ import { changeOf, emptyState, rebaseChange, splitExpired, type State, type Stat
 import { emptyDelta, shouldFold, stateSize, withChange } from '../domain/state-delta';
 import { AgentSyncError, EnvironmentError, GitError, RemoteUnreachableError } from '../errors';
 import { git, readLooseFiles, readObjects, tryGit, type Repo } from '../git/git';
-import { commitContent, objectFormatOf, plainSignature, treeContent, writeObject } from '../git/objects';
+import { objectFormatOf, treeContent, writeCommit, writeObject } from '../git/objects';
 import { DELTA_FILE, serializeDelta, serializeState, STATE_FILE, STATE_FORMAT, storedState, type StateLayout } from './state-files';
 import { pullRef, pushWithLease, type RemoteOptions } from './remote';
 import { throughQueue } from './write-queue';
@@ -46,16 +47,8 @@ export interface StoreOptions {
   authorize?: (actor: string) => Promise<void>;
 }
 
-/** Env that lets commit-tree run in repos without user.name/user.email, authored by the agent. */
-function authorEnv(actor: string): NodeJS.ProcessEnv {
-  const email = `${actor}@agentsync.invalid`;
-  return {
-    GIT_AUTHOR_NAME: actor,
-    GIT_AUTHOR_EMAIL: email,
-    GIT_COMMITTER_NAME: actor,
-    GIT_COMMITTER_EMAIL: email,
-  };
-}
+/** A store commit's author and committer: the agent, at an address that names it and reaches nobody. */
+const agentSignature = (actor: string) => ({ name: actor, email: `${actor}@agentsync.invalid` });
 
 /**
  * Reads the state at `revision` (default: `ref`, which errors name): straight
@@ -72,10 +65,9 @@ export async function readState(repo: Repo, ref = STATE_REF, revision = ref): Pr
 
 /**
  * Writes `next`, which is `change` applied to the state of `parent` pruned of
- * `expired`, as a child commit of `parent`: only the delta, unless it has grown enough to
- * fold into a new base (or there is no base yet). Returns the commit (the ref
- * is not moved) and its layout. The objects are written in-process where git
- * would write the same bytes (../git/objects).
+ * `expired`, as a child commit of `parent`: only the delta, unless it has
+ * grown enough to fold into a new base (or there is no base yet). Returns the
+ * commit (the ref is not moved) and its layout.
  */
 async function commitState(repo: Repo, parent: { commit?: string; layout?: StateLayout }, next: State, change: StateChange, message: string, expired: Expired) {
   const format = objectFormatOf(parent.commit);
@@ -93,16 +85,7 @@ async function commitState(repo: Repo, parent: { commit?: string; layout?: State
     files = [{ name: STATE_FILE, oid: layout.baseOid }];
   }
   const tree = await writeObject(repo, 'tree', treeContent(files), format);
-  return { commit: await writeCommit(repo, tree, parent.commit, change.agent, message), layout };
-}
-
-/** Writes a commit of `tree` on `parent` by `actor` (author and committer), in-process where git would write the same bytes. */
-async function writeCommit(repo: Repo, tree: string, parent: string | undefined, actor: string, message: string): Promise<string> {
-  const author = { name: actor, email: `${actor}@agentsync.invalid`, time: Math.floor(Date.now() / 1000) };
-  // Dates set for git (GIT_COMMITTER_DATE, GIT_AUTHOR_DATE: a made history, a rebase's hooks) are git's to read.
-  const dated = process.env.GIT_COMMITTER_DATE || process.env.GIT_AUTHOR_DATE;
-  if (plainSignature(author) && !dated) return writeObject(repo, 'commit', commitContent(tree, parent, author, message), objectFormatOf(parent));
-  return (await git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], { cwd: repo.root, env: authorEnv(actor) })).trim();
+  return { commit: await writeCommit(repo, tree, parent.commit, agentSignature(change.agent), message), layout };
 }
 
 /** Entries of the state a write builds on whose lease ran out: the write removes them too. */
@@ -337,6 +320,6 @@ export async function appendAudit(
   // A few attempts only: an emergency skip must not wait long on anyone.
   await casLoop(repo, ref, remote?.name, 5, async (parent) => {
     const emptyTree = await writeObject(repo, 'tree', Buffer.alloc(0), objectFormatOf(parent));
-    return { commit: await writeCommit(repo, emptyTree, parent, actor, message), result: undefined };
+    return { commit: await writeCommit(repo, emptyTree, parent, agentSignature(actor), message), result: undefined };
   });
 }
